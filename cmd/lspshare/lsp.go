@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/lspshare/lspshare/proxy"
+)
+
+const lspSynopsis = `Usage: lspshare lsp [flags] [gopls arguments]
+
+The language server proxy. Point your editor's Go language server at
+"lspshare lsp" instead of gopls: it runs gopls, relays everything unchanged,
+and shares where you navigate with your session.
+
+Arguments lspshare does not know (serve, -mode=stdio, -rpc.trace,
+-remote=auto, ...) are handed to the server, so an editor set up for gopls
+works unchanged. stdout carries LSP only; logs go to stderr or --log.
+
+Every flag has an environment variable, for editors that start the proxy as
+a bare command: LSPSHARE_SERVER, LSPSHARE_JOIN, LSPSHARE_NAME, LSPSHARE_LOG.
+
+Examples:
+  lspshare lsp                                    # just a transparent gopls
+  lspshare lsp --join 'http://hub:7777/s/main?key=…' --name ada
+  lspshare lsp --server 'gopls -remote=auto'
+  lspshare lsp --server none --join LINK          # no local gopls: answers come from the navigator`
+
+// lspOptions are the settings of "lspshare lsp".
+type lspOptions struct {
+	server     string
+	serverArgs []string
+	join       string
+	name       string
+	logFile    string
+}
+
+// lspFlags are the flags lspshare lsp takes itself; all others belong to
+// the language server.
+var lspFlags = []string{"server", "join", "name", "log"}
+
+// parseLSPArgs splits args into lspshare's own flags and the server's
+// arguments. The standard flag package cannot do this, since it stops at the
+// first flag it does not know.
+func parseLSPArgs(args []string, stderr io.Writer) (lspOptions, error) {
+	o := lspOptions{
+		server:  envOr("LSPSHARE_SERVER", "gopls"),
+		join:    os.Getenv("LSPSHARE_JOIN"),
+		name:    envOr("LSPSHARE_NAME", defaultName()),
+		logFile: os.Getenv("LSPSHARE_LOG"),
+	}
+	fs := newFlagSet("lspshare lsp", lspSynopsis, stderr)
+	fs.StringVar(&o.server, "server", o.server, "language server command line, or \"none\" (env LSPSHARE_SERVER)")
+	fs.StringVar(&o.join, "join", o.join, "join link of a session (env LSPSHARE_JOIN)")
+	fs.StringVar(&o.name, "name", o.name, "your name in the session (env LSPSHARE_NAME)")
+	fs.StringVar(&o.logFile, "log", o.logFile, "write the log to this file instead of stderr (env LSPSHARE_LOG)")
+
+	var own []string
+	for i := 0; i < len(args); i++ {
+		name, hasValue := flagName(args[i])
+		switch {
+		case name == "h" || name == "help":
+			own = append(own, args[i])
+		case isOwnFlag(name):
+			own = append(own, args[i])
+			if !hasValue && i+1 < len(args) {
+				i++
+				own = append(own, args[i])
+			}
+		default:
+			o.serverArgs = append(o.serverArgs, args[i])
+		}
+	}
+	if err := fs.Parse(own); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// flagName returns the name of a "-name", "--name" or "--name=value"
+// argument, and whether the value is attached.
+func flagName(arg string) (string, bool) {
+	if !strings.HasPrefix(arg, "-") {
+		return "", false
+	}
+	name := strings.TrimLeft(arg, "-")
+	if i := strings.IndexByte(name, '='); i >= 0 {
+		return name[:i], true
+	}
+	return name, false
+}
+
+func isOwnFlag(name string) bool {
+	for _, f := range lspFlags {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func defaultName() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return envOr("USER", "someone")
+}
+
+// serverCommand is the command line of the language server: --server split
+// into words, then the gopls arguments the editor passed.
+func (o lspOptions) serverCommand() []string {
+	words := strings.Fields(o.server)
+	if len(words) == 0 || words[0] == "none" {
+		return nil
+	}
+	return append(words, o.serverArgs...)
+}
+
+func runLSP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseLSPArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	logOut := stderr
+	if o.logFile != "" {
+		f, err := os.OpenFile(o.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("open log: %w", err)
+		}
+		defer f.Close()
+		logOut = f
+	}
+	log := slog.New(slog.NewTextHandler(logOut, nil)).With("pid", os.Getpid())
+
+	p, err := newParticipantProxy(ctx, o, os.Stdin, stdout, logOut, log)
+	if err != nil {
+		return err
+	}
+	err = p.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// newParticipantProxy builds the proxy and, with a join link, its session.
+func newParticipantProxy(ctx context.Context, o lspOptions, in io.Reader, out, serverLog io.Writer, log *slog.Logger) (*proxy.Proxy, error) {
+	p := proxy.New(proxy.Config{
+		Server:       o.serverCommand(),
+		ServerStderr: serverLog,
+		Logger:       log,
+	}, in, out)
+	p.HandleCommand("lspshare.status", func(context.Context, []json.RawMessage) (any, error) {
+		return map[string]any{"session": ""}, nil
+	})
+	return p, nil
+}

@@ -1,0 +1,108 @@
+// Command lspshare lets a group read code together, each person in their own
+// editor, all following one navigator.
+//
+// Each participant's editor runs "lspshare lsp" in place of gopls; a session
+// hub ("lspshare hub") carries the navigator's moves to everyone else.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "devel"
+
+// command is one subcommand of lspshare.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"lsp", "the language server proxy your editor runs in place of gopls", runLSP},
+		{"hub", "run a session hub (ready to use with no arguments)", runHub},
+		{"new", "create a session on a hub and print its join links", runNew},
+		{"version", "print the version", runVersion},
+	}
+}
+
+const usage = `lspshare lets a group read code together: everyone in their own editor,
+all following one navigator.
+
+Usage:
+  lspshare <command> [flags]
+
+Commands:
+%s
+Start here:
+  lspshare hub                      # a hub on 127.0.0.1:7777 with a first session; prints join links
+  lspshare lsp --join LINK          # what your editor runs instead of gopls
+
+Run "lspshare <command> --help" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(os.Stderr, "lspshare: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return errors.New("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		printUsage(stdout)
+		return nil
+	case "-version", "--version":
+		name = "version"
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	printUsage(stderr)
+	return fmt.Errorf("unknown command %q", name)
+}
+
+func printUsage(w io.Writer) {
+	var list string
+	for _, c := range commands() {
+		list += fmt.Sprintf("  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, usage, list)
+}
+
+func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
+	fmt.Fprintf(stdout, "lspshare %s\n", version)
+	return nil
+}
+
+// newFlagSet returns a flag set that prints its usage with a summary line and
+// returns flag.ErrHelp on -h, so each subcommand teaches itself.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}

@@ -1,0 +1,535 @@
+// Package proxy relays the Language Server Protocol between an editor and a
+// language server, byte for byte, and observes where the editor goes.
+//
+// A Proxy forwards every message unchanged, except those it has a reason to
+// touch: it adds its own commands to the server's initialize result and
+// answers them, consumes the $/lspshare/cursor notification, and sends its
+// own requests and notifications to the editor. What it observes (jumps to
+// definitions, cursor positions, opened documents) it reports as Events.
+// It knows nothing of sessions or networks.
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/lspshare/lspshare/frame"
+)
+
+// Config configures a Proxy.
+type Config struct {
+	// Server is the language server's command line. Empty means none: the
+	// proxy then answers the editor itself (see Fallback).
+	Server []string
+	// ServerStderr receives the server's stderr (default: discarded).
+	ServerStderr io.Writer
+	// Logger receives the proxy's log (default: discarded).
+	Logger *slog.Logger
+	// MaxMessage bounds the size of one message (default frame.DefaultMaxSize).
+	MaxMessage int
+	// OnEvent receives navigation events. It is called on the relay's
+	// goroutine and must not block.
+	OnEvent func(Event)
+}
+
+// Command is a workspace/executeCommand handler of the proxy's own. It runs
+// on its own goroutine; the editor gets its result or error as the answer.
+type Command func(ctx context.Context, args []json.RawMessage) (any, error)
+
+// callTimeout bounds requests the proxy sends to the editor when the caller's
+// context has no deadline: some editors never answer requests they do not
+// know.
+const callTimeout = 30 * time.Second
+
+// idPrefix marks the ids of the proxy's own requests, which the editor and
+// the server never use.
+const idPrefix = "lspshare:"
+
+// Proxy is one editor's relay to its language server.
+type Proxy struct {
+	cfg      Config
+	log      *slog.Logger
+	docs     *documents
+	commands map[string]Command
+
+	in     io.Reader
+	editor *frame.Writer
+	server *server // nil when there is none or it has gone
+	toSrv  *frame.Writer
+	noSrv  error // why there is no server
+
+	exiting atomic.Bool // the editor sent exit or closed its stream
+
+	ctx    context.Context // Run's context, for command goroutines
+	work   sync.WaitGroup  // command goroutines
+	nextID atomic.Int64
+
+	mu          sync.Mutex
+	client      ClientInfo
+	watched     map[string]watched            // editor requests whose answers the proxy reads
+	serverCalls map[string]struct{}           // server requests the editor has yet to answer
+	calls       map[string]chan frame.Message // the proxy's own requests to the editor
+}
+
+// ClientInfo is what the editor said of itself in initialize.
+type ClientInfo struct {
+	Name string
+	// ShowDocument reports window.showDocument.support.
+	ShowDocument bool
+	// PositionEncodings are the encodings the client offered, in order.
+	PositionEncodings []string
+	// PositionEncoding is the one the server chose ("utf-16" by default).
+	PositionEncoding string
+	// Roots are the workspace folders (or the root URI) as file URIs.
+	Roots []string
+	// Initialized is set once the server has answered initialize.
+	Initialized bool
+}
+
+// watched is an editor request the proxy reads the answer of.
+type watched struct {
+	method string
+	from   protocol.Location
+}
+
+// maxServerCalls bounds how many unanswered server requests are remembered.
+const maxServerCalls = 4096
+
+// New returns a Proxy between the editor's stream (in, out) and the
+// configured server. Register commands with HandleCommand before Run.
+func New(cfg Config, in io.Reader, out io.Writer) *Proxy {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ServerStderr == nil {
+		cfg.ServerStderr = io.Discard
+	}
+	return &Proxy{
+		cfg:         cfg,
+		log:         log,
+		in:          in,
+		editor:      frame.NewWriter(out),
+		docs:        newDocuments(),
+		commands:    make(map[string]Command),
+		watched:     make(map[string]watched),
+		serverCalls: make(map[string]struct{}),
+		calls:       make(map[string]chan frame.Message),
+	}
+}
+
+// HandleCommand makes the proxy answer workspace/executeCommand for name and
+// advertise it in the initialize result.
+func (p *Proxy) HandleCommand(name string, cmd Command) {
+	p.commands[name] = cmd
+}
+
+// Client returns what the editor said of itself.
+func (p *Proxy) Client() ClientInfo {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.client
+	c.Roots = slices.Clone(c.Roots)
+	return c
+}
+
+// Document returns the current text of an open document.
+func (p *Proxy) Document(uri string) (Document, bool) { return p.docs.get(uri) }
+
+// Documents returns every open document.
+func (p *Proxy) Documents() []Document { return p.docs.all() }
+
+// Run relays between the editor and the language server until the
+// editor exits or closes its input, or ctx ends. The server is stopped
+// before Run returns.
+func (p *Proxy) Run(ctx context.Context) error {
+	defer p.work.Wait() // after cancel, below, has stopped the commands
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p.ctx = ctx
+
+	serverDone := make(chan struct{})
+	if len(p.cfg.Server) == 0 {
+		p.noSrv = ErrNoServer
+		close(serverDone)
+	} else if s, err := startServer(ctx, p.cfg.Server, p.cfg.ServerStderr); err != nil {
+		p.noSrv = err
+		p.log.Error("language server not started", "err", err)
+		close(serverDone)
+	} else {
+		p.server, p.toSrv = s, frame.NewWriter(s.stdin)
+		defer s.stop(2 * time.Second)
+		go func() {
+			defer close(serverDone)
+			p.relayServer(frame.NewReader(s.stdout, p.cfg.MaxMessage))
+		}()
+	}
+
+	editorDone := make(chan error, 1)
+	go func() { editorDone <- p.relayEditor(frame.NewReader(p.in, p.cfg.MaxMessage)) }()
+
+	select {
+	case err := <-editorDone:
+		if p.server != nil {
+			// After exit or end of input the server winds down by itself;
+			// stop's grace period covers one that does not.
+			p.server.stdin.Close()
+			select {
+			case <-serverDone:
+			case <-time.After(2 * time.Second):
+			}
+		}
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.serverGone(serverDone):
+		// The server died while the editor still talks: keep answering the
+		// editor ourselves so it does not hang.
+		err := <-editorDone
+		return err
+	}
+}
+
+// serverGone returns a channel that closes when a started server has exited.
+// With no server from the start it never closes.
+func (p *Proxy) serverGone(serverDone chan struct{}) <-chan struct{} {
+	if p.server == nil {
+		return nil
+	}
+	gone := make(chan struct{})
+	go func() {
+		<-serverDone
+		<-p.server.done
+		if p.exiting.Load() {
+			return // the server followed the editor's exit, as it should
+		}
+		p.mu.Lock()
+		p.noSrv = fmt.Errorf("the language server exited: %v", p.server.err)
+		p.mu.Unlock()
+		p.log.Error("language server exited", "err", p.server.err)
+		p.notifyEditor("window/showMessage", map[string]any{
+			"type":    1,
+			"message": fmt.Sprintf("lspshare: the language server exited (%v); Go features stop until the editor restarts it", p.server.err),
+		})
+		close(gone)
+	}()
+	return gone
+}
+
+// relayEditor copies the editor's messages to the server until the editor
+// sends exit or its stream ends.
+func (p *Proxy) relayEditor(r *frame.Reader) error {
+	for {
+		body, err := r.Read()
+		if err != nil {
+			if errors.Is(err, frame.ErrTooLarge) || errors.Is(err, frame.ErrNoLength) {
+				p.log.Warn("bad message from editor, skipped", "err", err)
+				continue
+			}
+			p.exiting.Store(true)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("read from editor: %w", err)
+		}
+		if exit := p.fromEditor(body); exit {
+			return nil
+		}
+	}
+}
+
+// relayServer copies the server's messages to the editor until the server's
+// output ends.
+func (p *Proxy) relayServer(r *frame.Reader) {
+	for {
+		body, err := r.Read()
+		if err != nil {
+			if errors.Is(err, frame.ErrTooLarge) || errors.Is(err, frame.ErrNoLength) {
+				p.log.Warn("bad message from server, skipped", "err", err)
+				continue
+			}
+			if !errors.Is(err, io.EOF) {
+				p.log.Warn("read from server", "err", err)
+			}
+			return
+		}
+		p.fromServer(body)
+	}
+}
+
+// fromEditor handles one message of the editor and reports whether it was exit.
+func (p *Proxy) fromEditor(body []byte) (exit bool) {
+	msg, err := frame.Decode(body)
+	if err != nil {
+		p.log.Warn("invalid message from editor", "err", err, "head", head(body))
+		code := int64(frame.CodeInvalidRequest)
+		if !errors.Is(err, frame.ErrInvalid) {
+			code = frame.CodeParseError
+		}
+		p.writeEditor(frame.Response(msg.ID, nil, &frame.Error{Code: code, Message: "lspshare: " + err.Error()}))
+		return false
+	}
+	switch {
+	case msg.IsResponse():
+		p.editorResponse(msg)
+	case msg.IsRequest():
+		p.editorRequest(msg)
+	default:
+		return p.editorNotification(msg)
+	}
+	return false
+}
+
+func (p *Proxy) editorResponse(msg frame.Message) {
+	key := msg.Key()
+	p.mu.Lock()
+	ch, own := p.calls[key]
+	delete(p.calls, key)
+	_, known := p.serverCalls[key]
+	delete(p.serverCalls, key)
+	p.mu.Unlock()
+	switch {
+	case own:
+		ch <- msg // buffered; the caller may have stopped waiting
+	case known:
+		p.writeServer(msg)
+	default:
+		p.log.Warn("editor answered an unknown request, dropped", "id", key)
+	}
+}
+
+func (p *Proxy) editorRequest(msg frame.Message) {
+	switch {
+	case msg.Method == "initialize":
+		p.recordClient(msg.Params)
+		p.watch(msg, watched{method: msg.Method})
+	case msg.Method == "workspace/executeCommand":
+		if p.runCommand(msg) {
+			return
+		}
+	case jumpMethods[msg.Method]:
+		if from, err := positionOf(msg.Params); err == nil {
+			p.watch(msg, watched{method: msg.Method, from: from})
+		}
+	case cursorMethods[msg.Method]:
+		if at, err := positionOf(msg.Params); err == nil {
+			p.emit(Event{Kind: Cursor, Method: msg.Method, From: at})
+		}
+	}
+	p.writeServer(msg)
+}
+
+func (p *Proxy) editorNotification(msg frame.Message) (exit bool) {
+	if msg.Method == "exit" {
+		p.exiting.Store(true) // before the server can see it and go
+	}
+	var err error
+	switch msg.Method {
+	case CursorMethod:
+		at, err := cursorOf(msg.Params)
+		if err != nil {
+			p.log.Warn("bad cursor notification", "err", err)
+			return false
+		}
+		p.emit(Event{Kind: Cursor, Method: msg.Method, From: at, Exact: true})
+		return false // the server has no use for it
+	case "textDocument/didOpen":
+		if err = p.docs.didOpen(msg.Params); err == nil {
+			if at, perr := positionOf(msg.Params); perr == nil || at.URI != "" {
+				p.emit(Event{Kind: Open, Method: msg.Method, From: at})
+			}
+		}
+	case "textDocument/didChange":
+		err = p.docs.didChange(msg.Params)
+	case "textDocument/didClose":
+		err = p.docs.didClose(msg.Params)
+	}
+	if err != nil {
+		p.log.Warn("document tracking", "err", err)
+	}
+	p.writeServer(msg)
+	return msg.Method == "exit"
+}
+
+// watch remembers an editor request so that its answer is read.
+func (p *Proxy) watch(msg frame.Message, w watched) {
+	p.mu.Lock()
+	p.watched[msg.Key()] = w
+	p.mu.Unlock()
+}
+
+// fromServer handles one message of the server.
+func (p *Proxy) fromServer(body []byte) {
+	msg, err := frame.Decode(body)
+	if err != nil {
+		p.log.Warn("invalid message from server, forwarded as is", "err", err, "head", head(body))
+		p.writeEditor(body)
+		return
+	}
+	switch {
+	case msg.IsResponse():
+		key := msg.Key()
+		p.mu.Lock()
+		w, ok := p.watched[key]
+		delete(p.watched, key)
+		p.mu.Unlock()
+		if ok {
+			body = p.serverAnswer(w, msg)
+		}
+	case msg.IsRequest():
+		p.mu.Lock()
+		if len(p.serverCalls) >= maxServerCalls {
+			clear(p.serverCalls) // an editor that never answers; keep the bound
+		}
+		p.serverCalls[msg.Key()] = struct{}{}
+		p.mu.Unlock()
+	}
+	p.writeEditor(body)
+}
+
+// serverAnswer reads the server's answer to a watched request and returns
+// the body to forward: unchanged, except initialize's result.
+func (p *Proxy) serverAnswer(w watched, msg frame.Message) []byte {
+	if msg.Error != nil {
+		return msg.Raw
+	}
+	switch {
+	case w.method == "initialize":
+		body, err := p.patchInitialize(msg)
+		if err != nil {
+			p.log.Warn("initialize result not extended", "err", err)
+			return msg.Raw
+		}
+		return body
+	case jumpMethods[w.method]:
+		targets, err := targetsOf(msg.Result)
+		if err != nil {
+			p.log.Warn("unreadable definition answer", "method", w.method, "err", err)
+		} else if len(targets) > 0 {
+			p.emit(Event{Kind: Jump, Method: w.method, From: w.from, To: targets})
+		}
+	}
+	return msg.Raw
+}
+
+func (p *Proxy) emit(e Event) {
+	if p.cfg.OnEvent != nil {
+		p.cfg.OnEvent(e)
+	}
+}
+
+// writeServer forwards an editor message to the server, or answers it in the
+// server's place when there is none.
+func (p *Proxy) writeServer(msg frame.Message) {
+	p.mu.Lock()
+	noSrv := p.noSrv
+	p.mu.Unlock()
+	if noSrv == nil {
+		if err := p.toSrv.Write(msg.Raw); err != nil {
+			p.log.Warn("write to server", "err", err)
+		}
+		return
+	}
+	if msg.IsRequest() {
+		p.answerWithoutServer(msg, noSrv)
+	}
+}
+
+func (p *Proxy) writeEditor(body []byte) {
+	if err := p.editor.Write(body); err != nil {
+		p.log.Warn("write to editor", "err", err)
+	}
+}
+
+// answerWithoutServer answers what a server would, so that an editor whose
+// server is missing still initializes, shuts down, and is told why nothing
+// works.
+func (p *Proxy) answerWithoutServer(msg frame.Message, why error) {
+	switch msg.Method {
+	case "initialize":
+		p.writeEditor(frame.Response(msg.ID, p.ownCapabilities(), nil))
+		p.mu.Lock()
+		p.client.Initialized = true
+		p.mu.Unlock()
+		text := fmt.Sprintf("lspshare: %v. Install gopls with `%s`, or name a server with --server.", why, GoplsInstall)
+		p.notifyEditor("window/showMessage", map[string]any{"type": 1, "message": text})
+	case "shutdown":
+		p.writeEditor(frame.Response(msg.ID, nil, nil))
+	default:
+		p.writeEditor(frame.Response(msg.ID, nil, &frame.Error{
+			Code: frame.CodeRequestFailed, Message: fmt.Sprintf("lspshare: %s: %v", msg.Method, why),
+		}))
+	}
+}
+
+// Notify sends a notification to the editor.
+func (p *Proxy) Notify(method string, params any) error {
+	body, err := frame.Notification(method, params)
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", method, err)
+	}
+	return p.editor.Write(body)
+}
+
+func (p *Proxy) notifyEditor(method string, params any) {
+	if err := p.Notify(method, params); err != nil {
+		p.log.Warn("notify editor", "method", method, "err", err)
+	}
+}
+
+// Call sends a request to the editor and waits for its answer, ctx's end, or
+// callTimeout if ctx has no deadline.
+func (p *Proxy) Call(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+	}
+	id := json.RawMessage(strconv.Quote(idPrefix + strconv.FormatInt(p.nextID.Add(1), 10)))
+	body, err := frame.Request(id, method, params)
+	if err != nil {
+		return nil, fmt.Errorf("call %s: %w", method, err)
+	}
+	ch := make(chan frame.Message, 1)
+	key := string(id)
+	p.mu.Lock()
+	p.calls[key] = ch
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.calls, key)
+		p.mu.Unlock()
+	}()
+	if err := p.editor.Write(body); err != nil {
+		return nil, fmt.Errorf("call %s: %w", method, err)
+	}
+	select {
+	case msg := <-ch:
+		if msg.Error != nil {
+			return nil, fmt.Errorf("call %s: %w", method, msg.Error)
+		}
+		return msg.Result, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("call %s: no answer: %w", method, ctx.Err())
+	}
+}
+
+func head(b []byte) string {
+	const n = 120
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(bytes.ToValidUTF8(b, []byte("?")))
+}
