@@ -42,6 +42,9 @@ type Config struct {
 	// OnEvent receives navigation events. It is called on the relay's
 	// goroutine and must not block.
 	OnEvent func(Event)
+	// OnInitialize receives what the editor said of itself in initialize.
+	// It is called on the relay's goroutine and must not block.
+	OnInitialize func(ClientInfo)
 }
 
 // Command is a workspace/executeCommand handler of the proxy's own. It runs
@@ -315,6 +318,9 @@ func (p *Proxy) editorRequest(msg frame.Message) {
 	case msg.Method == "initialize":
 		p.recordClient(msg.Params)
 		p.watch(msg, watched{method: msg.Method})
+		if p.cfg.OnInitialize != nil {
+			p.cfg.OnInitialize(p.Client())
+		}
 	case msg.Method == "workspace/executeCommand":
 		if p.runCommand(msg) {
 			return

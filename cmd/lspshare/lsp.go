@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"os/user"
 	"strings"
 
+	"github.com/lspshare/lspshare/participant"
 	"github.com/lspshare/lspshare/proxy"
 )
 
@@ -146,26 +146,30 @@ func runLSP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	log := slog.New(slog.NewTextHandler(logOut, nil)).With("pid", os.Getpid())
 
-	p, err := newParticipantProxy(ctx, o, os.Stdin, stdout, logOut, log)
-	if err != nil {
-		return err
-	}
-	err = p.Run(ctx)
+	px, part := newParticipantProxy(o, os.Stdin, stdout, logOut, log)
+	ctx, cancel := context.WithCancel(ctx)
+	partDone := make(chan error, 1)
+	go func() { partDone <- part.Run(ctx) }()
+	err = px.Run(ctx)
+	cancel()
+	<-partDone
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
 }
 
-// newParticipantProxy builds the proxy and, with a join link, its session.
-func newParticipantProxy(ctx context.Context, o lspOptions, in io.Reader, out, serverLog io.Writer, log *slog.Logger) (*proxy.Proxy, error) {
-	p := proxy.New(proxy.Config{
+// newParticipantProxy builds the proxy and the participant that shares its
+// navigation with the session of o.join (or of a later lspshare.join).
+func newParticipantProxy(o lspOptions, in io.Reader, out, serverLog io.Writer, log *slog.Logger) (*proxy.Proxy, *participant.Participant) {
+	part := participant.New(participant.Config{Link: o.join, Name: o.name, Logger: log})
+	px := proxy.New(proxy.Config{
 		Server:       o.serverCommand(),
 		ServerStderr: serverLog,
 		Logger:       log,
+		OnEvent:      part.OnEvent,
+		OnInitialize: part.OnInitialize,
 	}, in, out)
-	p.HandleCommand("lspshare.status", func(context.Context, []json.RawMessage) (any, error) {
-		return map[string]any{"session": ""}, nil
-	})
-	return p, nil
+	part.Attach(px)
+	return px, part
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -61,6 +62,11 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if editorLaunch(args) {
+		// An editor set up for gopls runs lspshare in gopls's place, with
+		// gopls's arguments (or none, on a pipe): act as "lspshare lsp".
+		return runLSP(ctx, args, stdout, stderr)
+	}
 	if len(args) == 0 {
 		printUsage(stderr)
 		return errors.New("no command given")
@@ -80,6 +86,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	printUsage(stderr)
 	return fmt.Errorf("unknown command %q", name)
+}
+
+// editorLaunch reports whether lspshare was started the way editors start
+// gopls: "serve", a gopls flag first, or no arguments with stdin on a pipe.
+func editorLaunch(args []string) bool {
+	if len(args) == 0 {
+		fi, err := os.Stdin.Stat()
+		return err == nil && fi.Mode()&os.ModeCharDevice == 0
+	}
+	switch a := args[0]; {
+	case a == "serve":
+		return true
+	case strings.HasPrefix(a, "-"):
+		name, _ := flagName(a)
+		return name != "h" && name != "help" && name != "version"
+	}
+	return false
 }
 
 func printUsage(w io.Writer) {

@@ -1,0 +1,187 @@
+-- lspshare for Neovim's built-in LSP client: starts `lspshare lsp` for Go
+-- buffers (or wraps an existing gopls set-up), follows window/showDocument,
+-- hands $/lspshare/state and $/lspshare/cursor to the common Vim script
+-- code, and reports the cursor back with $/lspshare/cursor.
+local M = {}
+
+local api = vim.api
+
+-- Proxies this module started, by workspace root: root -> client id.
+local started = {}
+
+-- Where the last followed jump put the cursor, so that landing there is
+-- not reported back as a move of the user's own.
+local landed = nil
+
+-- is_lspshare reports whether a client talks to an lspshare proxy: the
+-- proxy adds its commands to the server's executeCommandProvider.
+local function is_lspshare(client)
+  local provider = (client.server_capabilities or {}).executeCommandProvider
+  if type(provider) ~= 'table' or type(provider.commands) ~= 'table' then
+    return false
+  end
+  return vim.tbl_contains(provider.commands, 'lspshare.status')
+end
+
+local function proxies(bufnr)
+  local clients = bufnr and vim.lsp.buf_get_clients(bufnr) or vim.lsp.get_active_clients()
+  return vim.tbl_filter(is_lspshare, vim.tbl_values(clients))
+end
+
+--- capabilities returns client capabilities (by default Neovim's own) that
+--- advertise window/showDocument support, so that the proxy sends it.
+function M.capabilities(base)
+  base = base or vim.lsp.protocol.make_client_capabilities()
+  return vim.tbl_deep_extend('force', base, { window = { showDocument = { support = true } } })
+end
+
+--- command returns the command line that starts the proxy. Given the
+--- command of an existing gopls set-up, it keeps that server and its
+--- arguments behind the proxy.
+function M.command(server_cmd)
+  local cmd = vim.fn['lspshare#command']()
+  if server_cmd and #server_cmd > 0 then
+    if server_cmd[1] ~= 'gopls' then
+      vim.list_extend(cmd, { '--server', server_cmd[1] })
+    end
+    vim.list_extend(cmd, vim.list_slice(server_cmd, 2))
+  end
+  return cmd
+end
+
+--- wrap turns a gopls client configuration (for example nvim-lspconfig's
+--- gopls.setup{} table) into one that runs gopls behind lspshare, and stops
+--- this plugin from starting a proxy of its own.
+function M.wrap(config)
+  config = vim.deepcopy(config or {})
+  M.setup()
+  config.cmd = M.command(config.cmd or { 'gopls' })
+  config.capabilities = M.capabilities(config.capabilities)
+  if vim.g.lspshare_autostart == nil then
+    vim.g.lspshare_autostart = 0
+  end
+  return config
+end
+
+--- attach starts (or reuses) the proxy of a buffer's workspace and attaches
+--- the buffer to it.
+function M.attach(bufnr)
+  local file = api.nvim_buf_get_name(bufnr)
+  if file == '' or not file:match('^/') and vim.fn.filereadable(file) == 0 then
+    return
+  end
+  local root = vim.fn['lspshare#root'](file)
+  local id = started[root]
+  local client = id and vim.lsp.get_client_by_id(id)
+  if not client or client.is_stopped() then
+    id = vim.lsp.start_client({
+      name = 'lspshare',
+      cmd = M.command(),
+      root_dir = root,
+      capabilities = M.capabilities(),
+      on_exit = function(code)
+        if code ~= 0 then
+          vim.schedule(function()
+            vim.fn['lspshare#on_answer']('', 'lspshare lsp exited with status ' .. code, vim.NIL)
+          end)
+        end
+      end,
+    })
+    if not id then
+      return
+    end
+    started[root] = id
+  end
+  vim.lsp.buf_attach_client(bufnr, id)
+end
+
+--- ready reports whether a proxy is running and initialized.
+function M.ready()
+  return #proxies() > 0
+end
+
+--- execute sends workspace/executeCommand to every proxy and reports
+--- whether there was one; answers go to lspshare#on_answer.
+function M.execute(command, arguments)
+  local clients = proxies()
+  for _, client in ipairs(clients) do
+    client.request('workspace/executeCommand', { command = command, arguments = arguments },
+      function(err, result)
+        vim.fn['lspshare#on_answer'](command, err and err.message or '', result == nil and vim.NIL or result)
+      end)
+  end
+  return #clients > 0
+end
+
+--- send_cursor tells the proxies of the current buffer where its cursor is.
+function M.send_cursor()
+  local bufnr = api.nvim_get_current_buf()
+  local win = api.nvim_get_current_win()
+  for _, client in ipairs(proxies(bufnr)) do
+    local params = vim.lsp.util.make_position_params(win, client.offset_encoding)
+    local here = { params.textDocument.uri, params.position.line, params.position.character }
+    if not vim.deep_equal(here, landed) then
+      landed = nil
+      client.notify('$/lspshare/cursor', { uri = params.textDocument.uri, position = params.position })
+    end
+  end
+end
+
+-- show_document follows window/showDocument (LSP 3.16) for Neovim
+-- versions without a handler of their own.
+local function show_document(_, params, ctx)
+  if params.external then
+    return { success = false }
+  end
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local encoding = client and client.offset_encoding or 'utf-16'
+  local at = params.selection and params.selection.start or { line = 0, character = 0 }
+  local location = { uri = params.uri, range = { start = at, ['end'] = at } }
+  if params.takeFocus == false then
+    -- Show it without moving the user: only where it is already displayed.
+    local bufnr = vim.uri_to_bufnr(params.uri)
+    vim.fn.bufload(bufnr)
+    local win = vim.fn.bufwinid(bufnr)
+    if win ~= -1 then
+      local line = api.nvim_buf_get_lines(bufnr, at.line, at.line + 1, false)[1] or ''
+      local ok, col = pcall(vim.str_byteindex, line, at.character, encoding == 'utf-16')
+      if encoding == 'utf-8' or not ok then
+        col = math.min(at.character, #line)
+      end
+      api.nvim_win_set_cursor(win, { at.line + 1, col })
+    end
+    return { success = true }
+  end
+  local ok, err = pcall(vim.lsp.util.jump_to_location, location, encoding)
+  if not ok then
+    vim.fn['lspshare#on_answer']('', 'cannot follow to ' .. params.uri .. ': ' .. tostring(err), vim.NIL)
+    return { success = false }
+  end
+  landed = { params.uri, at.line, at.character }
+  return { success = true }
+end
+
+local function on_state(_, params)
+  vim.fn['lspshare#on_state'](params)
+end
+
+local function on_cursor(_, params)
+  vim.fn['lspshare#cursor#show'](params)
+end
+
+local set_up = false
+
+--- setup registers the handlers; plugin/lspshare.vim calls it.
+function M.setup()
+  if set_up then
+    return
+  end
+  set_up = true
+  if vim.lsp.handlers['window/showDocument'] == nil then
+    vim.lsp.handlers['window/showDocument'] = show_document
+  end
+  vim.lsp.handlers['$/lspshare/state'] = on_state
+  vim.lsp.handlers['$/lspshare/cursor'] = on_cursor
+end
+
+return M

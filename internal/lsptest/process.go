@@ -1,0 +1,271 @@
+package lsptest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Options configure a server process started by Start.
+type Options struct {
+	// Dir is the working directory (default: the test's).
+	Dir string
+	// Env is the whole environment (default: the test's). Use Sandbox.Env.
+	Env []string
+	// Handlers override DefaultHandlers (see Connect).
+	Handlers map[string]Handler
+}
+
+// Process is a language server (or lspshare) process with a Client on its
+// stdio.
+type Process struct {
+	*Client
+	Cmd *exec.Cmd
+
+	exited chan struct{} // closed once the process has been waited for
+	err    error         // its exit status, set before exited closes
+	stderr *lockedBuffer
+}
+
+// Start runs argv as a process with a Client on its stdin and stdout, and
+// collects its stderr. When the test ends the process is told to stop (its
+// input closes), killed if it lingers, and its stderr logged if the test
+// failed.
+func Start(t testing.TB, argv []string, o Options) *Process {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir, cmd.Env = o.Dir, o.Env
+	// Plain os.Pipes rather than cmd's pipes: Wait must not wait for
+	// readers, nor for grandchildren that inherited stderr.
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", argv[0], err)
+	}
+	inR.Close()
+	outW.Close()
+	errW.Close()
+
+	p := &Process{Cmd: cmd, exited: make(chan struct{}), stderr: &lockedBuffer{}}
+	go func() {
+		io.Copy(p.stderr, errR)
+		errR.Close()
+	}()
+	go func() {
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		p.stop()
+		outR.Close()
+		if t.Failed() {
+			t.Logf("stderr of %s (pid %d):\n%s", filepath.Base(argv[0]), cmd.Process.Pid, p.Stderr())
+		}
+	})
+	p.Client = Connect(t, outR, inW, o.Handlers)
+	return p
+}
+
+// PID is the process id.
+func (p *Process) PID() int { return p.Cmd.Process.Pid }
+
+// Stderr returns what the process wrote to stderr so far.
+func (p *Process) Stderr() string { return p.stderr.String() }
+
+// Exited is closed when the process has exited.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Wait waits for the process to exit and returns its exit status.
+func (p *Process) Wait(ctx context.Context) error {
+	select {
+	case <-p.exited:
+		return p.err
+	case <-ctx.Done():
+		return fmt.Errorf("pid %d still running: %w", p.PID(), ctx.Err())
+	}
+}
+
+// Shutdown ends the session as an editor does: the shutdown request, the
+// exit notification, then waits for the process to exit and returns its
+// exit status.
+func (p *Process) Shutdown(ctx context.Context) error {
+	if _, err := p.Call(ctx, "shutdown", nil); err != nil {
+		return err
+	}
+	if err := p.Notify("exit", nil); err != nil {
+		return err
+	}
+	return p.Wait(ctx)
+}
+
+// stop closes the process's input and kills it if it does not exit soon.
+func (p *Process) stop() {
+	p.Client.Close()
+	select {
+	case <-p.exited:
+		return
+	case <-time.After(5 * time.Second):
+	}
+	p.Cmd.Process.Signal(syscall.SIGKILL)
+	<-p.exited
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and many readers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// Gopls returns the path of the gopls binary: on PATH, in $GOBIN, or in
+// $GOPATH/bin. When there is none the test is skipped, or fails when the
+// environment variable CI is "true".
+func Gopls(t testing.TB) string {
+	t.Helper()
+	return needTool(t, "gopls", "go install golang.org/x/tools/gopls@v0.23.0")
+}
+
+func needTool(t testing.TB, name, install string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{hostGoEnv(t, "GOBIN"), filepath.Join(hostGoEnv(t, "GOPATH"), "bin")} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); dir != "" && err == nil && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("%s not found on PATH nor in $GOBIN or $GOPATH/bin; install it with: %s", name, install)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+var hostEnv = struct {
+	once sync.Once
+	vars map[string]string
+	err  error
+}{}
+
+// hostGoEnv returns a variable of the test machine's own Go environment.
+func hostGoEnv(t testing.TB, name string) string {
+	t.Helper()
+	hostEnv.once.Do(func() {
+		keys := []string{"GOBIN", "GOPATH", "GOCACHE", "GOMODCACHE", "GOROOT"}
+		out, err := exec.Command("go", append([]string{"env"}, keys...)...).Output()
+		if err != nil {
+			hostEnv.err = fmt.Errorf("go env: %w", err)
+			return
+		}
+		lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+		if len(lines) != len(keys) {
+			hostEnv.err = fmt.Errorf("go env: %d lines for %d variables", len(lines), len(keys))
+			return
+		}
+		hostEnv.vars = make(map[string]string)
+		for i, k := range keys {
+			hostEnv.vars[k] = lines[i]
+		}
+	})
+	if hostEnv.err != nil {
+		t.Fatal(hostEnv.err)
+	}
+	return hostEnv.vars[name]
+}
+
+// build holds the lspshare binary built for this test binary.
+var build struct {
+	main bool // Main is in charge: it removes dir at the end
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// Lspshare returns the path of an lspshare binary built from this module,
+// once per test binary. The package's TestMain must call Main, which removes
+// the binary at the end.
+func Lspshare(t testing.TB) string {
+	t.Helper()
+	if !build.main {
+		t.Fatal("lsptest.Lspshare needs TestMain to call lsptest.Main(m)")
+	}
+	build.once.Do(func() {
+		build.dir, build.err = os.MkdirTemp("", "lsptest-bin-")
+		if build.err != nil {
+			return
+		}
+		path := filepath.Join(build.dir, "lspshare")
+		out, err := exec.Command("go", "build", "-o", path, "github.com/lspshare/lspshare/cmd/lspshare").CombinedOutput()
+		if err != nil {
+			build.err = fmt.Errorf("go build lspshare: %v\n%s", err, out)
+			return
+		}
+		build.path = path
+	})
+	if build.err != nil {
+		t.Fatal(build.err)
+	}
+	return build.path
+}
+
+// fakeServerFlag makes a test binary run as FakeServer instead of its tests.
+const fakeServerFlag = "-lsptest.fake-server="
+
+// Main runs the tests of a package that uses Lspshare or FakeServer, and
+// exits. Call it from TestMain:
+//
+//	func TestMain(m *testing.M) { lsptest.Main(m) }
+func Main(m *testing.M) {
+	if len(os.Args) == 2 && strings.HasPrefix(os.Args[1], fakeServerFlag) {
+		if err := runFakeServer(os.Stdin, os.Stdout, strings.TrimPrefix(os.Args[1], fakeServerFlag)); err != nil {
+			fmt.Fprintln(os.Stderr, "fake server:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	build.main = true
+	code := m.Run()
+	if build.dir != "" {
+		os.RemoveAll(build.dir)
+	}
+	os.Exit(code)
+}
+
+// errNoProcess reports a process id that names no live process.
+var errNoProcess = errors.New("no such process")

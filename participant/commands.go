@@ -1,0 +1,214 @@
+package participant
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/lspshare/lspshare/session"
+)
+
+// locateTimeout bounds the hub's answer to "where is NAME?".
+const locateTimeout = 3 * time.Second
+
+// userError is an error whose message is meant for the person at the editor.
+func userError(format string, args ...any) error {
+	return fmt.Errorf(format, args...)
+}
+
+// stateNow runs fn on Run's goroutine and answers the state after it.
+func (p *Participant) stateNow(ctx context.Context, fn func() error) (any, error) {
+	var st State
+	var ferr error
+	if err := p.do(ctx, func() {
+		if fn != nil {
+			ferr = fn()
+		}
+		st = p.st
+		st.Participants = append([]Member(nil), p.st.Participants...)
+	}); err != nil {
+		return nil, err
+	}
+	if ferr != nil {
+		return nil, ferr
+	}
+	return st, nil
+}
+
+func (p *Participant) cmdStatus(ctx context.Context, _ []json.RawMessage) (any, error) {
+	return p.stateNow(ctx, nil)
+}
+
+func (p *Participant) joined() error {
+	if p.client == nil {
+		return userError("not in a session: join one with lspshare.join and a link from `lspshare new`")
+	}
+	return nil
+}
+
+func (p *Participant) cmdFollow(ctx context.Context, _ []json.RawMessage) (any, error) {
+	return p.stateNow(ctx, func() error {
+		if err := p.joined(); err != nil {
+			return err
+		}
+		p.setFollowing(true)
+		p.st.Paused = false
+		p.publishState()
+		if p.wheelAt != nil {
+			if uri, r, ok := p.local(p.wheelAt.To); ok {
+				p.show(uri, r)
+			}
+		}
+		return nil
+	})
+}
+
+func (p *Participant) cmdUnfollow(ctx context.Context, _ []json.RawMessage) (any, error) {
+	return p.stateNow(ctx, func() error {
+		if err := p.joined(); err != nil {
+			return err
+		}
+		p.setFollowing(false)
+		p.st.Paused = false
+		p.publishState()
+		return nil
+	})
+}
+
+// cmdJump goes once to a participant's place (default: the wheel holder's)
+// without following.
+func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any, error) {
+	name, err := stringArg(args, false)
+	if err != nil {
+		return nil, err
+	}
+	var answer chan session.Frame
+	var wheelPlace json.RawMessage
+	if err := p.do(ctx, func() {
+		if p.client == nil {
+			return
+		}
+		if name == "" || name == p.st.Wheel {
+			if p.wheelAt != nil {
+				wheelPlace = p.wheelAt.To
+			}
+			return
+		}
+		p.nextRef++
+		ref := "locate:" + strconv.Itoa(p.nextRef)
+		answer = make(chan session.Frame, 1)
+		p.locates[ref] = answer
+		p.client.Send(session.Frame{Type: session.TypeLocate, Ref: ref, Name: name})
+	}); err != nil {
+		return nil, err
+	}
+	if answer != nil {
+		wheelPlace, err = p.awaitLocate(ctx, name, answer)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if wheelPlace == nil {
+		return nil, userError("nowhere to jump yet: %s has not moved since you joined", orWheel(name))
+	}
+	return p.stateNow(ctx, func() error {
+		uri, r, ok := p.local(wheelPlace)
+		if !ok {
+			return userError("%s's place is not in your checkout", orWheel(name))
+		}
+		p.show(uri, r)
+		return nil
+	})
+}
+
+func (p *Participant) awaitLocate(ctx context.Context, name string, answer chan session.Frame) (json.RawMessage, error) {
+	ctx, cancel := context.WithTimeout(ctx, locateTimeout)
+	defer cancel()
+	select {
+	case f := <-answer:
+		if f.Error != "" {
+			return nil, userError("cannot jump to %s: %s", name, f.Error)
+		}
+		return f.To, nil
+	case <-ctx.Done():
+		return nil, userError("cannot jump to %s: the hub did not answer", name)
+	}
+}
+
+func orWheel(name string) string {
+	if name == "" {
+		return "the navigator"
+	}
+	return name
+}
+
+func (p *Participant) cmdDrive(ctx context.Context, _ []json.RawMessage) (any, error) {
+	return p.stateNow(ctx, func() error {
+		if err := p.joined(); err != nil {
+			return err
+		}
+		if p.st.Role != session.RoleDrive {
+			return userError("you joined with an attend link: only a drive link can take the wheel")
+		}
+		p.setFollowing(false)
+		p.client.Send(session.Frame{Type: session.TypeDrive})
+		return nil
+	})
+}
+
+func (p *Participant) cmdPass(ctx context.Context, args []json.RawMessage) (any, error) {
+	name, err := stringArg(args, true)
+	if err != nil {
+		return nil, err
+	}
+	return p.stateNow(ctx, func() error {
+		if err := p.joined(); err != nil {
+			return err
+		}
+		if p.st.Wheel != p.st.You {
+			return userError("only the wheel holder (%s) can pass the wheel", p.st.Wheel)
+		}
+		p.client.Send(session.Frame{Type: session.TypePass, Name: name})
+		return nil
+	})
+}
+
+func (p *Participant) cmdJoin(ctx context.Context, args []json.RawMessage) (any, error) {
+	link, err := stringArg(args, true)
+	if err != nil {
+		return nil, err
+	}
+	return p.stateNow(ctx, func() error {
+		if p.mapper == nil {
+			p.cfg.Link = link // joins once the editor has initialized
+			return nil
+		}
+		return p.join(ctx, link)
+	})
+}
+
+func (p *Participant) cmdLeave(ctx context.Context, _ []json.RawMessage) (any, error) {
+	return p.stateNow(ctx, func() error {
+		p.leave()
+		p.publishState()
+		return nil
+	})
+}
+
+// stringArg reads the first command argument as a string.
+func stringArg(args []json.RawMessage, required bool) (string, error) {
+	if len(args) == 0 {
+		if required {
+			return "", errors.New("this command needs one argument")
+		}
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(args[0], &s); err != nil {
+		return "", fmt.Errorf("argument must be a string: %w", err)
+	}
+	return s, nil
+}

@@ -1,0 +1,373 @@
+package participant
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/lspshare/lspshare/location"
+	"github.com/lspshare/lspshare/proxy"
+	"github.com/lspshare/lspshare/session"
+)
+
+// farLines is how far (in lines, or another file) an attendee's own cursor
+// must be from the wheel holder's before it counts as navigating alone.
+const farLines = 30
+
+// settleTime is how long after moving the editor for the wheel its cursor
+// reports are not taken as the attendee's own navigation: they may describe
+// where it was before the move.
+const settleTime = time.Second
+
+// editorMoved shares a move of this editor with the session.
+func (p *Participant) editorMoved(e proxy.Event) {
+	if p.client == nil || p.mapper == nil {
+		return
+	}
+	from, err := p.portable(e.From)
+	if err != nil {
+		p.log.Debug("move not shared", "uri", e.From.URI, "err", err)
+		return
+	}
+	switch e.Kind {
+	case proxy.Jump:
+		to, err := p.portable(e.To[0])
+		if err != nil {
+			p.log.Debug("jump not shared", "uri", e.To[0].URI, "err", err)
+			return
+		}
+		p.navigatedAlone(nil)
+		p.lastURI = string(e.To[0].URI)
+		p.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindJump,
+			From: from, To: to, Symbol: p.symbolAt(e.From)})
+	case proxy.Open:
+		p.lastURI = string(e.From.URI)
+		p.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindOpen, To: from})
+	case proxy.Cursor:
+		if e.Exact {
+			p.navigatedAlone(&e.From)
+		}
+		if string(e.From.URI) != p.lastURI {
+			// Another document under the cursor: a switch, which followers see at once.
+			p.lastURI = string(e.From.URI)
+			p.cursor = nil
+			p.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindOpen, To: from})
+			return
+		}
+		p.cursor = &session.Frame{Type: session.TypeNav, Kind: session.KindCursor, To: from}
+		if wait := cursorInterval - time.Since(p.cursorSent); wait > 0 {
+			p.cursorTimer.Reset(wait)
+			return
+		}
+		p.flushCursor()
+	}
+}
+
+func (p *Participant) flushCursor() {
+	if p.cursor == nil || p.client == nil {
+		return
+	}
+	p.client.Send(*p.cursor)
+	p.cursor = nil
+	p.cursorSent = time.Now()
+}
+
+// navigatedAlone pauses following when an attendee moves on their own: a
+// jump (at == nil), or an exact cursor far from the wheel holder.
+func (p *Participant) navigatedAlone(at *protocol.Location) {
+	if !p.st.Following || p.st.Wheel == "" || p.st.Wheel == p.st.You {
+		return
+	}
+	if at != nil && (time.Since(p.shownAt) < settleTime || !p.farFromWheel(*at)) {
+		return
+	}
+	p.setFollowing(false)
+	p.st.Paused = true
+	p.publishState()
+	p.tell("", msgInfo, fmt.Sprintf("you navigated on your own, so following %s is paused. Run the command lspshare.follow to catch up.", p.st.Wheel))
+}
+
+func (p *Participant) farFromWheel(at protocol.Location) bool {
+	if p.wheelAt == nil {
+		return false
+	}
+	uri, r, ok := p.local(p.wheelAt.To)
+	if !ok || uri != string(at.URI) {
+		return true
+	}
+	d := int64(at.Range.Start.Line) - int64(r.Start.Line)
+	return d > farLines || d < -farLines
+}
+
+func (p *Participant) setFollowing(on bool) {
+	p.st.Following = on
+	p.followChosen = true
+	if p.client != nil {
+		p.client.SetFollowing(on)
+	}
+}
+
+// portable maps a location of this editor to the wire, in UTF-16.
+func (p *Participant) portable(l protocol.Location) (json.RawMessage, error) {
+	loc, err := p.mapper.ToPortable(string(l.URI))
+	if err != nil {
+		return nil, err
+	}
+	loc.Range = p.convert(string(l.URI), fromProtocol(l.Range), p.editorEncoding(), location.UTF16)
+	return json.Marshal(loc)
+}
+
+// local maps a wire location to this machine's file, in the editor's
+// encoding. ok is false when it cannot be read or the file is missing.
+func (p *Participant) local(raw json.RawMessage) (uri string, r protocol.Range, ok bool) {
+	var loc location.Location
+	if err := json.Unmarshal(raw, &loc); err != nil || loc.Validate() != nil || p.mapper == nil {
+		return "", r, false
+	}
+	uri, exists, err := p.mapper.ToLocal(loc)
+	if err != nil || !exists {
+		if err == nil {
+			p.tell("missing:"+loc.String(), msgWarning, fmt.Sprintf("%s is not in your checkout (%s)", describe(loc), loc.Path))
+		}
+		return "", r, false
+	}
+	return uri, toProtocol(p.convert(uri, loc.Range, location.UTF16, p.editorEncoding())), true
+}
+
+func describe(l location.Location) string {
+	switch l.Space {
+	case location.Module:
+		return "module " + l.Module
+	case location.GOROOT:
+		return "the Go distribution"
+	}
+	return "the workspace"
+}
+
+// convert changes the encoding of r's positions, reading the file only when
+// the encodings differ (rare: gopls speaks UTF-16 unless asked otherwise).
+func (p *Participant) convert(uri string, r location.Range, from, to location.Encoding) location.Range {
+	if from == to || from == "" || to == "" {
+		return r
+	}
+	var text []byte
+	if doc, ok := p.px.Document(uri); ok {
+		text = doc.Text
+	} else if path, err := location.URIToPath(uri); err == nil {
+		text, _ = os.ReadFile(path)
+	}
+	return location.ConvertRange(text, r, from, to)
+}
+
+// editorEncoding is the position encoding the editor and its server agreed.
+func (p *Participant) editorEncoding() location.Encoding {
+	if enc := p.px.Client().PositionEncoding; enc != "" {
+		return location.Encoding(enc)
+	}
+	return location.UTF16
+}
+
+func fromProtocol(r protocol.Range) location.Range {
+	return location.Range{
+		Start: location.Position{Line: r.Start.Line, Character: r.Start.Character},
+		End:   location.Position{Line: r.End.Line, Character: r.End.Character},
+	}
+}
+
+func toProtocol(r location.Range) protocol.Range {
+	return protocol.Range{
+		Start: protocol.Position{Line: r.Start.Line, Character: r.Start.Character},
+		End:   protocol.Position{Line: r.End.Line, Character: r.End.Character},
+	}
+}
+
+// symbolAt returns the identifier at l in its open document, for the trail.
+func (p *Participant) symbolAt(l protocol.Location) string {
+	doc, ok := p.px.Document(string(l.URI))
+	if !ok {
+		return ""
+	}
+	line := doc.Text
+	for i := uint32(0); i < l.Range.Start.Line; i++ {
+		j := indexNL(line)
+		if j < 0 {
+			return ""
+		}
+		line = line[j+1:]
+	}
+	if j := indexNL(line); j >= 0 {
+		line = line[:j]
+	}
+	at := min(utf16Offset(line, l.Range.Start.Character), len(line))
+	start, end := at, at
+	for start > 0 {
+		r, size := utf8.DecodeLastRune(line[:start])
+		if !isIdent(r) {
+			break
+		}
+		start -= size
+	}
+	for end < len(line) {
+		r, size := utf8.DecodeRune(line[end:])
+		if !isIdent(r) {
+			break
+		}
+		end += size
+	}
+	return string(line[start:end])
+}
+
+func isIdent(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func indexNL(b []byte) int {
+	for i, c := range b {
+		if c == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+func utf16Offset(line []byte, units uint32) int {
+	i := 0
+	for n := uint32(0); n < units && i < len(line); {
+		r, size := utf8.DecodeRune(line[i:])
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+		i += size
+	}
+	return i
+}
+
+// hubFrame applies a frame from the hub (or the client's connection news).
+func (p *Participant) hubFrame(f session.Frame) {
+	switch f.Type {
+	case session.TypeConnected:
+		p.st.Connected, p.st.Error = true, ""
+		p.publishState()
+	case session.TypeDisconnected:
+		p.st.Connected = false
+		p.publishState()
+	case session.TypeRefused:
+		p.st.Connected, p.st.Error = false, f.Message
+		p.publishState()
+		p.tell("refused:"+f.Message, msgError, "the hub refused to let you join: "+f.Message)
+	case session.TypeWelcome:
+		p.st.You, p.st.Role, p.st.Session, p.st.Connected = f.Name, f.Role, f.Session, true
+		if !p.followChosen {
+			p.setFollowing(f.Role == session.RoleAttend)
+			p.followChosen = false // still the default: a reconnect may revise it
+		}
+		p.publishState()
+	case session.TypeState:
+		p.hubState(f)
+	case session.TypeNav:
+		p.wheelMoved(f)
+	case session.TypeLocated:
+		if ch, ok := p.locates[f.Ref]; ok {
+			delete(p.locates, f.Ref)
+			ch <- f
+		}
+	case session.TypeAsk:
+		p.client.Send(session.Frame{Type: session.TypeAnswer, Ref: f.Ref, Error: "this participant does not answer questions yet"})
+	case session.TypeError:
+		p.tell("", msgWarning, f.Message)
+	}
+}
+
+func (p *Participant) hubState(f session.Frame) {
+	before := p.st.Mismatch
+	p.st.applyHubState(f, p.repo)
+	p.publishState()
+	if m := p.st.Mismatch; m != nil && (before == nil || *before != *m) {
+		p.tell("mismatch:"+m.Wheel, msgWarning, fmt.Sprintf(
+			"your checkout is at commit %s but %s reads commit %s: lines may not match", short(m.Yours), p.st.Wheel, short(m.Wheel)))
+	}
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}
+
+// wheelMoved shows the wheel holder's move: their cursor to everyone, and
+// their jumps and switches to a following editor.
+func (p *Participant) wheelMoved(f session.Frame) {
+	if f.By == p.st.You {
+		return
+	}
+	if f.Kind != session.KindCursor || p.wheelAt == nil || p.wheelAt.Seq <= f.Seq {
+		p.wheelAt = &f
+	}
+	uri, r, ok := p.local(f.To)
+	if !ok {
+		return
+	}
+	if err := p.px.Notify(proxy.CursorMethod, proxy.CursorParams{URI: uri, Range: &r, Name: f.By, Wheel: true}); err != nil {
+		p.log.Debug("cursor not sent", "err", err)
+	}
+	if f.Kind != session.KindCursor && p.st.Following {
+		p.show(uri, r)
+	}
+}
+
+// showRequest is a place to open in the editor.
+type showRequest struct {
+	uri string
+	r   protocol.Range
+}
+
+// show asks the editor to open uri at r. Only the newest request waits: a
+// burst of moves (a replay after reconnecting) ends where the wheel is now.
+func (p *Participant) show(uri string, r protocol.Range) {
+	p.shownAt = time.Now()
+	req := showRequest{uri, r}
+	for {
+		select {
+		case p.shows <- req:
+			return
+		default:
+			select {
+			case <-p.shows:
+			default:
+			}
+		}
+	}
+}
+
+// showLoop sends the editor the places show asks for, one at a time.
+func (p *Participant) showLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case req := <-p.shows:
+			p.showDocument(ctx, req)
+		}
+	}
+}
+
+func (p *Participant) showDocument(ctx context.Context, req showRequest) {
+	if !p.px.Client().ShowDocument {
+		return // the editor would not answer; plugins advertise support
+	}
+	ctx, cancel := context.WithTimeout(ctx, showTimeout)
+	defer cancel()
+	_, err := p.px.Call(ctx, "window/showDocument", map[string]any{
+		"uri": req.uri, "takeFocus": true, "selection": req.r,
+	})
+	if err != nil {
+		p.log.Warn("editor did not show the document", "uri", req.uri, "err", err)
+	}
+}

@@ -1,0 +1,323 @@
+// Package participant is one person's side of a reading session. It joins
+// the proxy's view of the editor to the session hub: the editor's moves go to
+// the hub, and the wheel holder's moves come back as the editor's own files,
+// opened for a following attendee.
+//
+// All session state is owned by the goroutine of Run; the proxy's relay only
+// hands it events through a bounded channel, so the relay never waits on the
+// network.
+package participant
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lspshare/lspshare/location"
+	"github.com/lspshare/lspshare/proxy"
+	"github.com/lspshare/lspshare/session"
+)
+
+// Config configures a Participant.
+type Config struct {
+	// Link is the join link; empty means not joined until lspshare.join.
+	Link string
+	// Name is this participant's name in the session.
+	Name   string
+	Logger *slog.Logger
+}
+
+// Participant is one editor's membership in a session.
+type Participant struct {
+	cfg Config
+	log *slog.Logger
+	px  *proxy.Proxy
+	id  string
+
+	events  chan proxy.Event      // from the relay; dropped when full
+	inits   chan proxy.ClientInfo // the editor's initialize
+	actions chan func()           // from command goroutines
+	shows   chan showRequest      // newest place to show; capacity one
+
+	// Owned by Run's goroutine.
+	client       *session.Client
+	stopClient   context.CancelFunc
+	clientDone   chan struct{}
+	hubURL       string
+	mapper       *location.Mapper
+	repo         *session.Repo
+	st           State
+	followChosen bool
+	wheelAt      *session.Frame // the wheel holder's newest move
+	lastURI      string         // of this editor's newest cursor
+	cursor       *session.Frame // coalesced cursor not yet sent
+	cursorSent   time.Time
+	cursorTimer  *time.Timer
+	shownAt      time.Time // when this editor was last moved for the wheel
+	told         map[string]bool
+	locates      map[string]chan session.Frame
+	nextRef      int
+}
+
+// eventQueue bounds the events waiting for Run; a burst beyond it loses
+// events, never stalls the relay.
+const eventQueue = 256
+
+// cursorInterval coalesces cursor updates to at most 20 a second.
+const cursorInterval = 50 * time.Millisecond
+
+// showTimeout bounds a window/showDocument request: editors that do not know
+// it may never answer.
+const showTimeout = 5 * time.Second
+
+// New returns a Participant. Pass its OnEvent and OnInitialize to the
+// proxy's Config, then Attach the proxy.
+func New(cfg Config) *Participant {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Participant{
+		cfg:     cfg,
+		log:     log,
+		id:      newID(),
+		events:  make(chan proxy.Event, eventQueue),
+		inits:   make(chan proxy.ClientInfo, 1),
+		actions: make(chan func()),
+		shows:   make(chan showRequest, 1),
+		st:      State{Answers: "local", You: cfg.Name},
+		told:    make(map[string]bool),
+		locates: make(map[string]chan session.Frame),
+	}
+}
+
+// OnEvent takes a navigation event from the proxy's relay without blocking.
+func (p *Participant) OnEvent(e proxy.Event) {
+	select {
+	case p.events <- e:
+	default:
+		p.log.Debug("navigation event dropped: queue full", "kind", e.Kind)
+	}
+}
+
+// OnInitialize takes the editor's initialize from the proxy's relay.
+func (p *Participant) OnInitialize(c proxy.ClientInfo) {
+	select {
+	case p.inits <- c:
+	default:
+	}
+}
+
+// Attach registers the participant's commands with the proxy.
+func (p *Participant) Attach(px *proxy.Proxy) {
+	p.px = px
+	for name, cmd := range map[string]proxy.Command{
+		"lspshare.status":   p.cmdStatus,
+		"lspshare.follow":   p.cmdFollow,
+		"lspshare.unfollow": p.cmdUnfollow,
+		"lspshare.jump":     p.cmdJump,
+		"lspshare.drive":    p.cmdDrive,
+		"lspshare.pass":     p.cmdPass,
+		"lspshare.join":     p.cmdJoin,
+		"lspshare.leave":    p.cmdLeave,
+	} {
+		px.HandleCommand(name, cmd)
+	}
+}
+
+// Run serves the session until ctx ends.
+func (p *Participant) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.showLoop(ctx)
+	}()
+	defer p.leave()
+
+	p.cursorTimer = time.NewTimer(time.Hour)
+	p.cursorTimer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case c := <-p.inits:
+			p.initialize(ctx, c)
+		case e := <-p.events:
+			p.editorMoved(e)
+		case f := <-p.clientEvents():
+			p.hubFrame(f)
+		case fn := <-p.actions:
+			fn()
+		case <-p.cursorTimer.C:
+			p.flushCursor()
+		}
+	}
+}
+
+// do runs fn on Run's goroutine and returns when it has run.
+func (p *Participant) do(ctx context.Context, fn func()) error {
+	done := make(chan struct{})
+	select {
+	case p.actions <- func() { fn(); close(done) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *Participant) clientEvents() <-chan session.Frame {
+	if p.client == nil {
+		return nil
+	}
+	return p.client.Events()
+}
+
+// initialize learns the editor's workspace, maps it, and joins the session
+// of the configured link.
+func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
+	root, _ := os.Getwd()
+	if len(c.Roots) > 0 {
+		if path, err := location.URIToPath(c.Roots[0]); err == nil {
+			root = path
+		}
+	}
+	root = location.FindRoot(root)
+	modcache, goroot := goEnv()
+	m, err := location.NewMapper(location.MapperConfig{Root: root, GOMODCACHE: modcache, GOROOT: goroot})
+	if err != nil {
+		p.log.Error("workspace not mapped: nothing will be shared", "root", root, "err", err)
+		return
+	}
+	p.mapper = m
+	p.repo = repoIdentity(root)
+	if p.cfg.Link != "" {
+		p.join(ctx, p.cfg.Link)
+	}
+}
+
+// goEnv returns GOMODCACHE and GOROOT, or empty strings where Go is missing:
+// an attendee without Go can still follow.
+func goEnv() (modcache, goroot string) {
+	out, err := exec.Command("go", "env", "GOMODCACHE", "GOROOT").Output()
+	if err != nil {
+		return "", ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return "", ""
+	}
+	return lines[0], lines[1]
+}
+
+// repoIdentity reads the checkout's commit, dirty flag and remote; empty
+// fields where root is not a git work tree.
+func repoIdentity(root string) *session.Repo {
+	git := func(args ...string) string {
+		out, err := exec.Command("git", append([]string{"-C", root}, args...)...).Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(out))
+	}
+	r := &session.Repo{Commit: git("rev-parse", "HEAD")}
+	if r.Commit == "" {
+		return r
+	}
+	r.Dirty = git("status", "--porcelain", "--untracked-files=no") != ""
+	r.Remote = git("remote", "get-url", "origin")
+	return r
+}
+
+// join connects to the session of link, leaving any other.
+func (p *Participant) join(ctx context.Context, link string) error {
+	p.leave()
+	hub, name, _, err := session.ParseLink(link)
+	if err != nil {
+		return fmt.Errorf("join: %w", err)
+	}
+	c, err := session.NewClient(session.ClientConfig{
+		Link: link, ID: p.id, Name: p.cfg.Name, Repo: derefRepo(p.repo), Logger: p.log,
+	})
+	if err != nil {
+		return fmt.Errorf("join %s: %w", name, err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := c.Run(cctx); err != nil && !errors.Is(err, context.Canceled) {
+			p.log.Warn("session client stopped", "err", err)
+		}
+	}()
+	p.client, p.stopClient, p.clientDone, p.hubURL = c, cancel, done, hub
+	p.st = State{Session: name, Hub: hub, You: p.cfg.Name, Answers: p.st.Answers}
+	p.followChosen = false
+	p.publishState()
+	return nil
+}
+
+func derefRepo(r *session.Repo) session.Repo {
+	if r == nil {
+		return session.Repo{}
+	}
+	return *r
+}
+
+// leave disconnects from the session, if any, and waits for the client.
+func (p *Participant) leave() {
+	if p.client == nil {
+		return
+	}
+	p.stopClient()
+	<-p.clientDone
+	p.client, p.wheelAt, p.cursor = nil, nil, nil
+	p.st = State{You: p.cfg.Name, Answers: p.st.Answers}
+}
+
+func (p *Participant) publishState() {
+	if p.px == nil {
+		return
+	}
+	if err := p.px.Notify(StateMethod, p.st); err != nil {
+		p.log.Debug("state not sent", "err", err)
+	}
+}
+
+// tell shows a message in the editor; with a non-empty key, only once.
+func (p *Participant) tell(key string, typ int, text string) {
+	if key != "" {
+		if p.told[key] {
+			return
+		}
+		p.told[key] = true
+	}
+	if p.px == nil {
+		return
+	}
+	if err := p.px.Notify("window/showMessage", map[string]any{"type": typ, "message": "lspshare: " + text}); err != nil {
+		p.log.Debug("message not sent", "err", err)
+	}
+}
+
+// LSP MessageType values.
+const (
+	msgError   = 1
+	msgWarning = 2
+	msgInfo    = 3
+)
+
+func newID() string { return rand.Text() }

@@ -1,0 +1,63 @@
+package participant
+
+import "github.com/lspshare/lspshare/session"
+
+// StateMethod is the notification that carries State to the editor.
+const StateMethod = "$/lspshare/state"
+
+// State is what the editor shows of the session: the payload of
+// $/lspshare/state and the answer of every lspshare.* command.
+type State struct {
+	Session   string `json:"session"`
+	Hub       string `json:"hub,omitempty"`
+	Connected bool   `json:"connected"`
+	You       string `json:"you,omitempty"`
+	Role      string `json:"role,omitempty"`
+	Following bool   `json:"following"`
+	// Paused is set when following stopped because this participant
+	// navigated on their own.
+	Paused       bool      `json:"paused"`
+	Wheel        string    `json:"wheel,omitempty"`
+	Followers    int       `json:"followers"`
+	Answers      string    `json:"answers"`
+	Participants []Member  `json:"participants"`
+	Mismatch     *Mismatch `json:"mismatch,omitempty"`
+	Error        string    `json:"error,omitempty"`
+}
+
+// Member is one participant as the editor shows it.
+type Member struct {
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	Wheel     bool   `json:"wheel"`
+	Following bool   `json:"following"`
+	Connected bool   `json:"connected"`
+}
+
+// Mismatch names the two commits when this checkout differs from the wheel
+// holder's.
+type Mismatch struct {
+	Yours string `json:"yours"`
+	Wheel string `json:"wheel"`
+}
+
+// applyHubState copies a hub state frame into s.
+func (s *State) applyHubState(f session.Frame, mine *session.Repo) {
+	s.Wheel = f.Wheel
+	s.Participants = s.Participants[:0]
+	s.Followers = 0
+	s.Mismatch = nil
+	for _, p := range f.Participants {
+		wheel := p.Name == f.Wheel
+		s.Participants = append(s.Participants, Member{
+			Name: p.Name, Role: p.Role, Wheel: wheel, Following: p.Following, Connected: p.Connected,
+		})
+		if p.Following && p.Connected && !wheel {
+			s.Followers++
+		}
+		if wheel && p.Name != s.You && mine != nil && p.Repo != nil &&
+			mine.Commit != "" && p.Repo.Commit != "" && mine.Commit != p.Repo.Commit {
+			s.Mismatch = &Mismatch{Yours: mine.Commit, Wheel: p.Repo.Commit}
+		}
+	}
+}

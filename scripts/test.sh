@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need, then runs every
+# test (Go, real gopls, real editors, real browser). CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(go env GOPATH)/bin:$PATH"
+
+scripts/install-test-deps.sh
+
+echo "== gofmt, go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+
+echo "== go test"
+go test -count=1 -timeout 20m ./...
+
+for t in scripts/test.d/*.sh; do
+  [ -e "$t" ] || continue
+  echo "== $t"
+  bash "$t"
+done
+echo "== all tests passed"

@@ -1,0 +1,483 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Client timing and bounds.
+const (
+	dialTimeout   = 10 * time.Second
+	writeTimeout  = 10 * time.Second
+	hubSilence    = 90 * time.Second // the hub pings every 30s by default
+	eventsSize    = 512              // incoming frames the consumer may lag behind
+	eventWait     = time.Second      // longest the reader waits for a full Events
+	backlogSize   = 256              // outgoing frames kept while the socket is busy or down
+	defaultAskTTL = 30 * time.Second // for an Ask whose context has no deadline
+)
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	Link   string // join link: http(s)://HOST/s/NAME?key=KEY
+	ID     string // stays the same across reconnects (default: random)
+	Name   string // display name; the hub makes it unique
+	Repo   Repo
+	Logger *slog.Logger      // default: discard
+	Dialer *websocket.Dialer // default: a plain dialer honouring proxy variables
+
+	MinBackoff time.Duration // first reconnect delay (250ms)
+	MaxBackoff time.Duration // longest reconnect delay (15s)
+}
+
+// Client is a proxy's connection to its session hub. Run keeps it connected;
+// Send, SetFollowing and Ask never block on the network.
+//
+// Outgoing frames wait in a bounded backlog (256) while the socket is busy or
+// down; when it is full, new frames are dropped. Cursor moves are never
+// queued: only the newest is kept, and a jump or open discards an older
+// pending cursor. While disconnected, only the newest jump or open is kept
+// (the hub replays nothing of a participant's own moves, and stale moves
+// would jerk followers around), answers are dropped (the hub has answered
+// the asker already), and the follow state travels in the next hello.
+// Frames taken from the backlog when a connection breaks are lost.
+type Client struct {
+	cfg                  ClientConfig
+	hubURL, session, key string
+	wsURL                string
+	log                  *slog.Logger
+	dialer               *websocket.Dialer
+	events               chan Frame
+	out                  outbox
+	running              atomic.Bool
+
+	mu        sync.Mutex
+	connected bool
+	pending   map[string]chan Frame // Ask waiters by ref
+	lastRef   uint64
+
+	lastSeq uint64 // newest nav seq seen; used by Run's goroutine only
+}
+
+// ErrNotConnected is returned by Ask while the client has no hub connection.
+var ErrNotConnected = errors.New("not connected to the hub")
+
+// RefusedError is the hub's refusal of a join link (wrong key, no such
+// session). Run stops retrying when it gets one.
+type RefusedError struct {
+	Status int    // HTTP status
+	Reason string // the hub's own words, for the user
+}
+
+func (e *RefusedError) Error() string {
+	return "the hub refused to join: " + e.Reason
+}
+
+// AnswerError is an Ask's failure as told by the hub or the asked
+// participant, for the user.
+type AnswerError struct {
+	Message string
+}
+
+func (e *AnswerError) Error() string { return e.Message }
+
+// NewClient checks cfg and returns a client; Run connects it.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	hubURL, name, key, err := ParseLink(cfg.Link)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(hubURL)
+	if err != nil {
+		return nil, fmt.Errorf("hub address: %w", err)
+	}
+	u.Scheme = map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
+	u.Path += "/s/" + name + "/ws"
+	if cfg.ID == "" {
+		cfg.ID = newKey()
+	}
+	setDefault(&cfg.MinBackoff, 250*time.Millisecond)
+	setDefault(&cfg.MaxBackoff, 15*time.Second)
+	c := &Client{
+		cfg:     cfg,
+		hubURL:  hubURL,
+		session: name,
+		key:     key,
+		wsURL:   u.String(),
+		log:     cfg.Logger,
+		dialer:  cfg.Dialer,
+		events:  make(chan Frame, eventsSize),
+		out:     outbox{wake: make(chan struct{}, 1)},
+		pending: map[string]chan Frame{},
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.log = c.log.With("hub", hubURL, "session", name)
+	if c.dialer == nil {
+		c.dialer = &websocket.Dialer{HandshakeTimeout: dialTimeout, Proxy: http.ProxyFromEnvironment}
+	}
+	return c, nil
+}
+
+// HubURL and Session say where the client's link points.
+func (c *Client) HubURL() string  { return c.hubURL }
+func (c *Client) Session() string { return c.session }
+
+// Events delivers incoming frames and connection news: "connected" (with
+// the welcome's id, name, role, session and seq), "disconnected" (message:
+// why; a retry follows) and "refused" (message: the hub's reason; Run
+// ends). Answers to Ask do not appear here. The consumer must keep up: when
+// Events is full, cursor moves are dropped at once and other frames after a
+// second. Events is closed when Run returns.
+func (c *Client) Events() <-chan Frame { return c.events }
+
+// Send queues a frame for the hub; it never blocks (see Client).
+func (c *Client) Send(f Frame) {
+	if !c.out.push(f) {
+		c.log.Warn("outgoing frame dropped: backlog full", "type", f.Type)
+	}
+}
+
+// SetFollowing records the follow state and tells the hub.
+func (c *Client) SetFollowing(following bool) {
+	c.out.push(Frame{Type: TypeFollow, Following: following})
+}
+
+// Ask sends a question to the participant named to (the wheel holder if
+// empty) and waits for its answer, until ctx ends. The question's deadline
+// is ctx's (30s if none).
+func (c *Client) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
+	ttl := defaultAskTTL
+	if dl, ok := ctx.Deadline(); ok {
+		ttl = time.Until(dl)
+	}
+	if ttl < time.Millisecond {
+		return nil, context.DeadlineExceeded
+	}
+	ctx, cancel := context.WithTimeout(ctx, ttl)
+	defer cancel()
+
+	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return nil, ErrNotConnected
+	}
+	c.lastRef++
+	ref := "a" + strconv.FormatUint(c.lastRef, 10)
+	answer := make(chan Frame, 1)
+	c.pending[ref] = answer
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.pending, ref)
+		c.mu.Unlock()
+	}()
+
+	c.Send(Frame{Type: TypeAsk, Ref: ref, Name: to, Method: method, Params: params, DeadlineMS: ttl.Milliseconds()})
+	select {
+	case f := <-answer:
+		if f.Error != "" {
+			return nil, &AnswerError{Message: f.Error}
+		}
+		return f.Result, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("ask %s: %w", method, ctx.Err())
+	}
+}
+
+// Run connects to the hub and keeps reconnecting, with capped exponential
+// backoff and jitter, until ctx ends (it then returns nil) or the hub
+// refuses the link (a *RefusedError).
+func (c *Client) Run(ctx context.Context) error {
+	if !c.running.CompareAndSwap(false, true) {
+		return errors.New("session client: Run called twice")
+	}
+	defer close(c.events)
+	backoff := c.cfg.MinBackoff
+	for {
+		welcomed, err := c.connect(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if refused := (*RefusedError)(nil); errors.As(err, &refused) {
+			c.log.Warn("hub refused the link", "reason", refused.Reason)
+			c.emit(ctx, Frame{Type: TypeRefused, Message: refused.Reason})
+			return err
+		}
+		if welcomed {
+			backoff = c.cfg.MinBackoff
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		c.log.Info("disconnected from the hub", "err", err, "retry_in", wait)
+		c.emit(ctx, Frame{Type: TypeDisconnected, Message: err.Error()})
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		backoff = min(2*backoff, c.cfg.MaxBackoff)
+	}
+}
+
+// connect runs one connection to its end. welcomed says whether the hub
+// accepted it.
+func (c *Client) connect(ctx context.Context) (welcomed bool, err error) {
+	ws, err := c.dial(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer ws.Close()
+	// Closing the socket is what stops a blocked read when ctx ends.
+	stopClose := context.AfterFunc(ctx, func() { ws.Close() })
+	defer stopClose()
+
+	ws.SetReadLimit(MaxFrameSize)
+	ws.SetPingHandler(func(data string) error {
+		ws.SetReadDeadline(time.Now().Add(hubSilence))
+		// A failed pong shows up as a failed read or write soon enough.
+		ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeTimeout))
+		return nil
+	})
+	hello := c.out.hello(Frame{Type: TypeHello, ID: c.cfg.ID, Name: c.cfg.Name, Repo: &c.cfg.Repo, After: c.lastSeq})
+	if err := writeFrame(ws, hello); err != nil {
+		return false, fmt.Errorf("say hello: %w", err)
+	}
+	welcome, err := readFrame(ws)
+	if err != nil {
+		return false, fmt.Errorf("wait for welcome: %w", err)
+	}
+	if welcome.Type != TypeWelcome {
+		return false, fmt.Errorf("the hub did not welcome us: %s %s", welcome.Type, welcome.Message)
+	}
+	// A hub that lost its trail starts counting again.
+	c.lastSeq = min(c.lastSeq, welcome.Seq)
+	c.setConnected(true)
+	defer c.setConnected(false)
+	c.log.Info("connected to the hub", "name", welcome.Name, "role", welcome.Role)
+	c.emit(ctx, Frame{Type: TypeConnected, ID: welcome.ID, Name: welcome.Name, Role: welcome.Role, Session: welcome.Session, Seq: welcome.Seq})
+
+	connCtx, stop := context.WithCancel(ctx)
+	writerDone := make(chan error, 1)
+	go func() { writerDone <- c.writeLoop(connCtx, ws) }()
+	err = c.readLoop(ctx, ws)
+	stop()
+	ws.Close() // unblocks a writer stuck in a write
+	if werr := <-writerDone; werr != nil {
+		err = werr
+	}
+	return true, err
+}
+
+// dial opens the websocket, turning an HTTP refusal into a *RefusedError.
+func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	header := http.Header{"Authorization": {"Bearer " + c.key}}
+	ws, resp, err := c.dialer.DialContext(ctx, c.wsURL, header)
+	if err == nil {
+		return ws, nil
+	}
+	if resp != nil && isRefusal(resp.StatusCode) {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		reason := string(bytes.TrimSpace(body))
+		if reason == "" {
+			reason = resp.Status
+		}
+		return nil, &RefusedError{Status: resp.StatusCode, Reason: reason}
+	}
+	return nil, fmt.Errorf("connect to %s: %w", c.hubURL, err)
+}
+
+// isRefusal says whether an HTTP status means the link itself is no good,
+// so retrying is pointless.
+func isRefusal(status int) bool {
+	return status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+}
+
+// readLoop reads frames until the connection fails, routing answers to
+// their Ask and everything else to Events.
+func (c *Client) readLoop(ctx context.Context, ws *websocket.Conn) error {
+	for {
+		f, err := readFrame(ws)
+		if err != nil {
+			return err
+		}
+		switch {
+		case f.Type == TypeAnswer:
+			c.deliverAnswer(f)
+			continue
+		case f.Type == TypeNav && f.Seq > c.lastSeq:
+			c.lastSeq = f.Seq
+		}
+		c.emit(ctx, f)
+	}
+}
+
+// writeLoop sends what the outbox holds whenever it holds something.
+func (c *Client) writeLoop(ctx context.Context, ws *websocket.Conn) error {
+	for {
+		for _, f := range c.out.take() {
+			if err := writeFrame(ws, f); err != nil {
+				return fmt.Errorf("send %s: %w", f.Type, err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.out.wake:
+		}
+	}
+}
+
+func readFrame(ws *websocket.Conn) (Frame, error) {
+	ws.SetReadDeadline(time.Now().Add(hubSilence))
+	_, data, err := ws.ReadMessage()
+	if err != nil {
+		return Frame{}, err
+	}
+	return DecodeFrame(data)
+}
+
+func writeFrame(ws *websocket.Conn, f Frame) error {
+	b, err := encode(f)
+	if err != nil {
+		return err
+	}
+	ws.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return ws.WriteMessage(websocket.TextMessage, b)
+}
+
+// emit hands f to the consumer; see Events for when it gives up.
+func (c *Client) emit(ctx context.Context, f Frame) {
+	select {
+	case c.events <- f:
+		return
+	default:
+	}
+	if f.Type == TypeNav && f.Kind == KindCursor {
+		return
+	}
+	t := time.NewTimer(eventWait)
+	defer t.Stop()
+	select {
+	case c.events <- f:
+	case <-t.C:
+		c.log.Warn("incoming frame dropped: Events is full", "type", f.Type)
+	case <-ctx.Done():
+	}
+}
+
+func (c *Client) setConnected(on bool) {
+	c.out.setOnline(on)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.connected = on
+	if on {
+		return
+	}
+	for ref, ch := range c.pending {
+		ch <- Frame{Type: TypeAnswer, Ref: ref, Error: "the connection to the hub broke before the answer came"}
+		delete(c.pending, ref)
+	}
+}
+
+func (c *Client) deliverAnswer(f Frame) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch := c.pending[f.Ref]; ch != nil {
+		ch <- f // capacity 1, one answer per ref
+		delete(c.pending, f.Ref)
+	}
+}
+
+// outbox holds what the client has yet to send.
+type outbox struct {
+	mu          sync.Mutex
+	frames      []Frame // at most backlogSize, oldest first
+	cursor      *Frame  // newest cursor move, sent after frames
+	following   bool
+	followDirty bool // following changed since the hub was last told
+	online      bool
+	wake        chan struct{} // capacity 1
+}
+
+// push adds f; it reports false if f had to be dropped.
+func (o *outbox) push(f Frame) bool {
+	o.mu.Lock()
+	defer o.poke()
+	defer o.mu.Unlock()
+	switch {
+	case f.Type == TypeNav && f.Kind == KindCursor:
+		o.cursor = &f
+		return true
+	case f.Type == TypeFollow:
+		o.following, o.followDirty = f.Following, true
+		return true
+	case !o.online && f.Type == TypeAnswer:
+		return true
+	case f.Type == TypeNav:
+		o.cursor = nil // older than this move
+		if !o.online {
+			o.frames = slices.DeleteFunc(o.frames, func(f Frame) bool { return f.Type == TypeNav })
+		}
+	}
+	if len(o.frames) >= backlogSize {
+		return false
+	}
+	o.frames = append(o.frames, f)
+	return true
+}
+
+func (o *outbox) poke() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take empties the outbox, in sending order.
+func (o *outbox) take() []Frame {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := o.frames
+	o.frames = nil
+	if o.followDirty {
+		out = append(out, Frame{Type: TypeFollow, Following: o.following})
+		o.followDirty = false
+	}
+	if o.cursor != nil {
+		out = append(out, *o.cursor)
+		o.cursor = nil
+	}
+	return out
+}
+
+// hello completes a hello with the follow state, which it then carries.
+func (o *outbox) hello(f Frame) Frame {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	f.Following = o.following
+	o.followDirty = false
+	return f
+}
+
+func (o *outbox) setOnline(on bool) {
+	o.mu.Lock()
+	o.online = on
+	o.mu.Unlock()
+}

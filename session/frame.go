@@ -1,0 +1,145 @@
+// Package session is the lspshare session hub and the client a proxy uses to
+// talk to it.
+//
+// The [Hub] knows sessions, participants, roles, keys, the navigation trail
+// and fan-out; it knows nothing of LSP: locations travel through it as opaque
+// JSON. The [Client] is one proxy's connection to a hub: it reconnects with
+// backoff, resends its state, and never blocks its caller. Both speak the
+// "hub wire" of docs/protocol.md: one JSON [Frame] per websocket message.
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Frame types of the hub wire. Client-local types never travel on the wire:
+// a [Client] puts them on its Events channel to report its connection.
+const (
+	TypeHello   = "hello"   // client → hub: first frame of every connection
+	TypeNav     = "nav"     // both ways: a move
+	TypeFollow  = "follow"  // client → hub: follow state
+	TypeDrive   = "drive"   // client → hub: take the wheel
+	TypePass    = "pass"    // client → hub: pass the wheel
+	TypeLocate  = "locate"  // client → hub: where is someone?
+	TypeAsk     = "ask"     // both ways: a question for another participant
+	TypeAnswer  = "answer"  // both ways: the answer to an ask
+	TypeWelcome = "welcome" // hub → client: reply to hello
+	TypeState   = "state"   // hub → client: membership, roles, wheel, follow
+	TypeLocated = "located" // hub → client: reply to locate
+	TypeError   = "error"   // hub → client: a refused frame
+
+	TypeConnected    = "connected"    // client-local: welcomed by the hub
+	TypeDisconnected = "disconnected" // client-local: connection lost, retrying
+	TypeRefused      = "refused"      // client-local: the hub refused the link; no retry
+)
+
+// Navigation kinds of a nav frame.
+const (
+	KindJump   = "jump"   // went to a definition (or similar)
+	KindOpen   = "open"   // opened a file
+	KindCursor = "cursor" // moved the cursor; not numbered, coalesced
+)
+
+// Roles a join key grants.
+const (
+	RoleDrive  = "drive"  // may navigate for everyone and take the wheel
+	RoleAttend = "attend" // follows, asks read-only questions
+)
+
+// MaxFrameSize is the largest websocket message either side accepts.
+const MaxFrameSize = 1 << 20
+
+// Frame is one message of the hub wire: the union of every frame type's
+// fields, each present only in the types that use it (see docs/protocol.md).
+// Locations (To, From) are portable location JSON that the hub stores and
+// forwards without looking inside.
+type Frame struct {
+	Type string `json:"type"`
+
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Role      string `json:"role,omitempty"`
+	Session   string `json:"session,omitempty"`
+	Repo      *Repo  `json:"repo,omitempty"`
+	Following bool   `json:"following,omitempty"`
+	After     uint64 `json:"after,omitempty"`
+	Seq       uint64 `json:"seq,omitempty"`
+
+	By     string          `json:"by,omitempty"`
+	Kind   string          `json:"kind,omitempty"`
+	To     json.RawMessage `json:"to,omitempty"`
+	From   json.RawMessage `json:"from,omitempty"`
+	Symbol string          `json:"symbol,omitempty"`
+	Replay bool            `json:"replay,omitempty"`
+
+	Wheel        string        `json:"wheel,omitempty"`
+	Participants []Participant `json:"participants,omitempty"`
+
+	Ref        string          `json:"ref,omitempty"`
+	Method     string          `json:"method,omitempty"`
+	Params     json.RawMessage `json:"params,omitempty"`
+	DeadlineMS int64           `json:"deadline_ms,omitempty"`
+	Result     json.RawMessage `json:"result,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	Message    string          `json:"message,omitempty"`
+}
+
+// Repo identifies a participant's checkout, so attendees can see when theirs
+// differs from the wheel holder's.
+type Repo struct {
+	Commit string `json:"commit,omitempty"`
+	Dirty  bool   `json:"dirty,omitempty"`
+	Remote string `json:"remote,omitempty"`
+}
+
+// Participant is one entry of a state frame's participant list.
+type Participant struct {
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	Following bool   `json:"following"`
+	Connected bool   `json:"connected"`
+	Repo      *Repo  `json:"repo,omitempty"`
+}
+
+// wireTypes are the frame types that may travel on the wire.
+var wireTypes = map[string]bool{
+	TypeHello: true, TypeNav: true, TypeFollow: true, TypeDrive: true,
+	TypePass: true, TypeLocate: true, TypeAsk: true, TypeAnswer: true,
+	TypeWelcome: true, TypeState: true, TypeLocated: true, TypeError: true,
+}
+
+// DecodeFrame parses one websocket message into a Frame. It fails on
+// anything that is not a JSON object with a known wire type.
+func DecodeFrame(data []byte) (Frame, error) {
+	var f Frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		return Frame{}, fmt.Errorf("bad frame: %w", err)
+	}
+	if f.Type == "" {
+		return Frame{}, errors.New("bad frame: no type")
+	}
+	if !wireTypes[f.Type] {
+		return Frame{}, fmt.Errorf("bad frame: unknown type %q", truncate(f.Type, 40))
+	}
+	return f, nil
+}
+
+// encode marshals a frame for the wire. Frames built from decoded input hold
+// only valid JSON, so an error here is a bug worth logging, not a panic.
+func encode(f Frame) ([]byte, error) {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s frame: %w", f.Type, err)
+	}
+	return b, nil
+}
+
+// truncate shortens s to at most n bytes for use in messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

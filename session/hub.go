@@ -1,0 +1,391 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// HubConfig configures a Hub. Zero values take the defaults noted.
+type HubConfig struct {
+	// BaseURL is the hub's address as participants reach it, e.g.
+	// "http://127.0.0.1:7777"; links are built on it. If empty, links
+	// answered by POST /api/sessions use the request's Host, and
+	// CreateSession fails.
+	BaseURL string
+	// Store keeps sessions and trails (default: a new MemStore).
+	Store Store
+	// Logger receives the hub's logs (default: discard). Keys are never
+	// logged.
+	Logger *slog.Logger
+	// AdminToken, if set, lets POST /api/sessions come from anywhere with
+	// "Authorization: Bearer TOKEN"; without it only loopback may create
+	// sessions.
+	AdminToken string
+
+	SendQueue       int           // frames queued per participant before it is dropped (256)
+	FrameRate       float64       // frames a second a participant may send (200)
+	FrameBurst      int           // frames a participant may send at once (400)
+	PingInterval    time.Duration // keepalive ping period; a peer silent for twice this is dropped (30s)
+	WriteTimeout    time.Duration // longest a write to one participant may take (10s)
+	HelloTimeout    time.Duration // time a new connection has to say hello (10s)
+	Linger          time.Duration // how long a disconnected participant stays listed (10m)
+	MaxParticipants int           // per session (5000)
+	MaxAsks         int           // questions in flight per session (1024)
+	ReplayMax       int           // newest missed jumps replayed on reconnect (256)
+}
+
+func (c HubConfig) withDefaults() HubConfig {
+	setDefault(&c.SendQueue, 256)
+	setDefault(&c.FrameRate, 200)
+	setDefault(&c.FrameBurst, 400)
+	setDefault(&c.PingInterval, 30*time.Second)
+	setDefault(&c.WriteTimeout, 10*time.Second)
+	setDefault(&c.HelloTimeout, 10*time.Second)
+	setDefault(&c.Linger, 10*time.Minute)
+	setDefault(&c.MaxParticipants, 5000)
+	setDefault(&c.MaxAsks, 1024)
+	setDefault(&c.ReplayMax, 256)
+	if c.Store == nil {
+		c.Store = NewMemStore()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func setDefault[T int | float64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// Hub serves sessions over HTTP: it is an http.Handler with these routes:
+//
+//	POST /api/sessions   create a session (loopback, or the admin token)
+//	GET  /s/NAME/ws      a participant's websocket (join key required)
+//	GET  /s/NAME         the session's web page (join key required)
+type Hub struct {
+	cfg      HubConfig
+	log      *slog.Logger
+	mux      *http.ServeMux
+	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	sessions map[string]*session // loaded from the store on first use
+	conns    map[*conn]struct{}  // every open websocket, for Close
+	closed   bool
+	wg       sync.WaitGroup // one per conn.serve goroutine
+}
+
+// NewHub returns a hub; it starts no goroutines until connections arrive.
+func NewHub(cfg HubConfig) *Hub {
+	cfg = cfg.withDefaults()
+	h := &Hub{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		mux:      http.NewServeMux(),
+		sessions: map[string]*session{},
+		conns:    map[*conn]struct{}{},
+		upgrader: websocket.Upgrader{
+			HandshakeTimeout: cfg.WriteTimeout,
+			// A shared pool keeps idle participants from pinning a write
+			// buffer each.
+			WriteBufferPool: &sync.Pool{},
+			// The origin is checked before upgrading, with a reason.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+	}
+	h.mux.HandleFunc("POST /api/sessions", h.handleCreate)
+	h.mux.HandleFunc("GET /s/{name}/ws", h.handleWebsocket)
+	h.mux.HandleFunc("GET /s/{name}", h.handlePage)
+	return h
+}
+
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// CreateSession makes a session with fresh keys and returns its links,
+// built on the configured BaseURL.
+func (h *Hub) CreateSession(name string) (Links, error) {
+	if h.cfg.BaseURL == "" {
+		return Links{}, errors.New("create session: the hub has no BaseURL to build links on")
+	}
+	return h.createSession(name, h.cfg.BaseURL)
+}
+
+func (h *Hub) createSession(name, base string) (Links, error) {
+	if err := CheckSessionName(name); err != nil {
+		return Links{}, err
+	}
+	rec := SessionRecord{Name: name, DriveKey: newKey(), AttendKey: newKey(), Created: time.Now().UTC()}
+	if err := h.cfg.Store.CreateSession(rec); err != nil {
+		if errors.Is(err, ErrSessionExists) {
+			return Links{}, fmt.Errorf("session %s exists: %w", name, err)
+		}
+		return Links{}, fmt.Errorf("create session %s: %w", name, err)
+	}
+	h.log.Info("session created", "session", name)
+	return makeLinks(base, rec), nil
+}
+
+// Links returns the links of an existing session, built on BaseURL.
+func (h *Hub) Links(name string) (Links, error) {
+	s, err := h.session(name)
+	if err != nil {
+		return Links{}, err
+	}
+	if s == nil {
+		return Links{}, fmt.Errorf("no session %s", name)
+	}
+	return makeLinks(h.cfg.BaseURL, s.rec), nil
+}
+
+// Close drops every connection, stops every timer and waits until the
+// hub's goroutines have finished. An http.Server serving the hub should be
+// shut down too: it does not track upgraded connections.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	sessions := make([]*session, 0, len(h.sessions))
+	for _, s := range h.sessions {
+		sessions = append(sessions, s)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.kill()
+	}
+	for _, s := range sessions {
+		s.close()
+	}
+	h.wg.Wait()
+}
+
+// session returns the named session, loading it from the store on first
+// use, or nil if there is none.
+func (h *Hub) session(name string) (*session, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s := h.sessions[name]; s != nil {
+		return s, nil
+	}
+	rec, ok, err := h.cfg.Store.Session(name)
+	if err != nil {
+		return nil, fmt.Errorf("load session %s: %w", name, err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	seq, err := h.cfg.Store.LastSeq(name)
+	if err != nil {
+		return nil, fmt.Errorf("load trail of session %s: %w", name, err)
+	}
+	s := newSession(h, rec, seq)
+	h.sessions[name] = s
+	return s, nil
+}
+
+// admit finds the session a request names and the role its key grants. On
+// refusal it returns the HTTP status and a plain reason for the user.
+func (h *Hub) admit(r *http.Request) (s *session, role string, status int, reason string) {
+	name := r.PathValue("name")
+	s, err := h.session(name)
+	if err != nil {
+		h.log.Error("session lookup failed", "session", name, "err", err)
+		return nil, "", http.StatusInternalServerError, "the hub cannot read its sessions"
+	}
+	if s == nil {
+		return nil, "", http.StatusNotFound, fmt.Sprintf("no session %s on this hub", name)
+	}
+	key := requestKey(r)
+	if key == "" {
+		return nil, "", http.StatusForbidden, fmt.Sprintf("no key for session %s: use a join link", name)
+	}
+	role = keyRole(s.rec, key)
+	if role == "" {
+		return nil, "", http.StatusForbidden, fmt.Sprintf("wrong key for session %s", name)
+	}
+	return s, role, 0, ""
+}
+
+// requestKey returns the join key of a request: the bearer token, or the
+// key query parameter.
+func requestKey(r *http.Request) string {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		if key, ok := strings.CutPrefix(auth, "Bearer "); ok {
+			return strings.TrimSpace(key)
+		}
+	}
+	return r.URL.Query().Get("key")
+}
+
+// originAllowed accepts requests without an Origin (editors, proxies) and
+// pages of the hub itself; any other web page may not use the hub.
+func (h *Hub) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	base, err := url.Parse(h.cfg.BaseURL)
+	return err == nil && base.Host != "" && strings.EqualFold(u.Host, base.Host)
+}
+
+func refuse(w http.ResponseWriter, status int, reason string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	io.WriteString(w, reason+"\n")
+}
+
+// privateHeaders keep a page whose URL holds a key out of caches and
+// referrers.
+func privateHeaders(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+}
+
+func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
+	privateHeaders(w)
+	if !h.originAllowed(r) {
+		refuse(w, http.StatusForbidden, fmt.Sprintf("origin %s may not join sessions on this hub", truncate(r.Header.Get("Origin"), 100)))
+		return
+	}
+	s, role, status, reason := h.admit(r)
+	if s == nil {
+		h.log.Info("join refused", "session", r.PathValue("name"), "status", status, "remote", r.RemoteAddr)
+		refuse(w, status, reason)
+		return
+	}
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		refuse(w, http.StatusServiceUnavailable, "the hub is shutting down")
+		return
+	}
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// The upgrader has answered the request with an HTTP error.
+		h.log.Info("websocket upgrade failed", "session", s.rec.Name, "err", err)
+		return
+	}
+	c := newConn(h, s, ws, role)
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		ws.Close()
+		return
+	}
+	h.conns[c] = struct{}{}
+	h.wg.Add(1)
+	h.mu.Unlock()
+	// Serving on a goroutine of our own lets the request's memory go.
+	go c.serve()
+}
+
+// connDone forgets a finished connection.
+func (h *Hub) connDone(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+	h.wg.Done()
+}
+
+func (h *Hub) handlePage(w http.ResponseWriter, r *http.Request) {
+	privateHeaders(w)
+	s, _, status, reason := h.admit(r)
+	if s == nil {
+		refuse(w, status, reason)
+		return
+	}
+	name := html.EscapeString(s.rec.Name)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, "<!doctype html>\n<meta charset=utf-8>\n<title>lspshare %s</title>\n<p>lspshare session %s — the viewer arrives in a later release.</p>\n", name, name)
+}
+
+// createRequest is the body of POST /api/sessions.
+type createRequest struct {
+	Name string `json:"name"`
+}
+
+func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
+	if !h.mayAdminister(r) {
+		refuse(w, http.StatusForbidden, "sessions can be created only from the hub's own machine (or with its admin token)")
+		return
+	}
+	if !h.originAllowed(r) {
+		refuse(w, http.StatusForbidden, "web pages may not create sessions")
+		return
+	}
+	var req createRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil {
+		refuse(w, http.StatusBadRequest, `the body must be JSON like {"name": "demo"}`)
+		return
+	}
+	base := h.cfg.BaseURL
+	if base == "" {
+		base = "http://" + r.Host
+		if r.TLS != nil {
+			base = "https://" + r.Host
+		}
+	}
+	if err := CheckSessionName(req.Name); err != nil {
+		refuse(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	links, err := h.createSession(req.Name, base)
+	switch {
+	case errors.Is(err, ErrSessionExists):
+		refuse(w, http.StatusConflict, fmt.Sprintf("session %s exists already", req.Name))
+		return
+	case err != nil:
+		h.log.Error("create session failed", "err", err)
+		refuse(w, http.StatusInternalServerError, "the hub could not store the session")
+		return
+	}
+	privateHeaders(w)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	json.NewEncoder(w).Encode(links)
+}
+
+// mayAdminister reports whether r comes from loopback or carries the admin
+// token.
+func (h *Hub) mayAdminister(r *http.Request) bool {
+	if h.cfg.AdminToken != "" {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && keysEqual(tok, h.cfg.AdminToken) {
+			return true
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}

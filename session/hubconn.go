@@ -1,0 +1,302 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// conn is one participant's websocket on the hub. Its serve goroutine reads;
+// a writer goroutine it owns writes. Other goroutines hand it frames through
+// a bounded queue and two coalescing slots, none of which ever blocks them:
+// a participant that cannot keep up is dropped, reconnects and catches up by
+// seq.
+type conn struct {
+	hub  *Hub
+	sess *session
+	ws   *websocket.Conn
+	role string
+	log  *slog.Logger
+
+	send chan []byte   // encoded frames, in order
+	wake chan struct{} // a slot was filled (capacity 1)
+
+	slotMu sync.Mutex
+	state  []byte // newest state frame not yet written
+	cursor []byte // newest cursor frame not yet written
+
+	closeOnce sync.Once
+	closing   chan struct{} // closed by finish: flush, say goodbye, stop
+	closeCode int
+	closeText string
+
+	killOnce sync.Once
+	done     chan struct{} // closed by kill: stop now
+
+	m *member // guarded by sess.mu; set by join
+
+	bucket tokenBucket // used by the serve goroutine only
+}
+
+// errRateLimited ends a connection that sent too many frames.
+var errRateLimited = errors.New("rate limit exceeded")
+
+func newConn(h *Hub, s *session, ws *websocket.Conn, role string) *conn {
+	return &conn{
+		hub:     h,
+		sess:    s,
+		ws:      ws,
+		role:    role,
+		log:     h.log.With("session", s.rec.Name, "remote", ws.RemoteAddr().String()),
+		send:    make(chan []byte, h.cfg.SendQueue),
+		wake:    make(chan struct{}, 1),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+		bucket:  tokenBucket{rate: h.cfg.FrameRate, burst: float64(h.cfg.FrameBurst)},
+	}
+}
+
+// serve runs the connection to its end: hello, join, read loop, leave.
+func (c *conn) serve() {
+	defer c.hub.connDone(c)
+	defer c.ws.Close()
+	c.ws.SetReadLimit(MaxFrameSize)
+
+	hello, err := c.readHello()
+	if err != nil {
+		c.log.Info("connection refused before joining", "err", err)
+		c.refuse(err.Error())
+		return
+	}
+	preamble, err := c.sess.join(c, hello)
+	if err != nil {
+		c.log.Info("join refused", "err", err)
+		c.refuse(err.Error())
+		return
+	}
+
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writeLoop(preamble)
+	}()
+
+	err = c.readLoop()
+	c.sess.leave(c)
+	switch {
+	case errors.Is(err, errRateLimited):
+		c.finish(websocket.ClosePolicyViolation, "rate limit exceeded")
+	case errors.Is(err, websocket.ErrReadLimit):
+		c.finish(websocket.CloseMessageTooBig, "frame too big")
+	default:
+		c.finish(websocket.CloseNormalClosure, "")
+	}
+	<-writerDone // bounded: every write has a deadline
+}
+
+// readHello reads the connection's first frame, which must be a hello.
+func (c *conn) readHello() (Frame, error) {
+	c.ws.SetReadDeadline(time.Now().Add(c.hub.cfg.HelloTimeout))
+	_, data, err := c.ws.ReadMessage()
+	if err != nil {
+		return Frame{}, fmt.Errorf("no hello: %w", err)
+	}
+	f, err := DecodeFrame(data)
+	if err != nil {
+		return Frame{}, err
+	}
+	if f.Type != TypeHello {
+		return Frame{}, fmt.Errorf("the first frame must be a hello, not %s", f.Type)
+	}
+	if f.ID == "" {
+		return Frame{}, errors.New("hello needs an id")
+	}
+	return f, nil
+}
+
+// refuse tells a connection that never joined why, then closes it. No writer
+// goroutine exists yet, so writing here is safe.
+func (c *conn) refuse(reason string) {
+	if b, err := encode(Frame{Type: TypeError, Message: reason}); err == nil {
+		c.write(websocket.TextMessage, b)
+	}
+	c.ws.WriteControl(websocket.CloseMessage,
+		websocket.FormatCloseMessage(websocket.ClosePolicyViolation, truncate(reason, 120)),
+		time.Now().Add(c.hub.cfg.WriteTimeout))
+}
+
+// readLoop handles frames until the connection fails, the peer closes it or
+// floods.
+func (c *conn) readLoop() error {
+	pongWait := 2 * c.hub.cfg.PingInterval
+	c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			return err
+		}
+		if !c.bucket.take(time.Now()) {
+			c.log.Warn("participant dropped: too many frames", "name", c.memberName())
+			c.sendError(fmt.Sprintf("too many frames: at most %g a second", c.bucket.rate))
+			return errRateLimited
+		}
+		f, err := DecodeFrame(data)
+		if err != nil {
+			c.sendError(err.Error())
+			continue
+		}
+		c.sess.handle(c, f)
+	}
+}
+
+func (c *conn) memberName() string {
+	c.sess.mu.Lock()
+	defer c.sess.mu.Unlock()
+	if c.m == nil {
+		return ""
+	}
+	return c.m.name
+}
+
+// writeLoop writes the preamble (welcome and replay), then queued frames and
+// slots, and pings, until the connection is killed or finished.
+func (c *conn) writeLoop(preamble [][]byte) {
+	defer c.kill()
+	for _, b := range preamble {
+		if c.write(websocket.TextMessage, b) != nil {
+			return
+		}
+	}
+	ping := time.NewTicker(c.hub.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.closing:
+			if c.flush() == nil {
+				c.ws.WriteControl(websocket.CloseMessage,
+					websocket.FormatCloseMessage(c.closeCode, c.closeText),
+					time.Now().Add(c.hub.cfg.WriteTimeout))
+			}
+			return
+		case <-ping.C:
+			if c.write(websocket.PingMessage, nil) != nil {
+				return
+			}
+		case b := <-c.send:
+			if c.write(websocket.TextMessage, b) != nil || c.flush() != nil {
+				return
+			}
+		case <-c.wake:
+			if c.flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// flush writes what is queued now, then the slots. Slots go last so a
+// cursor never overtakes a jump queued before it.
+func (c *conn) flush() error {
+	for n := len(c.send); n > 0; n-- {
+		if err := c.write(websocket.TextMessage, <-c.send); err != nil {
+			return err
+		}
+	}
+	c.slotMu.Lock()
+	state, cursor := c.state, c.cursor
+	c.state, c.cursor = nil, nil
+	c.slotMu.Unlock()
+	for _, b := range [][]byte{state, cursor} {
+		if b == nil {
+			continue
+		}
+		if err := c.write(websocket.TextMessage, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *conn) write(kind int, b []byte) error {
+	c.ws.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteTimeout))
+	return c.ws.WriteMessage(kind, b)
+}
+
+// enqueue queues an encoded frame without blocking. A participant whose
+// queue is full is dropped: it will reconnect and catch up by seq.
+func (c *conn) enqueue(b []byte) {
+	select {
+	case c.send <- b:
+	default:
+		c.log.Warn("participant dropped: send queue full", "queue", cap(c.send))
+		c.kill()
+	}
+}
+
+// setState and setCursor fill a slot, replacing what it held.
+func (c *conn) setState(b []byte)  { c.setSlot(&c.state, b) }
+func (c *conn) setCursor(b []byte) { c.setSlot(&c.cursor, b) }
+
+func (c *conn) setSlot(slot *[]byte, b []byte) {
+	c.slotMu.Lock()
+	*slot = b
+	c.slotMu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// sendError queues an error frame for this participant.
+func (c *conn) sendError(msg string) {
+	if b, err := encode(Frame{Type: TypeError, Message: msg}); err == nil {
+		c.enqueue(b)
+	}
+}
+
+// finish asks the writer to flush, send a close frame and stop.
+func (c *conn) finish(code int, text string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.closing)
+	})
+}
+
+// kill closes the connection at once; both goroutines then stop.
+func (c *conn) kill() {
+	c.killOnce.Do(func() {
+		close(c.done)
+		c.ws.Close()
+	})
+}
+
+// tokenBucket limits a participant's frame rate.
+type tokenBucket struct {
+	rate, burst float64
+	tokens      float64
+	last        time.Time
+}
+
+// take reports whether one more frame may pass at now.
+func (b *tokenBucket) take(now time.Time) bool {
+	if b.last.IsZero() {
+		b.tokens = b.burst
+	} else {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,520 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+// Bounds on questions routed through the hub.
+const (
+	defaultAskDeadline = 30 * time.Second
+	maxAskDeadline     = 2 * time.Minute
+)
+
+// session is one session's live state on the hub. All of it is guarded by
+// mu; frames for participants are encoded under mu and handed to their
+// conns, which never block.
+type session struct {
+	hub *Hub
+	rec SessionRecord
+	log *slog.Logger
+
+	mu         sync.Mutex
+	seq        uint64    // newest navigation seq
+	members    []*member // in order of joining
+	wheel      *member   // nil when nobody holds the wheel
+	asks       map[string]*pendingAsk
+	lastAsk    uint64      // numbers hub-side ask refs
+	stateTimer *time.Timer // pending state broadcast, nil if none
+	closed     bool
+}
+
+// member is a participant, connected or not.
+type member struct {
+	id        string // the proxy's random id; never shown to others
+	name      string // unique in the session
+	role      string
+	repo      *Repo
+	following bool
+	place     json.RawMessage // the last nav's location, for locate
+	conn      *conn           // nil while disconnected
+	linger    *time.Timer     // forgets a disconnected member
+}
+
+// pendingAsk is a question forwarded to target, awaiting its answer.
+type pendingAsk struct {
+	asker  *member
+	ref    string // the asker's own ref
+	target *member
+	timer  *time.Timer
+}
+
+func newSession(h *Hub, rec SessionRecord, seq uint64) *session {
+	return &session{
+		hub:  h,
+		rec:  rec,
+		log:  h.log.With("session", rec.Name),
+		seq:  seq,
+		asks: map[string]*pendingAsk{},
+	}
+}
+
+// join admits c's participant (a new one, or one reconnecting with its id)
+// and returns the frames c must get first: welcome, then missed jumps.
+func (s *session) join(c *conn, hello Frame) ([][]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("the hub is shutting down")
+	}
+	m := s.memberByID(hello.ID)
+	if m == nil {
+		if len(s.members) >= s.hub.cfg.MaxParticipants {
+			return nil, fmt.Errorf("session %s is full", s.rec.Name)
+		}
+		m = &member{id: hello.ID, name: s.freeName(cleanName(hello.Name))}
+		s.members = append(s.members, m)
+	} else {
+		s.disconnect(m, "reconnected")
+		if m.linger != nil {
+			m.linger.Stop()
+			m.linger = nil
+		}
+	}
+	m.role, m.repo, m.following, m.conn = c.role, hello.Repo, hello.Following, c
+	c.m = m
+	switch {
+	case m.role == RoleAttend && s.wheel == m:
+		s.setWheel(nil)
+	case m.role == RoleDrive && s.wheel == nil:
+		s.setWheel(m)
+	}
+	s.log.Info("participant joined", "name", m.name, "role", m.role)
+	s.stateChanged()
+
+	welcome, err := encode(Frame{Type: TypeWelcome, ID: m.id, Name: m.name, Role: m.role, Session: s.rec.Name, Seq: s.seq})
+	if err != nil {
+		return nil, err
+	}
+	return append([][]byte{welcome}, s.replay(hello.After)...), nil
+}
+
+// replay returns the jumps after seq after, encoded as replayed nav frames.
+func (s *session) replay(after uint64) [][]byte {
+	if after >= s.seq {
+		return nil
+	}
+	trail, err := s.hub.cfg.Store.Trail(s.rec.Name, after, s.hub.cfg.ReplayMax)
+	if err != nil {
+		s.log.Error("cannot replay the trail", "err", err)
+		return nil
+	}
+	out := make([][]byte, 0, len(trail))
+	for _, e := range trail {
+		b, err := encode(Frame{Type: TypeNav, Seq: e.Seq, By: e.By, Kind: e.Kind, To: e.To, From: e.From, Symbol: e.Symbol, Replay: true})
+		if err != nil {
+			s.log.Error("cannot replay a trail entry", "seq", e.Seq, "err", err)
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// leave marks c's participant disconnected, unless c was replaced already.
+func (s *session) leave(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := c.m
+	if m == nil || m.conn != c {
+		return
+	}
+	s.disconnect(m, "left")
+	s.log.Info("participant left", "name", m.name)
+	if s.wheel != m {
+		s.startLinger(m)
+	}
+	s.stateChanged()
+}
+
+// disconnect detaches m from its connection (if any), failing the questions
+// it was asked and dropping those it asked.
+func (s *session) disconnect(m *member, why string) {
+	if m.conn == nil {
+		return
+	}
+	old := m.conn
+	m.conn = nil
+	old.kill()
+	for ref, p := range s.asks {
+		switch {
+		case p.target == m:
+			s.endAsk(ref, p)
+			s.answerAsker(p, fmt.Sprintf("%s %s before answering", m.name, why))
+		case p.asker == m:
+			s.endAsk(ref, p)
+		}
+	}
+}
+
+// startLinger forgets disconnected m after a while, so the list does not
+// grow forever and its name comes free.
+func (s *session) startLinger(m *member) {
+	if s.closed {
+		return
+	}
+	m.linger = time.AfterFunc(s.hub.cfg.Linger, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.closed && m.conn == nil && s.wheel != m {
+			s.remove(m)
+			s.stateChanged()
+		}
+	})
+}
+
+func (s *session) remove(m *member) {
+	if m.linger != nil {
+		m.linger.Stop()
+		m.linger = nil
+	}
+	s.members = slices.DeleteFunc(s.members, func(o *member) bool { return o == m })
+}
+
+// setWheel gives the wheel to m (nil: nobody). A disconnected former holder
+// starts to linger.
+func (s *session) setWheel(m *member) {
+	old := s.wheel
+	s.wheel = m
+	if old != nil && old != m && old.conn == nil {
+		s.startLinger(old)
+	}
+}
+
+func (s *session) memberByID(id string) *member {
+	for _, m := range s.members {
+		if m.id == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *session) memberByName(name string) *member {
+	for _, m := range s.members {
+		if m.name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// freeName returns name, or name-2, name-3, … : the first not in use. A
+// name held by a disconnected participant without the wheel is taken over:
+// that is most often the same person with a restarted editor.
+func (s *session) freeName(name string) string {
+	for i := 1; ; i++ {
+		cand := name
+		if i > 1 {
+			cand = name + "-" + strconv.Itoa(i)
+		}
+		m := s.memberByName(cand)
+		if m == nil {
+			return cand
+		}
+		if m.conn == nil && s.wheel != m {
+			s.remove(m)
+			return cand
+		}
+	}
+}
+
+// cleanName makes a display name of what a hello says.
+func cleanName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(name))
+	if r := []rune(name); len(r) > 32 {
+		name = string(r[:32])
+	}
+	if name == "" {
+		return "guest"
+	}
+	return name
+}
+
+// handle acts on one frame from c's participant.
+func (s *session) handle(c *conn, f Frame) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := c.m
+	if m == nil || m.conn != c {
+		return // replaced by a newer connection
+	}
+	switch f.Type {
+	case TypeNav:
+		s.nav(m, f)
+	case TypeFollow:
+		if m.following != f.Following {
+			m.following = f.Following
+			s.stateChanged()
+		}
+	case TypeDrive:
+		s.drive(m)
+	case TypePass:
+		s.pass(m, f.Name)
+	case TypeLocate:
+		s.locate(m, f)
+	case TypeAsk:
+		s.ask(m, f)
+	case TypeAnswer:
+		s.answer(m, f)
+	case TypeHello:
+		c.sendError("hello was said already on this connection")
+	default:
+		c.sendError(fmt.Sprintf("a participant may not send %s frames", f.Type))
+	}
+}
+
+// nav records m's move as its place and, from the wheel holder, fans it out:
+// jumps and opens numbered and queued, cursors into each receiver's slot.
+func (s *session) nav(m *member, f Frame) {
+	switch f.Kind {
+	case KindJump, KindOpen, KindCursor:
+	default:
+		m.conn.sendError("a nav frame's kind must be jump, open or cursor")
+		return
+	}
+	if len(f.To) == 0 || f.To[0] != '{' {
+		m.conn.sendError("a nav frame needs a location in to")
+		return
+	}
+	m.place = f.To
+	if s.wheel != m {
+		return
+	}
+	out := Frame{Type: TypeNav, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
+	if f.Kind != KindCursor {
+		s.seq++
+		out.Seq = s.seq
+		e := TrailEntry{Seq: s.seq, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol, At: time.Now().UTC()}
+		if err := s.hub.cfg.Store.AppendTrail(s.rec.Name, e); err != nil {
+			s.log.Error("cannot store a trail entry", "seq", s.seq, "err", err)
+		}
+	}
+	b, err := encode(out)
+	if err != nil {
+		s.log.Error("cannot fan out a move", "err", err)
+		return
+	}
+	for _, o := range s.members {
+		switch {
+		case o == m || o.conn == nil:
+		case f.Kind == KindCursor:
+			o.conn.setCursor(b)
+		default:
+			o.conn.enqueue(b)
+		}
+	}
+}
+
+func (s *session) drive(m *member) {
+	switch {
+	case m.role != RoleDrive:
+		m.conn.sendError("you joined with the attend key: only the drive key may take the wheel")
+	case s.wheel != m:
+		s.setWheel(m)
+		s.log.Info("wheel taken", "name", m.name)
+		s.stateChanged()
+	}
+}
+
+func (s *session) pass(m *member, to string) {
+	if s.wheel != m {
+		holder := "nobody"
+		if s.wheel != nil {
+			holder = s.wheel.name
+		}
+		m.conn.sendError(fmt.Sprintf("only the wheel holder can pass the wheel, and that is %s", holder))
+		return
+	}
+	t := s.memberByName(to)
+	switch {
+	case t == nil:
+		m.conn.sendError(fmt.Sprintf("no participant named %q", truncate(to, 40)))
+	case t == m:
+	case t.role != RoleDrive:
+		m.conn.sendError(fmt.Sprintf("%s joined with the attend key and cannot drive", t.name))
+	case t.conn == nil:
+		m.conn.sendError(fmt.Sprintf("%s is not connected", t.name))
+	default:
+		s.setWheel(t)
+		s.log.Info("wheel passed", "from", m.name, "to", t.name)
+		s.stateChanged()
+	}
+}
+
+func (s *session) locate(m *member, f Frame) {
+	out := Frame{Type: TypeLocated, Ref: f.Ref, Name: f.Name}
+	switch t := s.memberByName(f.Name); {
+	case t == nil:
+		out.Error = fmt.Sprintf("no participant named %q", truncate(f.Name, 40))
+	case t.place == nil:
+		out.Error = fmt.Sprintf("%s has not moved yet", t.name)
+	default:
+		out.To = t.place
+	}
+	s.sendTo(m, out)
+}
+
+// ask forwards a question to its target under a hub-made ref, so that only
+// the asker gets the answer; a question that cannot be asked is answered
+// with an error at once.
+func (s *session) ask(m *member, f Frame) {
+	if f.Ref == "" {
+		m.conn.sendError("an ask needs a ref")
+		return
+	}
+	fail := func(msg string) { s.sendTo(m, Frame{Type: TypeAnswer, Ref: f.Ref, Error: msg}) }
+	t := s.wheel
+	if f.Name != "" {
+		t = s.memberByName(f.Name)
+	}
+	switch {
+	case f.Method == "":
+		fail("an ask needs a method")
+	case t == nil && f.Name == "":
+		fail("nobody holds the wheel")
+	case t == nil:
+		fail(fmt.Sprintf("no participant named %q", truncate(f.Name, 40)))
+	case t == m:
+		fail("you cannot ask yourself")
+	case t.conn == nil:
+		fail(fmt.Sprintf("%s is not connected", t.name))
+	case len(s.asks) >= s.hub.cfg.MaxAsks:
+		fail("too many questions in flight in this session; try again")
+	default:
+		s.forwardAsk(m, t, f)
+	}
+}
+
+func (s *session) forwardAsk(m, t *member, f Frame) {
+	deadline := time.Duration(f.DeadlineMS) * time.Millisecond
+	if deadline <= 0 {
+		deadline = defaultAskDeadline
+	}
+	deadline = min(deadline, maxAskDeadline)
+	s.lastAsk++
+	ref := "h" + strconv.FormatUint(s.lastAsk, 10)
+	p := &pendingAsk{asker: m, ref: f.Ref, target: t}
+	p.timer = time.AfterFunc(deadline, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.asks[ref] == p {
+			s.endAsk(ref, p)
+			s.answerAsker(p, fmt.Sprintf("no answer from %s within %v", t.name, deadline))
+		}
+	})
+	s.asks[ref] = p
+	s.sendTo(t, Frame{Type: TypeAsk, Ref: ref, By: m.name, Method: f.Method, Params: f.Params, DeadlineMS: deadline.Milliseconds()})
+}
+
+// answer routes an answer back to the asker of the question it answers.
+// Answers that come too late (or from the wrong participant) are dropped.
+func (s *session) answer(m *member, f Frame) {
+	p := s.asks[f.Ref]
+	if p == nil || p.target != m {
+		s.log.Debug("answer to no pending question dropped", "name", m.name)
+		return
+	}
+	s.endAsk(f.Ref, p)
+	s.sendTo(p.asker, Frame{Type: TypeAnswer, Ref: p.ref, Result: f.Result, Error: f.Error})
+}
+
+func (s *session) endAsk(ref string, p *pendingAsk) {
+	p.timer.Stop()
+	delete(s.asks, ref)
+}
+
+func (s *session) answerAsker(p *pendingAsk, msg string) {
+	s.sendTo(p.asker, Frame{Type: TypeAnswer, Ref: p.ref, Error: msg})
+}
+
+// sendTo queues f for m if m is connected.
+func (s *session) sendTo(m *member, f Frame) {
+	if m.conn == nil {
+		return
+	}
+	b, err := encode(f)
+	if err != nil {
+		s.log.Error("cannot send a frame", "name", m.name, "err", err)
+		return
+	}
+	m.conn.enqueue(b)
+}
+
+// stateChanged schedules a state frame for everyone. Changes close together
+// share one frame; the delay grows with the session, since every state frame
+// lists every participant and goes to each of them.
+func (s *session) stateChanged() {
+	if s.stateTimer != nil || s.closed {
+		return
+	}
+	delay := min(max(time.Duration(len(s.members))*time.Millisecond, 2*time.Millisecond), time.Second)
+	s.stateTimer = time.AfterFunc(delay, s.broadcastState)
+}
+
+func (s *session) broadcastState() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stateTimer = nil
+	if s.closed {
+		return
+	}
+	f := Frame{Type: TypeState, Session: s.rec.Name, Participants: make([]Participant, 0, len(s.members))}
+	if s.wheel != nil {
+		f.Wheel = s.wheel.name
+	}
+	for _, m := range s.members {
+		f.Participants = append(f.Participants, Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo})
+	}
+	b, err := encode(f)
+	if err != nil {
+		s.log.Error("cannot encode the state", "err", err)
+		return
+	}
+	for _, m := range s.members {
+		if m.conn != nil {
+			m.conn.setState(b)
+		}
+	}
+}
+
+// close stops the session's timers; the hub kills its connections.
+func (s *session) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if s.stateTimer != nil {
+		s.stateTimer.Stop()
+	}
+	for _, m := range s.members {
+		if m.linger != nil {
+			m.linger.Stop()
+		}
+	}
+	for ref, p := range s.asks {
+		s.endAsk(ref, p)
+	}
+}

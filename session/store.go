@@ -1,0 +1,150 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+)
+
+// ErrSessionExists is returned when creating a session whose name is taken.
+var ErrSessionExists = errors.New("session exists")
+
+// SessionRecord is what a hub must remember about a session across restarts.
+type SessionRecord struct {
+	Name      string
+	DriveKey  string
+	AttendKey string
+	Created   time.Time
+}
+
+// TrailEntry is one numbered move of the wheel holder.
+type TrailEntry struct {
+	Seq    uint64          `json:"seq"`
+	By     string          `json:"by"`
+	Kind   string          `json:"kind"`
+	To     json.RawMessage `json:"to"`
+	From   json.RawMessage `json:"from,omitempty"`
+	Symbol string          `json:"symbol,omitempty"`
+	At     time.Time       `json:"at"`
+}
+
+// Store keeps sessions and their trails. The hub calls it with a session's
+// lock held, so calls should be quick. [MemStore] keeps everything in memory;
+// a store on disk is what lets a hub restart lose nothing.
+type Store interface {
+	// CreateSession records a new session, or returns ErrSessionExists.
+	CreateSession(rec SessionRecord) error
+	// Session returns the record of the named session; ok is false if
+	// there is none.
+	Session(name string) (rec SessionRecord, ok bool, err error)
+	// AppendTrail adds e (whose Seq is one more than the last) to a trail.
+	AppendTrail(session string, e TrailEntry) error
+	// Trail returns the entries with Seq > after, oldest first, at most
+	// limit of them (the newest ones).
+	Trail(session string, after uint64, limit int) ([]TrailEntry, error)
+	// LastSeq returns the Seq of a trail's newest entry, 0 if empty.
+	LastSeq(session string) (uint64, error)
+}
+
+// MemStore is a Store in memory, keeping the newest MaxTrail entries of each
+// trail. Two hubs given the same MemStore share their sessions, which is how
+// tests restart a hub.
+type MemStore struct {
+	MaxTrail int // 0 means 10000
+
+	mu       sync.Mutex
+	sessions map[string]SessionRecord
+	trails   map[string]*ring
+}
+
+var _ Store = (*MemStore)(nil)
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore {
+	return &MemStore{sessions: map[string]SessionRecord{}, trails: map[string]*ring{}}
+}
+
+func (m *MemStore) CreateSession(rec SessionRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.sessions[rec.Name]; ok {
+		return ErrSessionExists
+	}
+	m.sessions[rec.Name] = rec
+	return nil
+}
+
+func (m *MemStore) Session(name string) (SessionRecord, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, ok := m.sessions[name]
+	return rec, ok, nil
+}
+
+func (m *MemStore) AppendTrail(session string, e TrailEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.trails[session]
+	if r == nil {
+		max := m.MaxTrail
+		if max <= 0 {
+			max = 10000
+		}
+		r = &ring{max: max}
+		m.trails[session] = r
+	}
+	r.push(e)
+	return nil
+}
+
+func (m *MemStore) Trail(session string, after uint64, limit int) ([]TrailEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.trails[session]
+	if r == nil {
+		return nil, nil
+	}
+	n := len(r.entries)
+	i := n // index (oldest first) of the first entry to return
+	for i > 0 && r.at(i-1).Seq > after && n-i < limit {
+		i--
+	}
+	out := make([]TrailEntry, 0, n-i)
+	for ; i < n; i++ {
+		out = append(out, r.at(i))
+	}
+	return out, nil
+}
+
+func (m *MemStore) LastSeq(session string) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.trails[session]
+	if r == nil || len(r.entries) == 0 {
+		return 0, nil
+	}
+	return r.at(len(r.entries) - 1).Seq, nil
+}
+
+// ring holds the newest max trail entries; once full, each push overwrites
+// the oldest.
+type ring struct {
+	max     int
+	entries []TrailEntry
+	start   int // index of the oldest entry once full
+}
+
+func (r *ring) push(e TrailEntry) {
+	if len(r.entries) < r.max {
+		r.entries = append(r.entries, e)
+		return
+	}
+	r.entries[r.start] = e
+	r.start = (r.start + 1) % r.max
+}
+
+// at returns the i-th entry, oldest first.
+func (r *ring) at(i int) TrailEntry {
+	return r.entries[(r.start+i)%len(r.entries)]
+}
