@@ -53,17 +53,36 @@ type envelope struct {
 // its other fields alias body.
 func Decode(body []byte) (Message, error) {
 	var e envelope
-	if err := json.Unmarshal(body, &e); err != nil {
-		return Message{Raw: body}, fmt.Errorf("decode message: %w", err)
+	err := json.Unmarshal(body, &e)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr):
+		// Valid JSON of the wrong shape. The fields that did decode (often
+		// the id) are kept, so that the error can be answered.
+		return e.message(body), fmt.Errorf("%w: %v", ErrInvalid, err)
+	case err != nil:
+		// Not JSON as a whole. Its first value may still be a message,
+		// followed by what a Content-Length that lied swallowed: keep its
+		// id, so that the error can be answered.
+		e = envelope{}
+		if json.NewDecoder(bytes.NewReader(body)).Decode(&e) != nil {
+			e = envelope{}
+		}
+		return Message{Raw: body, ID: e.message(body).ID}, fmt.Errorf("decode message: %w", err)
 	}
-	m := Message{Raw: body, ID: e.ID, Method: e.Method, Params: e.Params, Result: e.Result, Error: e.Error}
-	if isNull(m.ID) {
-		m.ID = nil
-	}
+	m := e.message(body)
 	if m.Method == "" && m.ID == nil && m.Result == nil && m.Error == nil {
 		return m, ErrInvalid
 	}
 	return m, nil
+}
+
+func (e envelope) message(body []byte) Message {
+	m := Message{Raw: body, ID: e.ID, Method: e.Method, Params: e.Params, Result: e.Result, Error: e.Error}
+	if isNull(m.ID) {
+		m.ID = nil
+	}
+	return m
 }
 
 // IsRequest reports whether m is a call that expects an answer.

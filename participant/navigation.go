@@ -251,9 +251,6 @@ func utf16Offset(line []byte, units uint32) int {
 // hubFrame applies a frame from the hub (or the client's connection news).
 func (p *Participant) hubFrame(f session.Frame) {
 	switch f.Type {
-	case session.TypeConnected:
-		p.st.Connected, p.st.Error = true, ""
-		p.publishState()
 	case session.TypeDisconnected:
 		p.st.Connected = false
 		p.publishState()
@@ -261,8 +258,9 @@ func (p *Participant) hubFrame(f session.Frame) {
 		p.st.Connected, p.st.Error = false, f.Message
 		p.publishState()
 		p.tell("refused:"+f.Message, msgError, "the hub refused to let you join: "+f.Message)
-	case session.TypeWelcome:
-		p.st.You, p.st.Role, p.st.Session, p.st.Connected = f.Name, f.Role, f.Session, true
+	case session.TypeConnected: // carries the hub's welcome
+		p.st.You, p.st.Role, p.st.Session = f.Name, f.Role, f.Session
+		p.st.Connected, p.st.Error = true, ""
 		if !p.followChosen {
 			p.setFollowing(f.Role == session.RoleAttend)
 			p.followChosen = false // still the default: a reconnect may revise it

@@ -22,15 +22,35 @@ const waitFor = 10 * time.Second
 // testHub is a Hub served over a real loopback listener.
 type testHub struct {
 	*Hub
-	URL   string
-	Links Links // of session "demo"
-	srv   *http.Server
-	done  chan struct{}
+	URL        string
+	Links      Links // of session "demo"
+	stopServer func()
 }
 
 // startHub serves a new hub on addr ("" for any free port) with a session
 // "demo" (created if the store lacks it). wrap, if set, wraps the listener.
 func startHub(t testing.TB, cfg HubConfig, addr string, wrap func(net.Listener) net.Listener) *testHub {
+	t.Helper()
+	ln := listen(t, addr)
+	if wrap != nil {
+		ln = wrap(ln)
+	}
+	cfg.BaseURL = "http://" + ln.Addr().String()
+	th := &testHub{Hub: NewHub(cfg), URL: cfg.BaseURL}
+	var err error
+	th.Links, err = th.CreateSession("demo")
+	if errors.Is(err, ErrSessionExists) {
+		th.Links, err = th.Hub.Links("demo")
+	}
+	if err != nil {
+		t.Fatalf("create session: %v", err)
+	}
+	th.stopServer = serve(th.Hub, ln)
+	t.Cleanup(th.stop)
+	return th
+}
+
+func listen(t testing.TB, addr string) net.Listener {
 	t.Helper()
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -39,31 +59,27 @@ func startHub(t testing.TB, cfg HubConfig, addr string, wrap func(net.Listener) 
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	if wrap != nil {
-		ln = wrap(ln)
-	}
-	cfg.BaseURL = "http://" + ln.Addr().String()
-	th := &testHub{Hub: NewHub(cfg), URL: cfg.BaseURL, done: make(chan struct{})}
-	th.Links, err = th.CreateSession("demo")
-	if errors.Is(err, ErrSessionExists) {
-		th.Links, err = th.Hub.Links("demo")
-	}
-	if err != nil {
-		t.Fatalf("create session: %v", err)
-	}
-	th.srv = &http.Server{Handler: th.Hub}
+	return ln
+}
+
+// serve serves h on ln until the returned stop is called; stop may be
+// called more than once.
+func serve(h http.Handler, ln net.Listener) (stop func()) {
+	srv := &http.Server{Handler: h}
+	done := make(chan struct{})
 	go func() {
-		defer close(th.done)
-		th.srv.Serve(ln)
+		defer close(done)
+		srv.Serve(ln)
 	}()
-	t.Cleanup(th.stop)
-	return th
+	return func() {
+		srv.Close()
+		<-done
+	}
 }
 
 // stop closes the server and the hub; it may be called more than once.
 func (th *testHub) stop() {
-	th.srv.Close()
-	<-th.done
+	th.stopServer()
 	th.Hub.Close()
 }
 

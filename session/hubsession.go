@@ -83,6 +83,9 @@ func (s *session) join(c *conn, hello Frame) ([][]byte, error) {
 		m = &member{id: hello.ID, name: s.freeName(cleanName(hello.Name))}
 		s.members = append(s.members, m)
 	} else {
+		if m.conn != nil {
+			m.conn.kill()
+		}
 		s.disconnect(m, "reconnected")
 		if m.linger != nil {
 			m.linger.Stop()
@@ -151,9 +154,7 @@ func (s *session) disconnect(m *member, why string) {
 	if m.conn == nil {
 		return
 	}
-	old := m.conn
 	m.conn = nil
-	old.kill()
 	for ref, p := range s.asks {
 		switch {
 		case p.target == m:

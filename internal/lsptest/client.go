@@ -54,6 +54,10 @@ const (
 // CodeInternalError.
 type Handler func(ctx context.Context, params json.RawMessage) (any, error)
 
+// ErrNoAnswer, returned by a Handler, leaves the request unanswered, as
+// editors such as vim-lsp do with requests they do not know.
+var ErrNoAnswer = errors.New("lsptest: leave the request unanswered")
+
 // Client plays the editor's side of an LSP connection: it calls the server,
 // answers the server's requests with Handlers, and logs every message it
 // receives so that tests can wait for the ones they expect.
@@ -355,6 +359,9 @@ func (c *Client) answer(m Message) {
 	var err error = &RPCError{Code: CodeMethodNotFound, Message: "method not found: " + m.Method}
 	if ok {
 		result, err = h(c.ctx, m.Params)
+	}
+	if err == ErrNoAnswer {
+		return
 	}
 	body, merr := response(m.ID, result, err)
 	if merr != nil {

@@ -23,6 +23,8 @@ import (
 //     position encoding the client offered (none if it offered none), offer
 //     incremental sync and the command "fake.command";
 //   - shutdown with null;
+//   - a request whose params hold the key "lsptest.result" with that
+//     value, verbatim, as its result (to script a definition's answer);
 //   - any other request with {"result":{"method":M,"params":P},"id":I,
 //     "jsonrpc":"2.0"}, keys in that order, P and I copied byte for byte;
 //   - the notification fake/emit, whose params are an array of strings, by
@@ -132,6 +134,8 @@ func runFakeServer(in io.Reader, out io.Writer, recordPath string) error {
 			answer = fakeInitialize(m.ID, m.Params)
 		case m.Method == "shutdown":
 			answer = fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%s,"result":null}`, m.ID)
+		case resultOf(m.Params) != nil:
+			answer = fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%s,"result":%s}`, m.ID, resultOf(m.Params))
 		default:
 			params := m.Params
 			if params == nil {
@@ -163,4 +167,13 @@ func fakeInitialize(id, params json.RawMessage) []byte {
 		enc = fmt.Sprintf(`"positionEncoding":%s,`, q)
 	}
 	return fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%s,"result":{"capabilities":{%s"textDocumentSync":2,"executeCommandProvider":{"commands":["fake.command"]}},"serverInfo":{"name":"fake"}}}`, id, enc)
+}
+
+// resultOf returns the scripted result of a request's params, or nil.
+func resultOf(params json.RawMessage) json.RawMessage {
+	var p map[string]json.RawMessage
+	if json.Unmarshal(params, &p) != nil {
+		return nil
+	}
+	return p["lsptest.result"]
 }

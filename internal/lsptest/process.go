@@ -80,7 +80,10 @@ func Start(t testing.TB, argv []string, o Options) *Process {
 		p.stop()
 		outR.Close()
 		if t.Failed() {
-			t.Logf("stderr of %s (pid %d):\n%s", filepath.Base(argv[0]), cmd.Process.Pid, p.Stderr())
+			const tail = 16 << 10
+			log := p.Stderr()
+			log = log[max(0, len(log)-tail):]
+			t.Logf("stderr of %s (pid %d), last %d bytes:\n%s", filepath.Base(argv[0]), cmd.Process.Pid, tail, log)
 		}
 	})
 	p.Client = Connect(t, outR, inW, o.Handlers)

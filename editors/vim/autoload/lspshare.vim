@@ -46,7 +46,7 @@ endfunction
 " lspshare#ready() reports whether a proxy is running and initialized.
 function! lspshare#ready() abort
   if has('nvim')
-    return luaeval('require("lspshare").ready()')
+    return luaeval('require("lspshare").ready()') ? 1 : 0
   endif
   return lspshare#channel#ready()
 endfunction

@@ -3,9 +3,11 @@
 // its commands into the proxy's lspshare.* commands (docs/protocol.md).
 import * as vscode from 'vscode';
 import {
+  CancellationTokenSource,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
+  ResponseError,
   State as ClientState,
 } from 'vscode-languageclient/node';
 import { Cursor, CursorMarks, Debouncer, EchoFilter, Range, parseCursor } from './cursor';
@@ -116,7 +118,8 @@ class Extension implements vscode.Disposable {
           showDocument: async (params, next) => {
             if (params.selection) this.echo.shownBy(normalizeUri(params.uri), params.selection);
             this.cursorOut.dispose(); // a move of ours still pending is older than the jump
-            return next(params);
+            const result = await next(params, new CancellationTokenSource().token);
+            return result instanceof ResponseError ? { success: false } : result;
           },
         },
       },
@@ -288,9 +291,9 @@ class Extension implements vscode.Disposable {
   private render(): void {
     const v: StatusView =
       this.conflict.kind !== 'none'
-        ? { text: 'Go extension conflict', tooltip: `lspshare: ${this.conflict.message}`, action: 'showStatus', warning: true }
+        ? { text: 'Go extension conflict', tooltip: `lspshare: ${this.conflict.message}`, action: 'showStatus', warning: true, icon: 'warning' }
         : statusView(this.state);
-    this.statusItem.text = `${statusIcon(this.state, v)} ${v.text}`;
+    this.statusItem.text = `$(${v.icon}) ${v.text}`;
     this.statusItem.tooltip = v.tooltip;
     this.statusItem.backgroundColor = v.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.statusItem.command =
@@ -381,13 +384,6 @@ function decorationFor(c: Cursor): vscode.DecorationOptions {
     hoverMessage: `${c.name}${c.wheel ? ' (navigator)' : ''} is here`,
     renderOptions: { after: { contentText: `${c.wheel ? '◆' : '◇'} ${c.name}` } },
   };
-}
-
-function statusIcon(s: State, v: StatusView): string {
-  if (v.text === 'Go extension conflict') return '$(warning)';
-  if (!s.session || !s.connected) return '$(debug-disconnect)';
-  if (v.text.startsWith('Driving')) return '$(broadcast)';
-  return s.following ? '$(eye)' : '$(debug-pause)';
 }
 
 function isParticipant(p: unknown): p is Participant {

@@ -108,6 +108,8 @@ export interface StatusView {
   tooltip: string;
   action: StatusAction;
   warning: boolean;
+  /** A codicon name. */
+  icon: string;
 }
 
 /**
@@ -121,7 +123,7 @@ export function statusView(s: State): StatusView {
       : s.session
         ? `lspshare: reconnecting to session ${s.session}`
         : 'lspshare: not in a session — click to join';
-    return { text: 'Not connected', tooltip, action: s.session ? 'showStatus' : 'join', warning: s.error !== '' };
+    return { text: 'Not connected', tooltip, action: s.session ? 'showStatus' : 'join', warning: s.error !== '', icon: 'debug-disconnect' };
   }
   const mismatch = s.mismatch
     ? `\nYour commit ${short(s.mismatch.yours)} differs from the navigator's ${short(s.mismatch.wheel)}.`
@@ -133,6 +135,7 @@ export function statusView(s: State): StatusView {
       tooltip: `lspshare: you hold the wheel in ${where}`,
       action: 'showStatus',
       warning: false,
+      icon: 'broadcast',
     };
   }
   if (s.following) {
@@ -141,6 +144,7 @@ export function statusView(s: State): StatusView {
       tooltip: `lspshare: following in ${where} — click to unfollow${mismatch}`,
       action: 'toggleFollow',
       warning: s.mismatch !== undefined,
+      icon: 'eye',
     };
   }
   return {
@@ -148,6 +152,7 @@ export function statusView(s: State): StatusView {
     tooltip: `lspshare: ${s.paused ? 'you moved on your own, so following paused' : 'not following'} in ${where}${mismatch}`,
     action: 'toggleFollow',
     warning: s.mismatch !== undefined,
+    icon: 'debug-pause',
   };
 }
 

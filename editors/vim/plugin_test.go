@@ -1,0 +1,211 @@
+package vim_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/lspshare/lspshare/internal/lsptest"
+)
+
+// workspace is the Go module the tests read: three jumps lead from main.go
+// to greet.go, prefix.go and word.go.
+const workspace = `
+-- go.mod --
+module example.com/reading
+
+go 1.22
+-- main.go --
+package main
+
+import "example.com/reading/greet"
+
+func main() {
+	println(greet.Hello("world"))
+}
+-- greet/greet.go --
+package greet
+
+// Hello greets someone.
+func Hello(name string) string {
+	return prefix() + name
+}
+-- greet/prefix.go --
+package greet
+
+func prefix() string { return string(greeting) }
+
+const greeting Word = "hello, "
+-- greet/word.go --
+package greet
+
+// Word is a word of a greeting.
+type Word string
+`
+
+// statusline shows the file, the cursor and the plugin's component, so that
+// a test reads all three off Vim's screen.
+const statusline = `set laststatus=2
+set statusline=%f\ L%l:C%c\ [%{lspshare#statusline()}]`
+
+// state is a $/lspshare/state for ann, attending potsbo's session.
+func state(following, paused bool, wheel string) map[string]any {
+	return map[string]any{
+		"session": "demo", "hub": "http://127.0.0.1:7777", "connected": true,
+		"you": "ann", "role": "attend", "following": following, "paused": paused,
+		"wheel": wheel, "followers": 2, "answers": "local",
+		"participants": []map[string]any{
+			{"name": "potsbo", "role": "drive", "wheel": wheel == "potsbo", "following": false, "connected": true},
+			{"name": "ann", "role": "attend", "wheel": wheel == "ann", "following": following, "connected": true},
+		},
+		"error": "",
+	}
+}
+
+// lspRange is the LSP range of the first occurrence of text in a workspace
+// file, and the 1-based line and byte column where an editor puts the
+// cursor for it.
+func lspRange(t *testing.T, sb *lsptest.Sandbox, file, text string) (r map[string]any, line, col int) {
+	t.Helper()
+	pos := sb.Pos(t, file, text)
+	p := map[string]any{"line": pos.Line, "character": pos.Character}
+	return map[string]any{"start": p, "end": p}, int(pos.Line) + 1, int(pos.Character) + 1 // ASCII files
+}
+
+// cursorMarks is a Vim expression listing the participants' cursors drawn
+// in the current buffer as [line, text] (Neovim's extmarks).
+const cursorMarks = `map(nvim_buf_get_extmarks(0, nvim_create_namespace('lspshare_cursor'), 0, -1, {'details': v:true}), '[v:val[1] + 1, v:val[3].virt_text[0][0]]')`
+
+func TestNeovimPlugin(t *testing.T) { testPlugin(t, startNeovim) }
+
+func TestVimPlugin(t *testing.T) { testPlugin(t, startVim) }
+
+// testPlugin plays the proxy's part against the plugin: showDocument,
+// state, cursors both ways, the commands, and server requests.
+func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
+	sb := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
+	fake := newFakeProxy(t)
+	ed := start(t, editorConfig{
+		Env:  append(sb.Env(), fake.env()),
+		Dir:  sb.Workdir,
+		Init: fake.command() + "\n" + statusline,
+		File: sb.Path("main.go"),
+	})
+
+	// Starts the proxy for a Go file, advertising showDocument.
+	init := fake.awaitMethod(0, "initialize")
+	var ip struct {
+		RootURI      string `json:"rootUri"`
+		Capabilities struct {
+			Window struct {
+				ShowDocument struct{ Support bool }
+			}
+		}
+	}
+	if err := json.Unmarshal(init.Params, &ip); err != nil {
+		t.Fatal(err)
+	}
+	if !ip.Capabilities.Window.ShowDocument.Support || ip.RootURI != sb.RootURI() {
+		t.Errorf("initialize: showDocument support %v, root %q; want true, %q", ip.Capabilities.Window.ShowDocument.Support, ip.RootURI, sb.RootURI())
+	}
+	opened := fake.awaitMethod(0, "textDocument/didOpen")
+	if !strings.Contains(string(opened.Params), jsonString(sb.URI("main.go"))) {
+		t.Errorf("didOpen of %s", opened.Params)
+	}
+	ed.waitEval("lspshare#ready()", "1")
+
+	// State: the statusline component.
+	fake.notify("$/lspshare/state", state(true, false, "potsbo"))
+	ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
+
+	// window/showDocument: the editor goes there and says so.
+	sel, line, col := lspRange(t, sb, "greet/greet.go", "Hello(name")
+	answer := fake.request("window/showDocument", map[string]any{
+		"uri": sb.URI("greet/greet.go"), "takeFocus": true, "selection": sel})
+	if answer.Error != nil || string(answer.Result) != `{"success":true}` {
+		t.Errorf("showDocument answered %s %v, want success", answer.Result, answer.Error)
+	}
+	want := fmt.Sprintf("[%s,%d,%d]", jsonString(sb.Path("greet/greet.go")), line, col)
+	if got := ed.eval("[expand('%:p'), line('.'), col('.')]"); got != want {
+		t.Errorf("after showDocument the editor is at %s, want %s", got, want)
+	}
+	if ed.tmux != nil {
+		ed.waitScreen("greet/greet.go", fmt.Sprintf("L%d:C%d", line, col), "[following potsbo]")
+	}
+
+	// $/lspshare/cursor from the proxy: the name beside the line.
+	at, line, _ := lspRange(t, sb, "greet/greet.go", "return prefix")
+	fake.notify("$/lspshare/cursor", map[string]any{
+		"uri": sb.URI("greet/greet.go"), "range": at, "name": "potsbo", "wheel": true})
+	if ed.tmux != nil {
+		ed.waitScreen("return prefix() + name", "◀ potsbo")
+	} else {
+		ed.waitEval(cursorMarks, fmt.Sprintf(`[[%d,"  ◀ potsbo (navigating)"]]`, line))
+	}
+	// A participant who left loses their mark.
+	left := state(true, false, "potsbo")
+	left["participants"] = []map[string]any{{"name": "ann", "role": "attend", "following": true, "connected": true}}
+	fake.notify("$/lspshare/state", left)
+	ed.waitEval("lspshare#cursor#at('potsbo')", "[]")
+	if ed.tmux == nil {
+		ed.waitEval(cursorMarks, "[]")
+	}
+	fake.notify("$/lspshare/state", state(true, false, "potsbo"))
+
+	// The user's own cursor, typed, goes to the proxy.
+	since := fake.since()
+	if ed.tmux != nil {
+		ed.keys("gg")
+	} else {
+		ed.do(`call nvim_input('gg')`)
+	}
+	moved := fake.await(since, "the user's cursor", func(m lspMessage) bool {
+		return m.Method == "$/lspshare/cursor" &&
+			strings.Contains(string(m.Params), jsonString(sb.URI("greet/greet.go"))) &&
+			strings.Contains(string(m.Params), `"line":0`)
+	})
+	if !strings.Contains(string(moved.Params), `"position":{"character":0,"line":0}`) {
+		t.Errorf("cursor notification %s, want position 0:0", moved.Params)
+	}
+
+	// The commands send workspace/executeCommand and show the answer.
+	commands := []struct {
+		command, want string // want: the command and its arguments
+		answer        map[string]any
+		status        string
+	}{
+		{"LspShareUnfollow", `"lspshare.unfollow"`, state(false, false, "potsbo"), "not following"},
+		{"LspShareFollow", `"lspshare.follow"`, state(true, false, "potsbo"), "following potsbo"},
+		{"LspShareJump potsbo", `"lspshare.jump","arguments":["potsbo"]`, state(true, true, "potsbo"), "paused"},
+		{"LspShareDrive", `"lspshare.drive"`, state(false, false, "ann"), "driving · 2 following"},
+		{"LspSharePass potsbo", `"lspshare.pass","arguments":["potsbo"]`, state(false, false, "potsbo"), "not following"},
+		{"LspShareStatus", `"lspshare.status"`, state(false, false, "potsbo"), "not following"},
+		{"LspShareJoin http://127.0.0.1:7777/s/demo?key=k", `"lspshare.join","arguments":["http://127.0.0.1:7777/s/demo?key=k"]`, state(true, false, "potsbo"), "following potsbo"},
+		{"LspShareLeave", `"lspshare.leave"`, map[string]any{"session": ""}, ""},
+	}
+	for _, c := range commands {
+		since := fake.since()
+		ed.do(c.command)
+		req := fake.await(since, c.command, func(m lspMessage) bool {
+			return m.Method == "workspace/executeCommand" && strings.Contains(string(m.Params), `"command":`+c.want)
+		})
+		fake.answer(req, c.answer, nil)
+		ed.waitEval("lspshare#statusline()", jsonString(c.status))
+	}
+	// An error answer is shown to the user.
+	since = fake.since()
+	ed.do("LspShareDrive")
+	fake.answer(fake.awaitCommand(since, "lspshare.drive"), nil, &jsonrpcError{Code: -32803, Message: "lspshare: your key may not drive"})
+	ed.waitEval("execute('messages') =~# 'your key may not drive'", "1")
+
+	// Every server request gets an answer; unknown ones an error.
+	if a := fake.request("workspace/configuration", map[string]any{"items": []any{map[string]any{"section": "gopls"}}}); string(a.Result) != "[null]" {
+		t.Errorf("workspace/configuration answered %s %v, want [null]", a.Result, a.Error)
+	}
+	if a := fake.request("lspshare/unknown", map[string]any{}); a.Error == nil || a.Error.Code != -32601 {
+		t.Errorf("an unknown request was answered %s %v, want MethodNotFound", a.Result, a.Error)
+	}
+	ed.quit()
+}
+

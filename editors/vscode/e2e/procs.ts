@@ -1,0 +1,97 @@
+// Child processes and waiting with deadlines, for the end-to-end test.
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * waitFor polls check until it returns a value other than undefined/false,
+ * and fails with what it waited for once timeoutMs has passed. Polling a
+ * condition is how a browser test observes a UI; the deadline bounds it.
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    }
+    await delay(100);
+  }
+}
+
+/** Proc is a child process whose output goes to a log file and is kept for matching. */
+export class Proc {
+  readonly child: ChildProcess;
+  private output = '';
+  private exited?: string;
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+    opts: SpawnOptions & { log: string },
+  ) {
+    const log = createWriteStream(opts.log);
+    // Its own process group, so that stop ends what it started too.
+    this.child = spawn(command, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (b: Buffer) => {
+      log.write(b);
+      if (this.output.length < 1 << 20) this.output += b.toString();
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.child.on('error', (err) => (this.exited = `failed to start: ${err.message}`));
+    this.child.on('exit', (code, signal) => {
+      this.exited = `exited (${signal ?? code})`;
+      log.end();
+    });
+  }
+
+  /** match waits until the output matches re and returns the match. */
+  match(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+    return waitFor(`${this.name} to print ${re}`, () => {
+      const m = this.output.match(re);
+      if (m) return m;
+      if (this.exited) throw new Error(`${this.name} ${this.exited}: ${this.output.slice(-2000)}`);
+      return undefined;
+    }, timeoutMs);
+  }
+
+  /** stop ends the process group and waits for the exit. */
+  async stop(): Promise<void> {
+    if (this.exited || this.child.pid === undefined) return;
+    const gone = new Promise((resolve) => this.child.once('exit', resolve));
+    try {
+      process.kill(-this.child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-this.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 5000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
+/** run runs a command to its end and fails with its output if it fails. */
+export function run(command: string, args: string[], opts: SpawnOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (b) => (out += b));
+    child.stderr?.on('data', (b) => (out += b));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')}: exit ${code}\n${out}`))));
+  });
+}
