@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -25,10 +26,15 @@ type editor struct {
 
 // startEditor starts "lspshare lsp --join link" as name, in a fresh copy of
 // the demo workspace (at a path of its own), and initializes it.
-func startEditor(t *testing.T, ctx context.Context, name, link string, extra ...string) *editor {
+func startEditor(t *testing.T, ctx context.Context, name, link string) *editor {
 	t.Helper()
-	sb := lsptest.NewDemo(t)
-	argv := append([]string{lsptest.Lspshare(t), "lsp", "--server", lsptest.Gopls(t), "--join", link, "--name", name}, extra...)
+	return startEditorIn(t, ctx, lsptest.NewDemo(t), name, link)
+}
+
+// startEditorIn is startEditor in a given sandbox.
+func startEditorIn(t *testing.T, ctx context.Context, sb *lsptest.Sandbox, name, link string) *editor {
+	t.Helper()
+	argv := []string{lsptest.Lspshare(t), "lsp", "--server", lsptest.Gopls(t), "--join", link, "--name", name}
 	p := lsptest.Start(t, argv, lsptest.Options{Dir: sb.Workdir, Env: sb.Env()})
 	if _, err := p.Initialize(ctx, lsptest.InitializeParams(sb.RootURI())); err != nil {
 		t.Fatalf("%s: %v", name, err)
@@ -175,5 +181,208 @@ func TestFollow(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// command runs an lspshare.* command in e and returns its state answer.
+func (e *editor) command(t *testing.T, ctx context.Context, name string, args ...any) (state, error) {
+	t.Helper()
+	if args == nil {
+		args = []any{}
+	}
+	raw, err := e.Call(ctx, "workspace/executeCommand", map[string]any{"command": name, "arguments": args})
+	var s state
+	if err == nil {
+		err = json.Unmarshal(raw, &s)
+	}
+	return s, err
+}
+
+// jump makes e ask for the definition at the text at in main.go.
+func (e *editor) jump(t *testing.T, ctx context.Context, at string) {
+	t.Helper()
+	if _, err := e.Call(ctx, "textDocument/definition", e.sb.At(t, "main.go", at)); err != nil {
+		t.Fatalf("%s: definition: %v", e.name, err)
+	}
+}
+
+// session starts a hub with a navigator and one attendee, both ready, with
+// main.go open on both sides.
+func newSession(t *testing.T, ctx context.Context) (nav, att *editor) {
+	t.Helper()
+	_, links, _ := startHub(t)
+	nav = startEditor(t, ctx, "nav", links.Drive)
+	att = startEditor(t, ctx, "att", links.Attend)
+	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Wheel == "nav" && s.Followers == 1 })
+	for _, e := range []*editor{nav, att} {
+		if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	att.awaitShow(t, ctx, 0, "/main.go")
+	return nav, att
+}
+
+// TestPauseAndResume: an attendee's own jump pauses following, with one
+// message; the navigator's jumps then leave it alone; lspshare.follow
+// resumes at the navigator's current place; unfollow and jump work.
+func TestPauseAndResume(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	nav, att := newSession(t, ctx)
+
+	since, navSince := att.Since(), nav.Since()
+	att.jump(t, ctx, "show(msg)")
+	st := att.awaitState(t, ctx, since, func(s state) bool { return s.Paused })
+	if st.Following {
+		t.Errorf("paused but still following: %+v", st)
+	}
+	if _, err := att.Await(ctx, since, lsptest.ShowMessage("following nav is paused")); err != nil {
+		t.Errorf("no pause message: %v", err)
+	}
+	nav.awaitState(t, ctx, navSince, func(s state) bool { return s.Followers == 0 })
+
+	// The navigator moves on; the paused attendee is not moved. The
+	// attendee's next state proves the jump was seen (and not shown).
+	since = att.Since()
+	nav.jump(t, ctx, "Hello(")
+	if _, err := att.Await(ctx, since, lsptest.Method("$/lspshare/cursor")); err != nil {
+		t.Fatalf("navigator's cursor did not reach the attendee: %v", err)
+	}
+	for _, m := range att.Received(since) {
+		if m.Method == "window/showDocument" {
+			t.Errorf("paused attendee was moved: %s", m.Params)
+		}
+	}
+
+	// follow catches up with where the navigator is now.
+	since = att.Since()
+	if st, err := att.command(t, ctx, "lspshare.follow"); err != nil || !st.Following || st.Paused {
+		t.Fatalf("follow: %+v, %v", st, err)
+	}
+	if sd := att.awaitShow(t, ctx, since, "/greet/greet.go"); sd.URI != att.sb.URI("greet/greet.go") {
+		t.Errorf("follow went to %s", sd.URI)
+	}
+
+	// unfollow stops; jump goes once.
+	navSince = nav.Since()
+	if st, err := att.command(t, ctx, "lspshare.unfollow"); err != nil || st.Following {
+		t.Fatalf("unfollow: %+v, %v", st, err)
+	}
+	nav.awaitState(t, ctx, navSince, func(s state) bool { return s.Followers == 0 })
+	since = att.Since()
+	nav.jump(t, ctx, "Answer()")
+	if _, err := att.Await(ctx, since, lsptest.Method("$/lspshare/cursor")); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range att.Received(since) {
+		if m.Method == "window/showDocument" {
+			t.Errorf("unfollowed attendee was moved: %s", m.Params)
+		}
+	}
+	since = att.Since()
+	if _, err := att.command(t, ctx, "lspshare.jump"); err != nil {
+		t.Fatalf("jump: %v", err)
+	}
+	att.awaitShow(t, ctx, since, "/dep.go")
+	if st, _ := att.command(t, ctx, "lspshare.status"); st.Following {
+		t.Errorf("jump turned following on: %+v", st)
+	}
+}
+
+// TestRoles: an attend key cannot take the wheel; a drive key can, and the
+// holder can pass it back.
+func TestRoles(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	_, links, _ := startHub(t)
+	nav := startEditor(t, ctx, "nav", links.Drive)
+	co := startEditor(t, ctx, "co", links.Drive)
+	att := startEditor(t, ctx, "att", links.Attend)
+	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Wheel == "nav" && len(s.Participants) == 3 })
+	co.awaitState(t, ctx, 0, func(s state) bool { return s.Role == "drive" && !s.Following })
+
+	att.awaitState(t, ctx, 0, func(s state) bool { return s.Role == "attend" })
+	if _, err := att.command(t, ctx, "lspshare.drive"); err == nil || !strings.Contains(err.Error(), "attend link") {
+		t.Errorf("attendee took the wheel: err = %v", err)
+	}
+	if _, err := co.command(t, ctx, "lspshare.drive"); err != nil {
+		t.Fatal(err)
+	}
+	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Wheel == "co" })
+	if _, err := nav.command(t, ctx, "lspshare.pass", "att"); err == nil {
+		t.Errorf("a former holder passed the wheel")
+	}
+	if _, err := co.command(t, ctx, "lspshare.pass", "nav"); err != nil {
+		t.Fatal(err)
+	}
+	att.awaitState(t, ctx, 0, func(s state) bool { return s.Wheel == "nav" })
+}
+
+// TestWrongKey: a wrong key is refused with a message the editor shows, and
+// the editor's LSP keeps working.
+func TestWrongKey(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, links, _ := startHub(t)
+	bad := links.Attend[:strings.Index(links.Attend, "key=")+4] + "not-the-key"
+	e := startEditor(t, ctx, "eve", bad)
+	if _, err := e.Await(ctx, 0, lsptest.ShowMessage("refused")); err != nil {
+		t.Fatal(err)
+	}
+	st := e.awaitState(t, ctx, 0, func(s state) bool { return s.Error != "" })
+	if st.Connected || strings.Contains(st.Error, "not-the-key") {
+		t.Errorf("state after refusal: %+v", st)
+	}
+	if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
+		t.Fatal(err)
+	}
+	e.jump(t, ctx, "Hello(")
+}
+
+// TestVendorMeetsModuleCache: a navigator whose dependency is vendored and
+// an attendee who has it in the module cache read the same file, in both
+// directions.
+func TestVendorMeetsModuleCache(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	_, links, _ := startHub(t)
+	vendored := lsptest.NewDemo(t)
+	cmd := exec.Command("go", "mod", "vendor")
+	cmd.Dir, cmd.Env = vendored.Workdir, vendored.Env()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go mod vendor: %v\n%s", err, out)
+	}
+	ven := startEditorIn(t, ctx, vendored, "ven", links.Drive)
+	mod := startEditor(t, ctx, "mod", links.Drive)
+	ven.awaitState(t, ctx, 0, func(s state) bool { return len(s.Participants) == 2 && s.Wheel == "ven" })
+	for _, e := range []*editor{ven, mod} {
+		if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := mod.command(t, ctx, "lspshare.follow"); err != nil {
+		t.Fatal(err)
+	}
+	since := mod.Since()
+	ven.jump(t, ctx, "Answer()")
+	sd := mod.awaitShow(t, ctx, since, "/dep.go")
+	if want := lsptest.FileURI(mod.sb.GOMODCACHE) + "/example.com/dep@v1.0.0/dep.go"; sd.URI != want {
+		t.Errorf("vendored jump landed at %s, want %s", sd.URI, want)
+	}
+
+	// The other way round: the module-cache reader drives, the vendoring one follows.
+	if _, err := mod.command(t, ctx, "lspshare.drive"); err != nil {
+		t.Fatal(err)
+	}
+	ven.awaitState(t, ctx, 0, func(s state) bool { return s.Wheel == "mod" })
+	if _, err := ven.command(t, ctx, "lspshare.follow"); err != nil {
+		t.Fatal(err)
+	}
+	since = ven.Since()
+	mod.jump(t, ctx, "Answer()")
+	sd = ven.awaitShow(t, ctx, since, "/dep.go")
+	if want := ven.sb.URI("vendor/example.com/dep/dep.go"); sd.URI != want {
+		t.Errorf("module-cache jump landed at %s, want %s", sd.URI, want)
 	}
 }

@@ -1,0 +1,185 @@
+package participant_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lspshare/lspshare/session"
+)
+
+// cable is a TCP forwarder to the hub that a test can cut and mend, so that
+// one participant loses the hub while the others keep it.
+type cable struct {
+	ln     net.Listener
+	target string
+
+	mu    sync.Mutex
+	cut   bool
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+func newCable(t *testing.T, target string) *cable {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cable{ln: ln, target: target}
+	c.wg.Add(1)
+	go c.accept()
+	t.Cleanup(func() { ln.Close(); c.setCut(true); c.wg.Wait() })
+	return c
+}
+
+func (c *cable) addr() string { return "http://" + c.ln.Addr().String() }
+
+func (c *cable) accept() {
+	defer c.wg.Done()
+	for {
+		in, err := c.ln.Accept()
+		if err != nil {
+			return
+		}
+		c.mu.Lock()
+		if c.cut {
+			c.mu.Unlock()
+			in.Close()
+			continue
+		}
+		out, err := net.Dial("tcp", c.target)
+		if err != nil {
+			c.mu.Unlock()
+			in.Close()
+			continue
+		}
+		c.conns = append(c.conns, in, out)
+		c.wg.Add(2)
+		go c.pipe(in, out)
+		go c.pipe(out, in)
+		c.mu.Unlock()
+	}
+}
+
+func (c *cable) pipe(dst, src net.Conn) {
+	defer c.wg.Done()
+	io.Copy(dst, src)
+	dst.Close()
+	src.Close()
+}
+
+// setCut cuts every connection through the cable and refuses new ones, or
+// lets them through again.
+func (c *cable) setCut(cut bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cut = cut
+	if cut {
+		for _, conn := range c.conns {
+			conn.Close()
+		}
+		c.conns = nil
+	}
+}
+
+// TestCatchUpAfterDisconnect: a jump made while an attendee had lost the hub
+// reaches it when it reconnects, and its editor's LSP works meanwhile.
+func TestCatchUpAfterDisconnect(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	_, links, base := startHub(t)
+	cab := newCable(t, strings.TrimPrefix(base, "http://"))
+
+	nav := startEditor(t, ctx, "nav", links.Drive)
+	att := startEditor(t, ctx, "att", strings.Replace(links.Attend, base, cab.addr(), 1))
+	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Followers == 1 })
+	for _, e := range []*editor{nav, att} {
+		if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	att.awaitShow(t, ctx, 0, "/main.go")
+
+	since, navSince := att.Since(), nav.Since()
+	cab.setCut(true)
+	att.awaitState(t, ctx, since, func(s state) bool { return !s.Connected })
+	nav.awaitState(t, ctx, navSince, func(s state) bool {
+		for _, p := range s.Participants {
+			if p.Name == "att" {
+				return !p.Connected
+			}
+		}
+		return false
+	})
+
+	nav.jump(t, ctx, "Hello(")
+	att.jump(t, ctx, "Answer()") // the attendee's LSP is unaffected by the outage…
+	if _, err := att.command(t, ctx, "lspshare.follow"); err != nil {
+		t.Fatal(err) // …and it keeps following, as its own jump paused it
+	}
+
+	since = att.Since()
+	cab.setCut(false)
+	att.awaitState(t, ctx, since, func(s state) bool { return s.Connected })
+	if sd := att.awaitShow(t, ctx, since, "/greet/greet.go"); sd.URI != att.sb.URI("greet/greet.go") {
+		t.Errorf("caught up at %s", sd.URI)
+	}
+}
+
+// TestHubRestart: the hub goes away mid-session and comes back on the same
+// address and store; proxies reconnect by themselves, the editors' LSP works
+// throughout, and following goes on.
+func TestHubRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	store := session.NewMemStore()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	serve := func(ln net.Listener) func() {
+		hub := session.NewHub(session.HubConfig{BaseURL: "http://" + addr, Store: store})
+		srv := &http.Server{Handler: hub}
+		go srv.Serve(ln)
+		return func() { srv.Close(); hub.Close() }
+	}
+	stop := serve(ln)
+	defer func() { stop() }()
+	links, err := session.NewHub(session.HubConfig{BaseURL: "http://" + addr, Store: store}).CreateSession("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	nav := startEditor(t, ctx, "nav", links.Drive)
+	att := startEditor(t, ctx, "att", links.Attend)
+	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Followers == 1 })
+	for _, e := range []*editor{nav, att} {
+		if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	att.awaitShow(t, ctx, 0, "/main.go")
+
+	since, navSince := att.Since(), nav.Since()
+	stop()
+	nav.awaitState(t, ctx, navSince, func(s state) bool { return !s.Connected })
+	att.awaitState(t, ctx, since, func(s state) bool { return !s.Connected })
+	nav.jump(t, ctx, "Answer()") // LSP goes on without the hub
+
+	since, navSince = att.Since(), nav.Since()
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen again on %s: %v", addr, err)
+	}
+	stop = serve(ln)
+	nav.awaitState(t, ctx, navSince, func(s state) bool { return s.Connected && s.Wheel == "nav" && s.Followers == 1 })
+	att.awaitState(t, ctx, since, func(s state) bool { return s.Connected && s.Following })
+	nav.jump(t, ctx, "Hello(")
+	att.awaitShow(t, ctx, since, "/greet/greet.go")
+}
