@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Message is a JSON-RPC 2.0 message with its envelope decoded and its body
@@ -41,6 +42,7 @@ const (
 // ErrInvalid reports a body that is JSON but not a JSON-RPC message.
 var ErrInvalid = errors.New("not a JSON-RPC message")
 
+// envelope is the shape of a message, for the slow path of Decode.
 type envelope struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
@@ -51,38 +53,211 @@ type envelope struct {
 
 // Decode reads the envelope of body. The returned Message keeps body as Raw;
 // its other fields alias body.
+//
+// It is on the path of every message, so it does not decode with
+// reflection: it checks that body is JSON, then finds the top-level members
+// by skipping over their values. Keys match as encoding/json matches them
+// (case-insensitively; the last of duplicates wins), which a fuzz test
+// checks against encoding/json itself.
 func Decode(body []byte) (Message, error) {
-	var e envelope
-	err := json.Unmarshal(body, &e)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &typeErr):
-		// Valid JSON of the wrong shape. The fields that did decode (often
-		// the id) are kept, so that the error can be answered.
-		return e.message(body), fmt.Errorf("%w: %v", ErrInvalid, err)
-	case err != nil:
-		// Not JSON as a whole. Its first value may still be a message,
-		// followed by what a Content-Length that lied swallowed: keep its
-		// id, so that the error can be answered.
-		e = envelope{}
-		if json.NewDecoder(bytes.NewReader(body)).Decode(&e) != nil {
-			e = envelope{}
-		}
-		return Message{Raw: body, ID: e.message(body).ID}, fmt.Errorf("decode message: %w", err)
+	if !json.Valid(body) {
+		return decodeInvalid(body)
 	}
-	m := e.message(body)
+	return scan(body)
+}
+
+// Peek reads the envelope of body as Decode does, without checking that the
+// whole body is JSON: for messages that are forwarded whatever they hold,
+// where a check of a large answer would only cost time. What it returns for
+// a body that is not JSON is unspecified, but it returns.
+func Peek(body []byte) (Message, error) {
+	return scan(body)
+}
+
+// errTruncated reports a body that ends inside its envelope.
+var errTruncated = errors.New("decode message: not a complete JSON object")
+
+// scan finds the top-level members of body.
+func scan(body []byte) (Message, error) {
+	m := Message{Raw: body}
+	i := skipSpace(body, 0)
+	if i == len(body) {
+		return m, errTruncated
+	}
+	if body[i] != '{' {
+		return m, fmt.Errorf("%w: a JSON %s, not an object", ErrInvalid, kindOf(body[i]))
+	}
+	var wrongType error
+	for i = skipSpace(body, i+1); i < len(body) && body[i] == '"'; {
+		end := skipString(body, i)
+		if end < 0 {
+			return m, errTruncated
+		}
+		key := body[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var k string
+			json.Unmarshal(body[i:end], &k)
+			key = []byte(k)
+		}
+		if i = skipSpace(body, end); i == len(body) || body[i] != ':' {
+			return m, errTruncated
+		}
+		i = skipSpace(body, i+1)
+		if end = skipValue(body, i); end <= i {
+			return m, errTruncated
+		}
+		if err := m.set(key, body[i:end]); err != nil && wrongType == nil {
+			wrongType = err
+		}
+		if i = skipSpace(body, end); i < len(body) && body[i] == ',' {
+			i = skipSpace(body, i+1)
+		}
+	}
+	if isNull(m.ID) {
+		m.ID = nil
+	}
+	if wrongType != nil {
+		return m, fmt.Errorf("%w: %v", ErrInvalid, wrongType)
+	}
 	if m.Method == "" && m.ID == nil && m.Result == nil && m.Error == nil {
 		return m, ErrInvalid
 	}
 	return m, nil
 }
 
-func (e envelope) message(body []byte) Message {
-	m := Message{Raw: body, ID: e.ID, Method: e.Method, Params: e.Params, Result: e.Result, Error: e.Error}
-	if isNull(m.ID) {
-		m.ID = nil
+// set stores the value of a top-level member, as encoding/json would into
+// an envelope.
+func (m *Message) set(key, value []byte) error {
+	switch {
+	case bytes.EqualFold(key, []byte("id")):
+		m.ID = value
+	case bytes.EqualFold(key, []byte("params")):
+		m.Params = value
+	case bytes.EqualFold(key, []byte("result")):
+		m.Result = value
+	case bytes.EqualFold(key, []byte("method")):
+		switch value[0] {
+		case 'n': // null leaves the field as it was
+		case '"':
+			if plain := value[1 : len(value)-1]; bytes.IndexByte(plain, '\\') < 0 && utf8.Valid(plain) {
+				m.Method = string(plain)
+			} else if err := json.Unmarshal(value, &m.Method); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("method is a JSON %s", kindOf(value[0]))
+		}
+	case bytes.EqualFold(key, []byte("error")):
+		switch value[0] {
+		case 'n':
+			m.Error = nil
+		case '{':
+			if m.Error == nil {
+				m.Error = new(Error)
+			}
+			if err := json.Unmarshal(value, m.Error); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("error is a JSON %s", kindOf(value[0]))
+		}
 	}
-	return m
+	return nil
+}
+
+// decodeInvalid reads what it can of a body that is not JSON: its first
+// value may still be a message, followed by what a Content-Length that lied
+// swallowed. Its id is kept, so that the error can be answered.
+func decodeInvalid(body []byte) (Message, error) {
+	err := json.Unmarshal(body, new(any))
+	var e envelope
+	if json.NewDecoder(bytes.NewReader(body)).Decode(&e) != nil || isNull(e.ID) {
+		e.ID = nil
+	}
+	return Message{Raw: body, ID: e.ID}, fmt.Errorf("decode message: %w", err)
+}
+
+func kindOf(first byte) string {
+	switch first {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON white space, or len(b).
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string that starts at b[i],
+// or -1 if it does not end.
+func skipString(b []byte, i int) int {
+	start := i + 1
+	for i = start; i < len(b); i++ {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		escapes := 0
+		for k := i - 1; k >= start && b[k] == '\\'; k-- {
+			escapes++
+		}
+		if escapes%2 == 0 {
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index just past the value that starts at b[i], or
+// -1 if it does not end. It checks brackets and quotes, not the rest of
+// JSON's grammar.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				if i = skipString(b, i) - 1; i < 0 {
+					return -1
+				}
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	}
+	for ; i < len(b); i++ { // a number, true, false or null
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+	}
+	return i
 }
 
 // IsRequest reports whether m is a call that expects an answer.
@@ -145,9 +320,21 @@ func Response(id json.RawMessage, result any, err error) []byte {
 	} else {
 		r.Result = result
 	}
-	body, merr := json.Marshal(r)
+	body, merr := marshal(r)
 	if merr != nil {
-		body, _ = json.Marshal(response{JSONRPC: "2.0", ID: id, Error: &Error{Code: CodeInternalError, Message: merr.Error()}})
+		body, _ = marshal(response{JSONRPC: "2.0", ID: id, Error: &Error{Code: CodeInternalError, Message: merr.Error()}})
 	}
 	return body
+}
+
+// marshal is json.Marshal without HTML escaping, so that an id such as
+// "a&b" goes back to the editor as it came, not as "a\u0026b".
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -52,6 +52,7 @@ type state struct {
 	Paused       bool   `json:"paused"`
 	Wheel        string `json:"wheel"`
 	Followers    int    `json:"followers"`
+	Answers      string `json:"answers"`
 	Participants []struct {
 		Name      string `json:"name"`
 		Following bool   `json:"following"`

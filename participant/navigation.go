@@ -131,11 +131,20 @@ func (p *Participant) local(raw json.RawMessage) (uri string, r protocol.Range, 
 		return "", r, false
 	}
 	uri, exists, err := p.mapper.ToLocal(loc)
-	if err != nil || !exists {
-		if err == nil {
-			p.tell("missing:"+loc.String(), msgWarning, fmt.Sprintf("%s is not in your checkout (%s)", describe(loc), loc.Path))
-		}
+	if err != nil {
 		return "", r, false
+	}
+	if !exists {
+		// Maybe brought here before.
+		v := p.view.Load()
+		if v.cache == nil || !v.cache.Has(v.origin(), loc) {
+			return "", r, false
+		}
+		path, err := v.cache.Path(v.origin(), loc)
+		if err != nil {
+			return "", r, false
+		}
+		uri = location.PathToURI(path)
 	}
 	return uri, toProtocol(p.convert(uri, loc.Range, location.UTF16, p.editorEncoding())), true
 }
@@ -249,7 +258,7 @@ func utf16Offset(line []byte, units uint32) int {
 }
 
 // hubFrame applies a frame from the hub (or the client's connection news).
-func (p *Participant) hubFrame(f session.Frame) {
+func (p *Participant) hubFrame(ctx context.Context, f session.Frame) {
 	switch f.Type {
 	case session.TypeDisconnected:
 		p.st.Connected = false
@@ -261,6 +270,7 @@ func (p *Participant) hubFrame(f session.Frame) {
 	case session.TypeConnected: // carries the hub's welcome
 		p.st.You, p.st.Role, p.st.Session = f.Name, f.Role, f.Session
 		p.st.Connected, p.st.Error = true, ""
+		p.publishView()
 		if !p.followChosen {
 			p.setFollowing(f.Role == session.RoleAttend)
 			p.followChosen = false // still the default: a reconnect may revise it
@@ -269,14 +279,14 @@ func (p *Participant) hubFrame(f session.Frame) {
 	case session.TypeState:
 		p.hubState(f)
 	case session.TypeNav:
-		p.wheelMoved(f)
+		p.wheelMoved(ctx, f)
 	case session.TypeLocated:
 		if ch, ok := p.locates[f.Ref]; ok {
 			delete(p.locates, f.Ref)
 			ch <- f
 		}
 	case session.TypeAsk:
-		p.client.Send(session.Frame{Type: session.TypeAnswer, Ref: f.Ref, Error: "this participant does not answer questions yet"})
+		p.answerAsk(ctx, f)
 	case session.TypeError:
 		p.tell("", msgWarning, f.Message)
 	}
@@ -285,7 +295,14 @@ func (p *Participant) hubFrame(f session.Frame) {
 func (p *Participant) hubState(f session.Frame) {
 	before := p.st.Mismatch
 	p.st.applyHubState(f, p.repo)
+	p.wheelCommit = ""
+	for _, m := range f.Participants {
+		if m.Name == f.Wheel && m.Repo != nil {
+			p.wheelCommit = m.Repo.Commit
+		}
+	}
 	p.publishState()
+	p.publishView()
 	if m := p.st.Mismatch; m != nil && (before == nil || *before != *m) {
 		p.tell("mismatch:"+m.Wheel, msgWarning, fmt.Sprintf(
 			"your checkout is at commit %s but %s reads commit %s: lines may not match", short(m.Yours), p.st.Wheel, short(m.Wheel)))
@@ -301,23 +318,66 @@ func short(commit string) string {
 
 // wheelMoved shows the wheel holder's move: their cursor to everyone, and
 // their jumps and switches to a following editor.
-func (p *Participant) wheelMoved(f session.Frame) {
+func (p *Participant) wheelMoved(ctx context.Context, f session.Frame) {
 	if f.By == p.st.You {
 		return
 	}
 	if f.Kind != session.KindCursor || p.wheelAt == nil || p.wheelAt.Seq <= f.Seq {
 		p.wheelAt = &f
 	}
+	if f.Kind != session.KindCursor {
+		p.moves++
+	}
 	uri, r, ok := p.local(f.To)
 	if !ok {
+		if f.Kind != session.KindCursor {
+			p.bring(ctx, f)
+		}
 		return
 	}
+	p.showWheel(f, uri, r)
+}
+
+// showWheel shows the wheel holder's move at uri and r.
+func (p *Participant) showWheel(f session.Frame, uri string, r protocol.Range) {
 	if err := p.px.Notify(proxy.CursorMethod, proxy.CursorParams{URI: uri, Range: &r, Name: f.By, Wheel: true}); err != nil {
 		p.log.Debug("cursor not sent", "err", err)
 	}
 	if f.Kind != session.KindCursor && p.st.Following {
 		p.show(uri, r)
 	}
+}
+
+// bring fetches the file of the wheel holder's move f, which this machine
+// lacks, and shows the move when the file has come, unless the wheel holder
+// has moved on meanwhile.
+func (p *Participant) bring(ctx context.Context, f session.Frame) {
+	var loc location.Location
+	if err := json.Unmarshal(f.To, &loc); err != nil || loc.Validate() != nil {
+		return
+	}
+	v, move := p.view.Load(), p.moves
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		fctx, cancel := context.WithTimeout(ctx, 4*remoteTimeout)
+		defer cancel()
+		uri, err := v.fetch(fctx, loc)
+		done := func() {
+			if err != nil {
+				p.tell("missing:"+loc.String(), msgWarning, fmt.Sprintf("%s is not in your checkout (%s) and could not be fetched: %v", describe(loc), loc.Path, err))
+				return
+			}
+			if move == p.moves {
+				r := toProtocol(p.convert(uri, loc.Range, location.UTF16, p.editorEncoding()))
+				p.showWheel(f, uri, r)
+			}
+		}
+		select {
+		case p.actions <- done:
+		case <-ctx.Done():
+		}
+	}()
 }
 
 // showRequest is a place to open in the editor.

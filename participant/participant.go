@@ -18,8 +18,10 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/lspshare/lspshare/files"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/proxy"
 	"github.com/lspshare/lspshare/session"
@@ -41,6 +43,10 @@ type Participant struct {
 	px  *proxy.Proxy
 	id  string
 
+	view      atomic.Pointer[view] // for the proxy's goroutines; see publishView
+	answering chan struct{}        // a slot per question being answered
+	wg        sync.WaitGroup       // goroutines answering and fetching
+
 	events  chan proxy.Event      // from the relay; dropped when full
 	inits   chan proxy.ClientInfo // the editor's initialize
 	actions chan func()           // from command goroutines
@@ -52,6 +58,10 @@ type Participant struct {
 	clientDone   chan struct{}
 	hubURL       string
 	mapper       *location.Mapper
+	cache        *files.Cache
+	served       *files.Server
+	wheelCommit  string
+	moves        int // the wheel holder's jumps and opens so far, to drop stale fetches
 	repo         *session.Repo
 	st           State
 	followChosen bool
@@ -92,9 +102,11 @@ func New(cfg Config) *Participant {
 		inits:   make(chan proxy.ClientInfo, 1),
 		actions: make(chan func()),
 		shows:   make(chan showRequest, 1),
-		st:      State{Answers: "local", You: cfg.Name},
-		told:    make(map[string]bool),
-		locates: make(map[string]chan session.Frame),
+
+		answering: make(chan struct{}, maxAnswering),
+		st:        State{Answers: "local", You: cfg.Name},
+		told:      make(map[string]bool),
+		locates:   make(map[string]chan session.Frame),
 	}
 }
 
@@ -134,14 +146,14 @@ func (p *Participant) Attach(px *proxy.Proxy) {
 
 // Run serves the session until ctx ends.
 func (p *Participant) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Add(1)
+	defer p.wg.Wait()
+	p.wg.Add(1)
 	go func() {
-		defer wg.Done()
+		defer p.wg.Done()
 		p.showLoop(ctx)
 	}()
 	defer p.leave()
+	p.publishView()
 
 	p.cursorTimer = time.NewTimer(time.Hour)
 	p.cursorTimer.Stop()
@@ -154,7 +166,7 @@ func (p *Participant) Run(ctx context.Context) error {
 		case e := <-p.events:
 			p.editorMoved(e)
 		case f := <-p.clientEvents():
-			p.hubFrame(f)
+			p.hubFrame(ctx, f)
 		case fn := <-p.actions:
 			fn()
 		case <-p.cursorTimer.C:
@@ -204,6 +216,13 @@ func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
 	}
 	p.mapper = m
 	p.repo = repoIdentity(root)
+	if p.cache, err = files.NewCache(""); err != nil {
+		p.log.Warn("files from others cannot be cached", "err", err)
+	}
+	if p.served, err = files.NewServer(files.ServerConfig{Root: root, GOMODCACHE: modcache, GOROOT: goroot, Logger: p.log}, m); err != nil {
+		p.log.Warn("this workspace's files will not be served", "err", err)
+	}
+	p.publishView()
 	if p.cfg.Link != "" {
 		p.join(ctx, p.cfg.Link)
 	}
@@ -267,6 +286,7 @@ func (p *Participant) join(ctx context.Context, link string) error {
 	p.st = State{Session: name, Hub: hub, You: p.cfg.Name, Answers: p.st.Answers}
 	p.followChosen = false
 	p.publishState()
+	p.publishView()
 	return nil
 }
 
@@ -286,6 +306,7 @@ func (p *Participant) leave() {
 	<-p.clientDone
 	p.client, p.wheelAt, p.cursor = nil, nil, nil
 	p.st = State{You: p.cfg.Name, Answers: p.st.Answers}
+	p.publishView()
 }
 
 func (p *Participant) publishState() {

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,8 @@ type Config struct {
 	// OnInitialize receives what the editor said of itself in initialize.
 	// It is called on the relay's goroutine and must not block.
 	OnInitialize func(ClientInfo)
+	// Rescue, if set, answers read-only requests the server cannot.
+	Rescue Rescuer
 }
 
 // Command is a workspace/executeCommand handler of the proxy's own. It runs
@@ -105,6 +108,7 @@ type ClientInfo struct {
 type watched struct {
 	method string
 	from   protocol.Location
+	req    frame.Message // kept for a rescue
 }
 
 // maxServerCalls bounds how many unanswered server requests are remembered.
@@ -146,6 +150,13 @@ func (p *Proxy) Client() ClientInfo {
 	c := p.client
 	c.Roots = slices.Clone(c.Roots)
 	return c
+}
+
+// ServerAvailable reports whether a language server is running.
+func (p *Proxy) ServerAvailable() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.noSrv == nil && p.toSrv != nil
 }
 
 // Document returns the current text of an open document.
@@ -325,14 +336,19 @@ func (p *Proxy) editorRequest(msg frame.Message) {
 		if p.runCommand(msg) {
 			return
 		}
-	case jumpMethods[msg.Method]:
-		if from, err := positionOf(msg.Params); err == nil {
-			p.watch(msg, watched{method: msg.Method, from: from})
-		}
 	case cursorMethods[msg.Method]:
 		if at, err := positionOf(msg.Params); err == nil {
 			p.emit(Event{Kind: Cursor, Method: msg.Method, From: at})
 		}
+	}
+	if jumpMethods[msg.Method] || (p.cfg.Rescue != nil && readOnlyMethods[msg.Method]) {
+		w := watched{method: msg.Method, req: msg}
+		w.from, _ = positionOf(msg.Params)
+		if p.remoteDocument(msg.Params) {
+			p.rescue(msg, w, nil)
+			return
+		}
+		p.watch(msg, w)
 	}
 	p.writeServer(msg)
 }
@@ -365,6 +381,9 @@ func (p *Proxy) editorNotification(msg frame.Message) (exit bool) {
 	if err != nil {
 		p.log.Warn("document tracking", "err", err)
 	}
+	if strings.HasPrefix(msg.Method, "textDocument/") && p.remoteDocument(msg.Params) {
+		return false // a file brought from elsewhere: the server does not have it
+	}
 	p.writeServer(msg)
 	return msg.Method == "exit"
 }
@@ -390,7 +409,17 @@ func (p *Proxy) fromServer(body []byte) {
 		p.mu.Lock()
 		w, ok := p.watched[key]
 		delete(p.watched, key)
+		ch, own := p.calls[key]
+		delete(p.calls, key)
 		p.mu.Unlock()
+		if own {
+			ch <- msg // the answer to the proxy's own request: not the editor's
+			return
+		}
+		if ok && p.cfg.Rescue != nil && readOnlyMethods[w.method] && (msg.Error != nil || emptyResult(msg.Result)) {
+			p.rescue(w.req, w, msg.Raw)
+			return
+		}
 		if ok {
 			body = p.serverAnswer(w, msg)
 		}
@@ -420,14 +449,19 @@ func (p *Proxy) serverAnswer(w watched, msg frame.Message) []byte {
 		}
 		return body
 	case jumpMethods[w.method]:
-		targets, err := targetsOf(msg.Result)
-		if err != nil {
-			p.log.Warn("unreadable definition answer", "method", w.method, "err", err)
-		} else if len(targets) > 0 {
-			p.emit(Event{Kind: Jump, Method: w.method, From: w.from, To: targets})
-		}
+		p.observeJump(w, msg.Result)
 	}
 	return msg.Raw
+}
+
+// observeJump reports the answer to a definition-like request as a Jump.
+func (p *Proxy) observeJump(w watched, result json.RawMessage) {
+	targets, err := targetsOf(result)
+	if err != nil {
+		p.log.Warn("unreadable definition answer", "method", w.method, "err", err)
+	} else if len(targets) > 0 && w.from.URI != "" {
+		p.emit(Event{Kind: Jump, Method: w.method, From: w.from, To: targets})
+	}
 }
 
 func (p *Proxy) emit(e Event) {
@@ -448,9 +482,16 @@ func (p *Proxy) writeServer(msg frame.Message) {
 		}
 		return
 	}
-	if msg.IsRequest() {
-		p.answerWithoutServer(msg, noSrv)
+	if !msg.IsRequest() {
+		return
 	}
+	if p.cfg.Rescue != nil && readOnlyMethods[msg.Method] {
+		w := watched{method: msg.Method}
+		w.from, _ = positionOf(msg.Params)
+		p.rescue(msg, w, nil)
+		return
+	}
+	p.answerWithoutServer(msg, noSrv)
 }
 
 func (p *Proxy) writeEditor(body []byte) {
@@ -495,9 +536,27 @@ func (p *Proxy) notifyEditor(method string, params any) {
 	}
 }
 
+// ServerCall sends a request of the proxy's own to the language server and
+// waits for its answer or ctx's end. The answer does not reach the editor.
+func (p *Proxy) ServerCall(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	p.mu.Lock()
+	noSrv := p.noSrv
+	p.mu.Unlock()
+	if noSrv != nil || p.toSrv == nil {
+		return nil, fmt.Errorf("%s: %w", method, ErrNoServer)
+	}
+	return p.call(ctx, p.toSrv, method, params)
+}
+
 // Call sends a request to the editor and waits for its answer, ctx's end, or
 // callTimeout if ctx has no deadline.
 func (p *Proxy) Call(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	return p.call(ctx, p.editor, method, params)
+}
+
+// call sends a request with an id of the proxy's own to one side and waits
+// for the answer, which the relay hands over through p.calls.
+func (p *Proxy) call(ctx context.Context, to *frame.Writer, method string, params any) (json.RawMessage, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, callTimeout)
@@ -518,7 +577,7 @@ func (p *Proxy) Call(ctx context.Context, method string, params any) (json.RawMe
 		delete(p.calls, key)
 		p.mu.Unlock()
 	}()
-	if err := p.editor.Write(body); err != nil {
+	if err := to.Write(body); err != nil {
 		return nil, fmt.Errorf("call %s: %w", method, err)
 	}
 	select {

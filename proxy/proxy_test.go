@@ -107,10 +107,10 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// sync makes a request round trip through the proxy and the fake server:
+// roundTrip makes a request round trip through the proxy and the fake server:
 // once it is answered, the proxy has handled, and the fake server recorded,
 // everything the client sent before it.
-func sync_(t *testing.T, ctx context.Context, c *lsptest.Client) {
+func roundTrip(t *testing.T, ctx context.Context, c *lsptest.Client) {
 	t.Helper()
 	if _, err := c.Call(ctx, "lsptest/sync", nil); err != nil {
 		t.Fatalf("sync: %v", err)
@@ -177,7 +177,7 @@ func TestPassthroughBytes(t *testing.T) {
 	if err := h.c.WriteBody([]byte(note2)); err != nil {
 		t.Fatal(err)
 	}
-	sync_(t, ctx, h.c)
+	roundTrip(t, ctx, h.c)
 	bodies, err := rec.Bodies()
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +209,7 @@ func TestCursorNotification(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sync_(t, ctx, h.c)
+	roundTrip(t, ctx, h.c)
 
 	methods, err := rec.Methods()
 	if err != nil {
@@ -340,7 +340,7 @@ func TestDocumentTracking(t *testing.T) {
 					"contentChanges": []any{change},
 				})
 			}
-			sync_(t, ctx, h.c)
+			roundTrip(t, ctx, h.c)
 			doc, ok := h.p.Document(uri)
 			if !ok {
 				t.Fatalf("%s is not tracked", uri)
@@ -349,7 +349,7 @@ func TestDocumentTracking(t *testing.T) {
 				t.Errorf("document = %q version %d, want %q version %d", doc.Text, doc.Version, c.want, len(c.changes)+1)
 			}
 			h.c.Notify("textDocument/didClose", map[string]any{"textDocument": map[string]any{"uri": uri}})
-			sync_(t, ctx, h.c)
+			roundTrip(t, ctx, h.c)
 			if _, ok := h.p.Document(uri); ok {
 				t.Errorf("%s still tracked after didClose", uri)
 			}
@@ -357,7 +357,7 @@ func TestDocumentTracking(t *testing.T) {
 	}
 }
 
-// TestProxyCallWithoutAnswer checks that a request of the proxy to an
+// TestProxyCall checks that a request of the proxy to an
 // editor that never answers ends at its deadline, and that an answer is
 // matched to its call.
 func TestProxyCall(t *testing.T) {
@@ -376,7 +376,7 @@ func TestProxyCall(t *testing.T) {
 	if _, err := h.p.Call(short, "window/showMessageRequest", map[string]any{"type": 3, "message": "?"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("call without answer: err = %v, want deadline exceeded", err)
 	}
-	sync_(t, ctx, h.c)
+	roundTrip(t, ctx, h.c)
 	methods, _ := rec.Methods()
 	for _, m := range methods {
 		if m == "" {

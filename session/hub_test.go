@@ -23,6 +23,14 @@ func TestFanOutToMany(t *testing.T) {
 	for i := range 30 {
 		followers = append(followers, join(t, th, attend, fmt.Sprintf("f%d", i)))
 	}
+	// Everyone sees everyone; the first driver holds the wheel.
+	st := followers[0].await(stateWhere(func(f Frame) bool { return len(f.Participants) == 31 }), "state with 31 participants")
+	if st.Wheel != "bob" || st.Session != "demo" {
+		t.Errorf("state: wheel %q session %q, want bob, demo", st.Wheel, st.Session)
+	}
+	if p, _ := participant(st, "f0"); p.Role != RoleAttend || !p.Connected {
+		t.Errorf("f0 in state: %+v", p)
+	}
 	for i := 1; i <= 3; i++ {
 		bob.send(jump("main.go", i))
 	}
@@ -39,14 +47,6 @@ func TestFanOutToMany(t *testing.T) {
 			t.Fatalf("%s got %+v, want bob's cursor", f.name, got)
 		}
 	}
-	// Everyone sees everyone; the first driver holds the wheel.
-	st := followers[0].await(stateWhere(func(f Frame) bool { return len(f.Participants) == 31 }), "state with 31 participants")
-	if st.Wheel != "bob" || st.Session != "demo" {
-		t.Errorf("state: wheel %q session %q, want bob, demo", st.Wheel, st.Session)
-	}
-	if p, _ := participant(st, "f0"); p.Role != RoleAttend || !p.Connected {
-		t.Errorf("f0 in state: %+v", p)
-	}
 }
 
 func TestOnlyTheWheelMovesFanOut(t *testing.T) {
@@ -59,6 +59,8 @@ func TestOnlyTheWheelMovesFanOut(t *testing.T) {
 	// carol's and ann's own moves are kept as their places, never fanned out.
 	carol.send(jump("carol.go", 1))
 	ann.send(jump("ann.go", 2))
+	ann.send(Frame{Type: TypeLocate, Ref: "sync", Name: "ann"})
+	ann.await(isType(TypeLocated), "ann located") // ann's jump was handled
 	carol.send(Frame{Type: TypeLocate, Ref: "r1", Name: "ann"})
 	got := carol.await(isType(TypeLocated), "located")
 	if got.Ref != "r1" || !bytes.Equal(got.To, loc("ann.go", 2)) {
@@ -308,8 +310,9 @@ func TestSlowParticipantDoesNotDelayOthers(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	th := startHub(t, HubConfig{FrameRate: 1, FrameBurst: 5}, "", nil)
 	p := join(t, th, key(t, th.Links.Attend), "chatty") // the hello took one token
+	follow, _ := json.Marshal(Frame{Type: TypeFollow, Following: true})
 	for range 10 {
-		p.send(Frame{Type: TypeFollow, Following: true})
+		p.ws.WriteMessage(websocket.TextMessage, follow) // fails once the hub hangs up
 	}
 	if f := p.await(isType(TypeError), "error"); !strings.Contains(f.Message, "too many frames") {
 		t.Errorf("error: %q", f.Message)

@@ -242,6 +242,15 @@ func (c *conn) enqueue(b []byte) {
 	}
 }
 
+// enqueueMove queues a jump or open, dropping any cursor still in the slot:
+// it is older than this move and must not be written after it.
+func (c *conn) enqueueMove(b []byte) {
+	c.slotMu.Lock()
+	c.cursor = nil
+	c.slotMu.Unlock()
+	c.enqueue(b)
+}
+
 // setState and setCursor fill a slot, replacing what it held.
 func (c *conn) setState(b []byte)  { c.setSlot(&c.state, b) }
 func (c *conn) setCursor(b []byte) { c.setSlot(&c.cursor, b) }

@@ -325,7 +325,7 @@ func (s *session) nav(m *member, f Frame) {
 		case f.Kind == KindCursor:
 			o.conn.setCursor(b)
 		default:
-			o.conn.enqueue(b)
+			o.conn.enqueueMove(b)
 		}
 	}
 }

@@ -99,6 +99,9 @@ func startNeovim(t testing.TB, cfg editorConfig) *editor {
 		close(e.done)
 	}()
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("nvim messages: %s", e.messagesNow())
+		}
 		cancel()
 		<-e.done
 		if t.Failed() {
@@ -138,7 +141,7 @@ func startVim(t testing.TB, cfg editorConfig) *editor {
 	}()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("vim screen at the end:\n%s", e.screenNow())
+			t.Logf("vim screen at the end:\n%s\nmessages: %s", e.screenNow(), e.messagesNow())
 		}
 		exec.Command(e.tmux[0], append(e.tmux[1:], "kill-server")...).Run()
 		cancel()
@@ -208,7 +211,11 @@ func (e *editor) do(script string) json.RawMessage {
 	if answer.Error != "" {
 		e.t.Fatalf("%s: %q: %s", e.name, script, answer.Error)
 	}
-	return answer.Out
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, answer.Out); err != nil {
+		e.t.Fatalf("%s driver: %v: %s", e.name, err, answer.Out)
+	}
+	return compact.Bytes()
 }
 
 // eval returns the value of a Vim expression, JSON-encoded.
@@ -252,6 +259,11 @@ func (e *editor) poll(what string, cond func() bool, details ...func() string) {
 
 // messagesNow returns the editor's :messages without failing.
 func (e *editor) messagesNow() string {
+	select {
+	case <-e.done:
+		return "(editor gone)"
+	default:
+	}
 	n := e.next
 	e.next++
 	in := filepath.Join(e.dir, "in", fmt.Sprint(n))

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -236,7 +237,13 @@ func (f *fakeProxy) await(since int, what string, match func(frame.Message) bool
 		select {
 		case <-grew:
 		case <-ctx.Done():
-			f.t.Fatalf("fake proxy: waited %v for %s", waitTimeout, what)
+			f.mu.Lock()
+			var last []string
+			for _, m := range f.log[max(0, len(f.log)-5):] {
+				last = append(last, string(m.Raw))
+			}
+			f.mu.Unlock()
+			f.t.Fatalf("fake proxy: waited %v for %s; the editor's last messages:\n%s", waitTimeout, what, strings.Join(last, "\n"))
 		}
 	}
 }

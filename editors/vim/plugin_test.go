@@ -109,9 +109,9 @@ func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 	if !ip.Capabilities.Window.ShowDocument.Support || ip.RootURI != sb.RootURI() {
 		t.Errorf("initialize: showDocument support %v, root %q; want true, %q", ip.Capabilities.Window.ShowDocument.Support, ip.RootURI, sb.RootURI())
 	}
-	opened := fake.awaitMethod(0, "textDocument/didOpen")
-	if !strings.Contains(string(opened.Params), jsonString(sb.URI("main.go"))) {
-		t.Errorf("didOpen of %s", opened.Params)
+	var opened struct{ TextDocument struct{ URI string } }
+	if err := json.Unmarshal(fake.awaitMethod(0, "textDocument/didOpen").Params, &opened); err != nil || opened.TextDocument.URI != sb.URI("main.go") {
+		t.Errorf("didOpen of %q (%v), want %q", opened.TextDocument.URI, err, sb.URI("main.go"))
 	}
 	ed.waitEval("lspshare#ready()", "1")
 
@@ -156,18 +156,18 @@ func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 	// The user's own cursor, typed, goes to the proxy.
 	since := fake.since()
 	if ed.tmux != nil {
-		ed.keys("gg")
+		ed.keys("gg0")
 	} else {
-		ed.do(`call nvim_input('gg')`)
+		ed.do(`call nvim_input('gg0')`)
 	}
-	moved := fake.await(since, "the user's cursor", func(m lspMessage) bool {
-		return m.Method == "$/lspshare/cursor" &&
-			strings.Contains(string(m.Params), jsonString(sb.URI("greet/greet.go"))) &&
-			strings.Contains(string(m.Params), `"line":0`)
+	fake.await(since, "the user's cursor at 1:1 of greet.go", func(m lspMessage) bool {
+		var c struct {
+			URI      string
+			Position struct{ Line, Character int }
+		}
+		return m.Method == "$/lspshare/cursor" && json.Unmarshal(m.Params, &c) == nil &&
+			c.URI == sb.URI("greet/greet.go") && c.Position.Line == 0 && c.Position.Character == 0
 	})
-	if !strings.Contains(string(moved.Params), `"position":{"character":0,"line":0}`) {
-		t.Errorf("cursor notification %s, want position 0:0", moved.Params)
-	}
 
 	// The commands send workspace/executeCommand and show the answer.
 	commands := []struct {

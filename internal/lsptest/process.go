@@ -3,7 +3,6 @@ package lsptest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -269,6 +268,3 @@ func Main(m *testing.M) {
 	}
 	os.Exit(code)
 }
-
-// errNoProcess reports a process id that names no live process.
-var errNoProcess = errors.New("no such process")

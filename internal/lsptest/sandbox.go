@@ -79,33 +79,66 @@ func NewSandbox(t testing.TB, cfg SandboxConfig) *Sandbox {
 // stay the machine's: they are content-addressed, and cold ones would cost
 // every gopls start seconds of type-checking the standard library.
 func (s *Sandbox) makeEnv(t testing.TB) []string {
-	set := map[string]string{
-		"HOME":            s.Home,
-		"XDG_CONFIG_HOME": filepath.Join(s.Home, ".config"),
-		"XDG_CACHE_HOME":  filepath.Join(s.Home, ".cache"),
-		"XDG_DATA_HOME":   filepath.Join(s.Home, ".local", "share"),
-		"XDG_STATE_HOME":  filepath.Join(s.Home, ".local", "state"),
-		"GOPATH":          s.GOPATH,
-		"GOMODCACHE":      s.GOMODCACHE,
-		"GOPROXY":         s.GOPROXY,
-		"GOSUMDB":         "off",
-		"GOFLAGS":         "-modcacherw", // lets t.TempDir remove the cache
-		"GOTOOLCHAIN":     "local",
-		"GOWORK":          "off",
-		"GOENV":           "off",
-		"GOTELEMETRY":     "off",
-		"GOCACHE":         hostGoEnv(t, "GOCACHE"),
-		"GOPLSCACHE":      goplsCache(t),
+	set := homeEnv(t, s.Home)
+	maps.Copy(set, map[string]string{
+		"GOPATH":      s.GOPATH,
+		"GOMODCACHE":  s.GOMODCACHE,
+		"GOPROXY":     s.GOPROXY,
+		"GOSUMDB":     "off",
+		"GOFLAGS":     "-modcacherw", // lets t.TempDir remove the cache
+		"GOTOOLCHAIN": "local",
+		"GOWORK":      "off",
+		"GOENV":       "off",
+		"GOCACHE":     hostGoEnv(t, "GOCACHE"),
+	})
+	return mergeEnv(set, "GO")
+}
+
+// HostEnv returns the test's environment for running gopls on a real
+// workspace outside a sandbox: HOME and the XDG_* folders in a temporary
+// folder, but the machine's GOPATH, module cache, build cache and gopls
+// cache, which the workspace's dependencies and a warm gopls need.
+func HostEnv(t testing.TB) []string {
+	t.Helper()
+	set := homeEnv(t, t.TempDir())
+	for _, k := range []string{"GOPATH", "GOMODCACHE", "GOCACHE"} {
+		set[k] = hostGoEnv(t, k)
 	}
-	for _, d := range []string{"XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"} {
-		if err := os.MkdirAll(set[d], 0o755); err != nil {
-			t.Fatal(err)
+	return mergeEnv(set)
+}
+
+// homeEnv returns HOME and XDG_* variables in home, with their folders
+// made, and gopls's settings.
+func homeEnv(t testing.TB, home string) map[string]string {
+	set := map[string]string{
+		"HOME":            home,
+		"XDG_CONFIG_HOME": filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME":  filepath.Join(home, ".cache"),
+		"XDG_DATA_HOME":   filepath.Join(home, ".local", "share"),
+		"XDG_STATE_HOME":  filepath.Join(home, ".local", "state"),
+		"GOPLSCACHE":      goplsCache(t),
+		"GOTELEMETRY":     "off",
+	}
+	for k, dir := range set {
+		if strings.HasPrefix(k, "XDG_") {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	return set
+}
+
+// mergeEnv returns the test's environment with the variables of set, and
+// without the other variables starting with XDG_, LSPSHARE_ or one of
+// dropPrefixes.
+func mergeEnv(set map[string]string, dropPrefixes ...string) []string {
+	drop := append([]string{"XDG_", "LSPSHARE_"}, dropPrefixes...)
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := set[k]; !ok && !strings.HasPrefix(k, "GO") && !strings.HasPrefix(k, "XDG_") && !strings.HasPrefix(k, "LSPSHARE_") {
+		_, replaced := set[k]
+		if !replaced && !slices.ContainsFunc(drop, func(p string) bool { return strings.HasPrefix(k, p) }) {
 			env = append(env, kv)
 		}
 	}
@@ -130,6 +163,10 @@ func goplsCache(t testing.TB) string {
 // of the test's own environment starting with GO, XDG_ or LSPSHARE_ are
 // left out; add what a test needs with append.
 func (s *Sandbox) Env() []string { return slices.Clone(s.env) }
+
+// SetEnv replaces the sandbox's environment, for tests that break a Go
+// setup on purpose.
+func (s *Sandbox) SetEnv(env []string) { s.env = slices.Clone(env) }
 
 // Path returns the absolute path of a workspace file given by its slash
 // separated name in the archive.

@@ -255,7 +255,7 @@ endfunction
 " lspshare#file_to_uri and lspshare#uri_to_file convert between file names
 " and file:// URIs, percent-encoding bytes outside the unreserved set.
 function! lspshare#file_to_uri(file) abort
-  let path = fnamemodify(a:file, ':p')
+  let path = substitute(fnamemodify(a:file, ':p'), '.\zs/$', '', '')
   return 'file://' . substitute(path, '[^A-Za-z0-9/._~-]',
         \ '\=join(map(range(len(submatch(0))), "printf(\"%%%02X\", char2nr(submatch(0)[v:val]))"), "")', 'g')
 endfunction

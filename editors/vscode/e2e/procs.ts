@@ -3,6 +3,9 @@ import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
+/** Fatal ends a waitFor at once: waiting longer cannot help. */
+export class Fatal extends Error {}
+
 /**
  * waitFor polls check until it returns a value other than undefined/false,
  * and fails with what it waited for once timeoutMs has passed. Polling a
@@ -16,6 +19,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       const v = await check();
       if (v !== undefined && v !== false) return v as T;
     } catch (err) {
+      if (err instanceof Fatal) throw err;
       last = err;
     }
     if (Date.now() > deadline) {
@@ -58,7 +62,7 @@ export class Proc {
     return waitFor(`${this.name} to print ${re}`, () => {
       const m = this.output.match(re);
       if (m) return m;
-      if (this.exited) throw new Error(`${this.name} ${this.exited}: ${this.output.slice(-2000)}`);
+      if (this.exited) throw new Fatal(`${this.name} ${this.exited}: ${this.output.slice(-2000)}`);
       return undefined;
     }, timeoutMs);
   }

@@ -253,7 +253,9 @@ function! s:go(uri, position) abort
     echohl ErrorMsg | echomsg 'lspshare: cannot open ' . a:uri | echohl None
     return 0
   endif
-  normal! m'
+  " No :normal here: run from a callback, Vim 9.0 lets keys of it leak into
+  " the user's typeahead ("zv" started Visual mode) or drops the next key.
+  mark '
   if resolve(fnamemodify(bufname('%'), ':p')) !=# resolve(file)
     try
       execute 'hide edit ' . fnameescape(file)
@@ -264,7 +266,7 @@ function! s:go(uri, position) abort
   endif
   let lnum = min([a:position.line + 1, line('$')])
   call cursor(lnum, lspshare#utf16_to_byte(getline(lnum), a:position.character) + 1)
-  normal! zv
+  silent! foldopen!
   redraw
   return 1
 endfunction
@@ -307,7 +309,15 @@ function! s:on_request(root, msg) abort
   else
     let answer.error = {'code': -32601, 'message': 'lspshare.vim does not handle ' . method}
   endif
-  call ch_sendexpr(server.job, answer)
+  call s:respond(server, answer)
+endfunction
+
+" s:respond sends the answer to a server request. It frames the message
+" itself: ch_sendexpr() refuses the string ids that lspshare uses for its
+" own requests.
+function! s:respond(server, answer) abort
+  let body = json_encode(extend({'jsonrpc': '2.0'}, a:answer))
+  call ch_sendraw(a:server.job, 'Content-Length: ' . len(body) . "\r\n\r\n" . body)
 endfunction
 
 function! s:on_notification(msg) abort

@@ -33,6 +33,9 @@ function! lspshare#cursor#show(params) abort
   let s:cursors[name] = {'file': resolve(file), 'line': range.start.line,
         \ 'wheel': get(a:params, 'wheel', v:false) is v:true, 'mark': {}}
   call s:draw(name)
+  if !has('nvim')
+    redraw " Vim does not redraw for a text property added by a callback
+  endif
 endfunction
 
 " lspshare#cursor#at is the cursor of a participant as [file, 1-based line],

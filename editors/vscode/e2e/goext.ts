@@ -1,0 +1,103 @@
+// The Go extension (golang.go) and lspshare together, as a new user meets
+// them: both installed, a Go module opened. lspshare must see the conflict,
+// not start a second gopls, and offer the fix; one click later exactly one
+// gopls runs (behind lspshare) and go-to-definition works.
+//
+// Usage: node out/e2e/goext.js LSPSHARE_VSIX GOLANG_GO_VSIX. Not part of
+// CI: the Go extension's .vsix comes from the marketplace (or a build of
+// github.com/golang/vscode-go), which CI cannot reach.
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Harness, activeTab, notification, openFile, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
+import { run, waitFor } from './procs';
+
+async function goExtension(h: Harness, vsix: string, goVsix: string): Promise<void> {
+  const lspshare = await step('build lspshare', () => h.lspshare());
+  const root = await h.checkout(join(h.tmp, 'user/reading'));
+  // Where a Go user's gopls is: the Go extension looks in $GOPATH/bin.
+  mkdirSync(join(h.env.HOME!, 'go/bin'), { recursive: true });
+  symlinkSync(await which('gopls', h.env), join(h.env.HOME!, 'go/bin/gopls'));
+  const page = await step('code-server with lspshare and the Go extension', async () => {
+    const p = await h.openVSCode([vsix, goVsix], {
+      'lspshare.path': lspshare,
+      'go.toolsManagement.checkForUpdates': 'off',
+      'go.survey.prompt': false,
+    }, root);
+    await openFile(p, 'main.go');
+    return p;
+  });
+
+  const toast = await step('the conflict is detected and the fix offered', async () => {
+    await statusText(page, /Go extension conflict/, startupMs);
+    const t = await notification(page, /two language servers/, stepMs);
+    // lspshare did not start: the one gopls is the Go extension's.
+    await waitFor('only the Go extension\'s gopls', () => {
+      const ps = servers(h.tmp);
+      if (ps.gopls.length === 1 && ps.lspshare.length === 0) return true;
+      throw new Error(`servers: ${JSON.stringify(ps)}`);
+    }, startupMs);
+    return t;
+  });
+  await h.screenshot('conflict.png');
+
+  await step('one click: the Go extension\'s language server off here, lspshare on', async () => {
+    await toast.getByRole('button', { name: 'Use lspshare for Go here' }).click();
+    await statusText(page, /Not connected/, startupMs);
+    const settings = JSON.parse(readFileSync(join(root, '.vscode/settings.json'), 'utf8'));
+    if (settings['go.useLanguageServer'] !== false) throw new Error(`workspace settings: ${JSON.stringify(settings)}`);
+    await waitFor('exactly one gopls, behind lspshare', () => {
+      const ps = servers(h.tmp);
+      if (ps.lspshare.length === 1 && ps.gopls.length === 1 && ps.gopls[0].ppid === ps.lspshare[0].pid) return true;
+      throw new Error(`servers: ${JSON.stringify(ps)}`);
+    }, startupMs);
+  });
+
+  await step('go to definition answers through lspshare', async () => {
+    await palette(page, 'Go to Line/Column');
+    await page.keyboard.type('13:16');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('F12');
+    await waitFor('store.go to open', async () => (await activeTab(page)) === 'store.go', stepMs);
+  });
+  await h.screenshot('resolved.png');
+}
+
+async function which(name: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return (await run('sh', ['-c', `command -v ${name}`], { env })).trim();
+}
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+}
+
+/** servers lists the gopls and lspshare processes of this test (HOME under tmp). */
+function servers(tmp: string): { gopls: ProcInfo[]; lspshare: ProcInfo[] } {
+  const out = { gopls: [] as ProcInfo[], lspshare: [] as ProcInfo[] };
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
+      if (!env.includes(`HOME=${join(tmp, 'home')}`)) continue;
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const exe = argv[0].split('/').pop();
+      if (exe === 'gopls') out.gopls.push({ pid: Number(name), ppid });
+      if (exe === 'lspshare' && argv[1] === 'lsp') out.lspshare.push({ pid: Number(name), ppid });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+const [vsix, goVsix] = process.argv.slice(2);
+if (!vsix || !goVsix || !existsSync(vsix) || !existsSync(goVsix)) {
+  console.error('usage: goext.js LSPSHARE_VSIX GOLANG_GO_VSIX');
+  process.exit(2);
+}
+scenario('goext', (h) => goExtension(h, vsix, goVsix)).catch((err) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,145 @@
+// The extension's end-to-end test in a real VS Code (code-server, driven
+// through Debian's Chromium with playwright-core):
+//
+//  1. solo: the extension starts `lspshare lsp`; the status bar says "Not connected";
+//  2. an attendee joins a real hub through "lspshare: Join Session…";
+//  3. a scripted navigator (its own `lspshare lsp` on gopls, at another path)
+//     makes three jumps; after each, the attendee's active tab and selection
+//     match the target, and the navigator's name decoration shows;
+//  4. Unfollow (a click on the status bar) stops following: the navigator's
+//     next jump moves the decoration, not the editor; "Jump to Navigator"
+//     goes there once.
+//
+// Usage: node out/e2e/run.js LSPSHARE_VSIX. Writes logs and screenshots to
+// $LSPSHARE_E2E_OUT (default testdata-out/vscode-e2e in the repository).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Page } from 'playwright-core';
+import { Harness, openFile, outDir, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
+import { Navigator, Target } from './navigator';
+import { run, waitFor } from './procs';
+
+const navigatorName = 'potsbo';
+const attendeeName = 'ada';
+
+async function follow(h: Harness, vsix: string): Promise<void> {
+  const lspshare = await step('build lspshare', () => h.lspshare());
+  // The same module at two different paths, committed identically: the
+  // attendee's checkout is not where the navigator's is.
+  const navRoot = await h.checkout(join(h.tmp, 'navigator/src/reading'));
+  const attRoot = await h.checkout(join(h.tmp, 'attendee/code/reading-copy'));
+
+  const page = await step('code-server with the extension', async () => {
+    const p = await h.openVSCode([vsix], { 'lspshare.path': lspshare, 'lspshare.name': attendeeName }, attRoot, {
+      LSPSHARE_LOG: join(outDir, 'follow-attendee-lsp.log'),
+    });
+    await openFile(p, 'main.go');
+    return p;
+  });
+  await step('solo: status bar says Not connected', () => statusText(page, /Not connected/, startupMs));
+
+  const links = await step('hub and session', () => startHub(h, lspshare));
+  const nav = await step('navigator joins and takes the wheel', async () => {
+    const n = new Navigator(navRoot, lspshare, { ...h.env, LSPSHARE_JOIN: links.drive, LSPSHARE_NAME: navigatorName }, join(outDir, 'follow-navigator-lsp.log'));
+    h.onClose(() => n.close());
+    await n.initialize(startupMs);
+    await n.command('lspshare.drive');
+    return n;
+  });
+  await step('attendee joins through the command palette', async () => {
+    await palette(page, 'lspshare: Join Session');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill(links.attend);
+    await input.press('Enter');
+    await statusText(page, new RegExp(`Following ${navigatorName}`), stepMs);
+  });
+
+  const jumps: [string, string][] = [
+    ['store.Open', 'Open'],
+    ['s.Put', 'Put'],
+    ['greet.Hello', 'Hello'],
+  ];
+  let last: Target | undefined;
+  for (const [i, [after, name]] of jumps.entries()) {
+    last = await step(`jump ${i + 1}: ${after}`, async () => {
+      const to = await nav.jump('main.go', after, name, startupMs);
+      await followed(page, to);
+      await decoration(page, navigatorName, name, stepMs);
+      return to;
+    });
+  }
+
+  await step('unfollow by clicking the status bar', async () => {
+    await page.locator('.statusbar-item', { hasText: `Following ${navigatorName}` }).click();
+    await statusText(page, /Not following/, stepMs);
+  });
+  const bye = await step('an unfollowed jump moves the decoration, not the editor', async () => {
+    const to = await nav.jump('main.go', 'greet.Bye', 'Bye', stepMs);
+    await decoration(page, navigatorName, 'Bye', stepMs);
+    await followed(page, last!);
+    return to;
+  });
+  await step('Jump to Navigator goes there once', async () => {
+    await palette(page, 'lspshare: Jump to Navigator');
+    await followed(page, bye);
+    await statusText(page, /Not following/, stepMs);
+  });
+  await h.screenshot('final.png');
+}
+
+async function startHub(h: Harness, lspshare: string): Promise<{ drive: string; attend: string }> {
+  const hub = h.spawn('hub', lspshare, ['hub', '--addr', '127.0.0.1:0']);
+  const [, base] = await hub.match(/(http:\/\/127\.0\.0\.1:\d+)/, stepMs);
+  const out = await run(lspshare, ['new', 'e2e', '--hub', base, '--json'], { env: h.env });
+  const links = JSON.parse(out) as { drive?: string; attend?: string };
+  if (!links.drive || !links.attend) throw new Error(`lspshare new: no links in ${out}`);
+  return { drive: links.drive, attend: links.attend };
+}
+
+/**
+ * followed waits until the active tab is the target's file and the
+ * selection status ("Ln 4, Col 6 (5 selected)") is the target's range.
+ */
+async function followed(page: Page, to: Target): Promise<void> {
+  const file = to.path.split('/').pop()!;
+  const { start, end } = to.range;
+  let want = `Ln ${start.line + 1}, Col ${start.character + 1}`;
+  if (start.line === end.line && end.character > start.character) want += ` (${end.character - start.character} selected)`;
+  await waitFor(`the editor on ${file} at "${want}"`, async () => {
+    const tab = page.locator('.tabs-container .tab.active .label-name');
+    const sel = page.locator('[id="status.editor.selection"]');
+    if ((await tab.count()) === 0 || (await tab.first().innerText()).trim() !== file || (await sel.count()) === 0) return false;
+    return (await sel.innerText()).trim() === want;
+  }, stepMs);
+}
+
+/**
+ * decoration waits until the visible editor shows name's cursor decoration
+ * (text after the range, from a CSS ::after) on a line containing lineText.
+ */
+function decoration(page: Page, name: string, lineText: string, timeoutMs: number): Promise<string> {
+  return waitFor(`${name}'s decoration on the line of ${lineText}`, () =>
+    page.evaluate(
+      ([name, lineText]) => {
+        for (const el of Array.from(document.querySelectorAll('.editor-instance .view-line span'))) {
+          if (getComputedStyle(el, '::after').content.includes(name)) {
+            const line = el.closest('.view-line')?.textContent ?? '';
+            if (line.includes(lineText)) return line;
+          }
+        }
+        return undefined;
+      },
+      [name, lineText],
+    ),
+  timeoutMs);
+}
+
+const vsix = process.argv[2];
+if (!vsix || !existsSync(vsix)) {
+  console.error(`usage: run.js LSPSHARE_VSIX (got ${vsix ?? 'nothing'})`);
+  process.exit(2);
+}
+scenario('follow', (h) => follow(h, vsix)).catch((err) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,369 @@
+package participant
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lspshare/lspshare/files"
+	"github.com/lspshare/lspshare/location"
+	"github.com/lspshare/lspshare/proxy"
+	"github.com/lspshare/lspshare/session"
+)
+
+// Questions between proxies, carried by the hub's ask frames.
+const (
+	askLSP  = "lsp"  // params lspQuestion; result: the server's answer
+	askFile = "file" // params fileQuestion; result fileAnswer
+)
+
+// remoteTimeout bounds a question to the wheel holder: past it, the editor
+// gets its local answer (or an error) instead.
+const remoteTimeout = 5 * time.Second
+
+// maxAnswering bounds the questions this participant answers at once.
+const maxAnswering = 8
+
+// lspQuestion is a read-only LSP request, with portable URIs.
+type lspQuestion struct {
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+}
+
+// fileQuestion asks for a chunk of a file.
+type fileQuestion struct {
+	Location location.Location `json:"location"`
+	Offset   int64             `json:"offset"`
+	Limit    int64             `json:"limit"`
+}
+
+type fileAnswer struct {
+	Data []byte `json:"data"`
+	Size int64  `json:"size"`
+}
+
+// view is what answering from elsewhere needs. Run publishes a fresh view
+// whenever one of its parts changes, so the proxy's goroutines read it
+// without locks.
+type view struct {
+	client  *session.Client
+	mapper  *location.Mapper
+	cache   *files.Cache
+	served  *files.Server
+	session string
+	commit  string // the wheel holder's
+	wheel   string
+	you     string
+}
+
+// publishView refreshes the view from Run's state.
+func (p *Participant) publishView() {
+	v := &view{client: p.client, mapper: p.mapper, cache: p.cache, served: p.served,
+		session: p.st.Session, wheel: p.st.Wheel, you: p.st.You, commit: p.wheelCommit}
+	p.view.Store(v)
+}
+
+// Remote reports whether uri is a file brought from another participant,
+// which the local server does not know.
+func (p *Participant) Remote(uri string) bool {
+	v := p.view.Load()
+	return v != nil && v.cache != nil && v.cache.Contains(uri)
+}
+
+var errNobodyToAsk = errors.New("nobody to ask: no one else holds the wheel")
+
+// Answer asks the wheel holder's server a read-only question, with URIs
+// made portable on the way out and local on the way back (bringing files
+// this machine lacks).
+func (p *Participant) Answer(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
+	v := p.view.Load()
+	if v == nil || v.client == nil || v.wheel == "" || v.wheel == v.you {
+		return nil, errNobodyToAsk
+	}
+	ctx, cancel := context.WithTimeout(ctx, remoteTimeout)
+	defer cancel()
+	portable, err := rewriteURIs(params, v.portableURI)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
+	q, err := json.Marshal(lspQuestion{Method: method, Params: portable})
+	if err != nil {
+		return nil, err
+	}
+	result, err := v.client.Ask(ctx, "", askLSP, q)
+	if err != nil {
+		return nil, fmt.Errorf("%s from %s: %w", method, v.wheel, err)
+	}
+	if isEmpty(result) {
+		return nil, fmt.Errorf("%s from %s: no answer there either", method, v.wheel)
+	}
+	local, err := rewriteURIs(result, func(u string) (string, error) { return p.localURI(ctx, v, u) })
+	if err != nil {
+		return nil, fmt.Errorf("%s from %s: %w", method, v.wheel, err)
+	}
+	p.answeredRemotely(v.wheel)
+	return local, nil
+}
+
+func isEmpty(result json.RawMessage) bool {
+	s := string(bytes.TrimSpace(result))
+	return s == "" || s == "null" || s == "[]" || s == "{}"
+}
+
+// answeredRemotely notes a remote answer for the state and, the first time,
+// tells the attendee where answers now come from.
+func (p *Participant) answeredRemotely(wheel string) {
+	select {
+	case p.actions <- func() {
+		if p.st.Answers != "remote" {
+			p.st.Answers = "remote"
+			if p.px.ServerAvailable() {
+				p.st.Answers = "mixed"
+			}
+			p.publishState()
+		}
+		p.tell("remote", msgInfo, fmt.Sprintf("your gopls cannot load this workspace: answers now come from %s's", wheel))
+	}:
+	default: // Run is busy; the state catches up at the next remote answer
+	}
+}
+
+// Portable URIs name a portable location inside LSP payloads that cross
+// machines: lspshare:/workspace/PATH, lspshare:/module/MOD@VER/PATH,
+// lspshare:/goroot/PATH.
+const portableScheme = "lspshare:/"
+
+func portableURIOf(l location.Location) string {
+	if l.Space == location.Module {
+		return portableScheme + string(l.Space) + "/" + l.Module + "/" + l.Path
+	}
+	return portableScheme + string(l.Space) + "/" + l.Path
+}
+
+func parsePortableURI(u string) (location.Location, error) {
+	rest, ok := strings.CutPrefix(u, portableScheme)
+	if !ok {
+		return location.Location{}, fmt.Errorf("not a portable URI: %.80q", u)
+	}
+	space, rest, _ := strings.Cut(rest, "/")
+	l := location.Location{Space: location.Space(space), Path: rest}
+	if l.Space == location.Module {
+		at := strings.IndexByte(rest, '@')
+		if at < 0 {
+			return location.Location{}, fmt.Errorf("portable URI without module version: %.80q", u)
+		}
+		slash := strings.IndexByte(rest[at:], '/')
+		if slash < 0 {
+			return location.Location{}, fmt.Errorf("portable URI without path: %.80q", u)
+		}
+		l.Module, l.Path = rest[:at+slash], rest[at+slash+1:]
+	}
+	if err := l.Validate(); err != nil {
+		return location.Location{}, err
+	}
+	return l, nil
+}
+
+// portableURI maps a file URI of this machine (a checkout file or a cached
+// one) to a portable URI.
+func (v *view) portableURI(u string) (string, error) {
+	if v.cache != nil {
+		if _, l, ok := v.cache.Location(u); ok {
+			return portableURIOf(l), nil
+		}
+	}
+	l, err := v.mapper.ToPortable(u)
+	if err != nil {
+		return "", err
+	}
+	return portableURIOf(l), nil
+}
+
+// localURI maps a portable URI to a file of this machine, fetching it into
+// the cache from the wheel holder when it is missing.
+func (p *Participant) localURI(ctx context.Context, v *view, u string) (string, error) {
+	l, err := parsePortableURI(u)
+	if err != nil {
+		return "", err
+	}
+	uri, exists, err := v.mapper.ToLocal(l)
+	if err == nil && exists {
+		return uri, nil
+	}
+	return v.fetch(ctx, l)
+}
+
+// origin keys the cache by where its files come from: this session's wheel
+// holder at their commit.
+func (v *view) origin() files.Origin {
+	return files.Origin{Session: v.session, Commit: v.commit}
+}
+
+// fetch brings the file of l from the wheel holder into the cache and
+// returns its URI there.
+func (v *view) fetch(ctx context.Context, l location.Location) (string, error) {
+	if v.cache == nil || v.client == nil {
+		return "", fmt.Errorf("%s is not on this machine", l.Path)
+	}
+	l.Range = location.Range{}
+	if v.cache.Has(v.origin(), l) {
+		path, err := v.cache.Path(v.origin(), l)
+		return location.PathToURI(path), err
+	}
+	data, err := files.Fetch(ctx, 0, func(ctx context.Context, offset, limit int64) ([]byte, int64, error) {
+		q, err := json.Marshal(fileQuestion{Location: l, Offset: offset, Limit: limit})
+		if err != nil {
+			return nil, 0, err
+		}
+		raw, err := v.client.Ask(ctx, "", askFile, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		var a fileAnswer
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, 0, fmt.Errorf("file answer: %w", err)
+		}
+		return a.Data, a.Size, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("fetch %s from %s: %w", l, v.wheel, err)
+	}
+	path, err := v.cache.Store(v.origin(), l, data)
+	if err != nil {
+		return "", err
+	}
+	return location.PathToURI(path), nil
+}
+
+// rewriteURIs returns raw with the string value of every "uri" and
+// "targetUri" key replaced by fn's result. It re-encodes the payload, which
+// is fine for the proxy's own messages: numbers keep their text.
+func rewriteURIs(raw json.RawMessage, fn func(string) (string, error)) (json.RawMessage, error) {
+	if !bytes.Contains(raw, []byte(`"uri"`)) && !bytes.Contains(raw, []byte(`"targetUri"`)) {
+		return raw, nil // nothing to rewrite: keep the bytes
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	if err := rewrite(v, fn); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+func rewrite(v any, fn func(string) (string, error)) error {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && (k == "uri" || k == "targetUri") {
+				u, err := fn(s)
+				if err != nil {
+					return err
+				}
+				v[k] = u
+				continue
+			}
+			if err := rewrite(x, fn); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if err := rewrite(x, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// answerAsk answers another participant's question, on a goroutine of its
+// own (at most maxAnswering at once), with the view of the moment.
+func (p *Participant) answerAsk(ctx context.Context, f session.Frame) {
+	v := p.view.Load()
+	reply := func(result any, err error) {
+		a := session.Frame{Type: session.TypeAnswer, Ref: f.Ref}
+		if err != nil {
+			a.Error = err.Error()
+		} else if a.Result, err = json.Marshal(result); err != nil {
+			a.Error = err.Error()
+		}
+		v.client.Send(a)
+	}
+	select {
+	case p.answering <- struct{}{}:
+	default:
+		reply(nil, errors.New("busy: too many questions at once"))
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer func() { <-p.answering }()
+		deadline := time.Duration(f.DeadlineMS) * time.Millisecond
+		if deadline <= 0 || deadline > remoteTimeout {
+			deadline = remoteTimeout
+		}
+		ctx, cancel := context.WithTimeout(ctx, deadline)
+		defer cancel()
+		switch f.Method {
+		case askLSP:
+			reply(p.answerLSP(ctx, v, f.Params))
+		case askFile:
+			reply(p.answerFile(ctx, v, f.By, f.Params))
+		default:
+			reply(nil, fmt.Errorf("unknown question %.40q", f.Method))
+		}
+	}()
+}
+
+func (p *Participant) answerLSP(ctx context.Context, v *view, params json.RawMessage) (any, error) {
+	var q lspQuestion
+	if err := json.Unmarshal(params, &q); err != nil {
+		return nil, fmt.Errorf("bad question: %w", err)
+	}
+	if !proxy.IsReadOnly(q.Method) {
+		return nil, fmt.Errorf("%.60q is not a read-only request", q.Method)
+	}
+	local, err := rewriteURIs(q.Params, func(u string) (string, error) {
+		l, err := parsePortableURI(u)
+		if err != nil {
+			return "", err
+		}
+		uri, exists, err := v.mapper.ToLocal(l)
+		if err != nil || !exists {
+			return "", fmt.Errorf("%s is not in %s's checkout", l, v.you)
+		}
+		return uri, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	result, err := p.px.ServerCall(ctx, q.Method, local)
+	if err != nil {
+		return nil, err
+	}
+	return rewriteURIs(result, v.portableURI)
+}
+
+func (p *Participant) answerFile(ctx context.Context, v *view, asker string, params json.RawMessage) (any, error) {
+	if v.served == nil {
+		return nil, errors.New("this participant serves no files")
+	}
+	var q fileQuestion
+	if err := json.Unmarshal(params, &q); err != nil {
+		return nil, fmt.Errorf("bad question: %w", err)
+	}
+	data, size, err := v.served.Read(ctx, asker, q.Location, q.Offset, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return fileAnswer{Data: data, Size: size}, nil
+}

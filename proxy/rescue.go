@@ -1,0 +1,99 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/lspshare/lspshare/frame"
+)
+
+// A Rescuer answers read-only requests that the local server cannot: when
+// there is no server, when it answers with an error or nothing, and for
+// documents it does not have.
+type Rescuer interface {
+	// Remote reports whether requests about the document uri skip the local
+	// server: files brought from elsewhere that it does not know.
+	Remote(uri string) bool
+	// Answer answers a request from elsewhere. It returns an error when it
+	// cannot, or when its answer is empty too.
+	Answer(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error)
+}
+
+// rescueTimeout bounds a rescue when the Rescuer sets no deadline of its own.
+const rescueTimeout = 10 * time.Second
+
+// readOnlyMethods are the requests that may be answered from elsewhere: they
+// read code and change nothing.
+var readOnlyMethods = map[string]bool{
+	"textDocument/definition":        true,
+	"textDocument/declaration":       true,
+	"textDocument/typeDefinition":    true,
+	"textDocument/implementation":    true,
+	"textDocument/references":        true,
+	"textDocument/hover":             true,
+	"textDocument/documentHighlight": true,
+	"textDocument/documentSymbol":    true,
+	"textDocument/foldingRange":      true,
+	"textDocument/signatureHelp":     true,
+	"workspace/symbol":               true,
+}
+
+// IsReadOnly reports whether method is one that may be answered remotely.
+func IsReadOnly(method string) bool { return readOnlyMethods[method] }
+
+// documentOf reads params.textDocument.uri, or "" when there is none.
+func documentOf(params json.RawMessage) string {
+	var p struct {
+		TextDocument struct {
+			URI string `json:"uri"`
+		} `json:"textDocument"`
+	}
+	if json.Unmarshal(params, &p) != nil {
+		return ""
+	}
+	return p.TextDocument.URI
+}
+
+// remoteDocument reports whether requests about the document of params go
+// straight to the rescuer.
+func (p *Proxy) remoteDocument(params json.RawMessage) bool {
+	if p.cfg.Rescue == nil {
+		return false
+	}
+	uri := documentOf(params)
+	return uri != "" && p.cfg.Rescue.Remote(uri)
+}
+
+// rescue answers msg from elsewhere on a goroutine of its own. local is the
+// server's answer, sent when the rescue fails; without one the rescue's
+// error is.
+func (p *Proxy) rescue(msg frame.Message, w watched, local []byte) {
+	p.work.Add(1)
+	go func() {
+		defer p.work.Done()
+		ctx, cancel := context.WithTimeout(p.ctx, rescueTimeout)
+		defer cancel()
+		result, err := p.cfg.Rescue.Answer(ctx, msg.Method, msg.Params)
+		switch {
+		case err == nil:
+			if jumpMethods[msg.Method] {
+				p.observeJump(w, result)
+			}
+			p.writeEditor(frame.Response(msg.ID, result, nil))
+		case local != nil:
+			p.log.Debug("no rescue, local answer sent", "method", msg.Method, "err", err)
+			p.writeEditor(local)
+		default:
+			p.writeEditor(frame.Response(msg.ID, nil, &frame.Error{
+				Code: frame.CodeRequestFailed, Message: "lspshare: " + err.Error(),
+			}))
+		}
+	}()
+}
+
+// emptyResult reports whether a server's answer says nothing: null, [] or {}.
+func emptyResult(result json.RawMessage) bool {
+	s := string(result)
+	return s == "" || s == "null" || s == "[]" || s == "{}"
+}

@@ -1,0 +1,220 @@
+package session
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// benchConfig lifts the per-participant rate limit, which a benchmark's
+// driver would exceed on purpose.
+var benchConfig = HubConfig{FrameRate: 1e9, FrameBurst: 1e9}
+
+// BenchmarkFanOut measures how long a jump takes from the wheel holder's
+// socket to every follower's, over real loopback websockets, with the
+// followers in this process.
+func BenchmarkFanOut(b *testing.B) {
+	for _, n := range []int{1, 10, 100, 1000} {
+		b.Run(fmt.Sprintf("followers=%d", n), func(b *testing.B) { benchFanOut(b, n) })
+	}
+}
+
+func benchFanOut(b *testing.B, n int) {
+	th := startHub(b, benchConfig, "", nil)
+	drive, attend := key(b, th.Links.Drive), key(b, th.Links.Attend)
+	bob := join(b, th, drive, "bob")
+
+	var sentAt atomic.Int64 // UnixNano of the jump in flight
+	arrived := make(chan time.Duration, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		ws, _, err := dialHub(th, attend, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		hello, _ := json.Marshal(Frame{Type: TypeHello, ID: strconv.Itoa(i), Name: "f"})
+		ws.WriteMessage(websocket.TextMessage, hello)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				_, data, err := ws.ReadMessage()
+				if err != nil {
+					return
+				}
+				if bytes.HasPrefix(data, []byte(`{"type":"nav"`)) {
+					arrived <- time.Duration(time.Now().UnixNano() - sentAt.Load())
+				}
+			}
+		}()
+		b.Cleanup(func() { ws.Close() })
+	}
+	b.Cleanup(wg.Wait)
+	awaitParticipants(b, bob, n+1)
+
+	jumpFrame, _ := json.Marshal(jump("main.go", 1))
+	var lat []time.Duration
+	for b.Loop() {
+		sentAt.Store(time.Now().UnixNano())
+		if err := bob.ws.WriteMessage(websocket.TextMessage, jumpFrame); err != nil {
+			b.Fatal(err)
+		}
+		for range n {
+			lat = append(lat, <-arrived)
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// awaitParticipants waits until p sees a state listing n connected
+// participants.
+func awaitParticipants(tb testing.TB, p *peer, n int) {
+	tb.Helper()
+	p.await(stateWhere(func(f Frame) bool {
+		connected := 0
+		for _, q := range f.Participants {
+			if q.Connected {
+				connected++
+			}
+		}
+		return connected == n
+	}), fmt.Sprintf("%d participants", n))
+}
+
+// BenchmarkHubIdleParticipantMemory measures the hub's heap and stacks per
+// connected, idle participant. The participants live in a child process so
+// their memory is not counted.
+func BenchmarkHubIdleParticipantMemory(b *testing.B) {
+	const n = 1000
+	th := startHub(b, benchConfig, "", nil)
+	bob := join(b, th, key(b, th.Links.Drive), "bob")
+	before := inUse()
+	startClients(b, th, n)
+	awaitParticipants(b, bob, n+1)
+	after := inUse()
+	b.ReportMetric(float64(after-before)/n/1024, "KiB/participant")
+	for b.Loop() {
+	}
+}
+
+// inUse returns the heap and stack bytes in use after a collection.
+func inUse() int64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse + ms.StackInuse)
+}
+
+// BenchmarkHubCPUCursor measures the hub's CPU time per second of wall time
+// while the wheel holder's cursor moves 20 times a second and 1000
+// followers (in a child process) receive it.
+func BenchmarkHubCPUCursor(b *testing.B) {
+	const n = 1000
+	th := startHub(b, benchConfig, "", nil)
+	bob := join(b, th, key(b, th.Links.Drive), "bob")
+	startClients(b, th, n)
+	awaitParticipants(b, bob, n+1)
+
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	cpu0, wall0 := cpuTime(), time.Now()
+	line := 0
+	for b.Loop() {
+		line++
+		f, _ := json.Marshal(Frame{Type: TypeNav, Kind: KindCursor, To: loc("main.go", line)})
+		if err := bob.ws.WriteMessage(websocket.TextMessage, f); err != nil {
+			b.Fatal(err)
+		}
+		<-tick.C
+	}
+	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	b.ReportMetric(float64(cpu.Milliseconds())/wall.Seconds(), "cpu-ms/s")
+}
+
+// cpuTime returns this process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startClients starts a child process holding n attendees connected to th,
+// reading everything they get. It stops with the benchmark.
+func startClients(b *testing.B, th *testHub, n int) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperClients$")
+	cmd.Env = append(os.Environ(),
+		"LSPSHARE_HELPER_HUB="+th.URL,
+		"LSPSHARE_HELPER_KEY="+key(b, th.Links.Attend),
+		"LSPSHARE_HELPER_N="+strconv.Itoa(n))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		b.Fatalf("client process: %q %v", line, err)
+	}
+}
+
+// TestHelperClients is the child process of startClients; it does nothing
+// in a normal test run.
+func TestHelperClients(t *testing.T) {
+	hub := os.Getenv("LSPSHARE_HELPER_HUB")
+	if hub == "" {
+		t.Skip("helper process for benchmarks")
+	}
+	n, _ := strconv.Atoi(os.Getenv("LSPSHARE_HELPER_N"))
+	th := &testHub{URL: hub}
+	var wg sync.WaitGroup
+	var conns []*websocket.Conn
+	for i := range n {
+		ws, _, err := dialHub(th, os.Getenv("LSPSHARE_HELPER_KEY"), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, ws)
+		hello, _ := json.Marshal(Frame{Type: TypeHello, ID: "helper-" + strconv.Itoa(i), Name: "f"})
+		ws.WriteMessage(websocket.TextMessage, hello)
+		if _, _, err := ws.ReadMessage(); err != nil { // the welcome
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, _, err := ws.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	fmt.Println("ready")
+	os.Stdin.Read(make([]byte, 1)) // until the parent closes stdin
+	for _, ws := range conns {
+		ws.Close()
+	}
+	wg.Wait()
+}
