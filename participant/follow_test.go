@@ -26,15 +26,22 @@ type editor struct {
 
 // startEditor starts "lspshare lsp --join link" as name, in a fresh copy of
 // the demo workspace (at a path of its own), and initializes it.
-func startEditor(t *testing.T, ctx context.Context, name, link string) *editor {
+func startEditor(t testing.TB, ctx context.Context, name, link string) *editor {
 	t.Helper()
 	return startEditorIn(t, ctx, lsptest.NewDemo(t), name, link)
 }
 
 // startEditorIn is startEditor in a given sandbox.
-func startEditorIn(t *testing.T, ctx context.Context, sb *lsptest.Sandbox, name, link string) *editor {
+func startEditorIn(t testing.TB, ctx context.Context, sb *lsptest.Sandbox, name, link string) *editor {
 	t.Helper()
-	argv := []string{lsptest.Lspshare(t), "lsp", "--server", lsptest.Gopls(t), "--join", link, "--name", name}
+	return startAttendee(t, ctx, sb, name, link, lsptest.Gopls(t))
+}
+
+// startAttendee starts lspshare lsp in sb with the given server command
+// ("none" for none) and initializes it.
+func startAttendee(t testing.TB, ctx context.Context, sb *lsptest.Sandbox, name, link, server string) *editor {
+	t.Helper()
+	argv := []string{lsptest.Lspshare(t), "lsp", "--server", server, "--join", link, "--name", name}
 	p := lsptest.Start(t, argv, lsptest.Options{Dir: sb.Workdir, Env: sb.Env()})
 	if _, err := p.Initialize(ctx, lsptest.InitializeParams(sb.RootURI())); err != nil {
 		t.Fatalf("%s: %v", name, err)
@@ -104,7 +111,7 @@ func (e *editor) awaitShow(t *testing.T, ctx context.Context, since int, suffix 
 }
 
 // startHub serves a hub on a loopback port and creates session "t".
-func startHub(t *testing.T) (*session.Hub, session.Links, string) {
+func startHub(t testing.TB) (*session.Hub, session.Links, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -385,5 +392,79 @@ func TestVendorMeetsModuleCache(t *testing.T) {
 	sd = ven.awaitShow(t, ctx, since, "/dep.go")
 	if want := ven.sb.URI("vendor/example.com/dep/dep.go"); sd.URI != want {
 		t.Errorf("module-cache jump landed at %s, want %s", sd.URI, want)
+	}
+}
+
+// gitCommit makes the sandbox's workspace a git repository with one commit
+// and returns the commit's hash.
+func gitCommit(t *testing.T, sb *lsptest.Sandbox, message string) string {
+	t.Helper()
+	run := func(args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = sb.Workdir
+		cmd.Env = append(sb.Env(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	run("init", "-q")
+	run("add", ".")
+	run("commit", "-q", "-m", message)
+	return run("rev-parse", "HEAD")
+}
+
+// TestCommitMismatch: an attendee at another commit than the wheel holder is
+// told at once, with both commits.
+func TestCommitMismatch(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, links, _ := startHub(t)
+	navSB, attSB := lsptest.NewDemo(t), lsptest.NewDemo(t)
+	navCommit, attCommit := gitCommit(t, navSB, "navigator's"), gitCommit(t, attSB, "attendee's")
+	if navCommit == attCommit {
+		t.Fatal("commits should differ")
+	}
+	startEditorIn(t, ctx, navSB, "nav", links.Drive)
+	att := startEditorIn(t, ctx, attSB, "att", links.Attend)
+	m, err := att.Await(ctx, 0, lsptest.ShowMessage("reads commit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct{ Message string }
+	json.Unmarshal(m.Params, &p)
+	if !strings.Contains(p.Message, navCommit[:12]) || !strings.Contains(p.Message, attCommit[:12]) {
+		t.Errorf("mismatch message %q lacks the commits %s and %s", p.Message, navCommit[:12], attCommit[:12])
+	}
+}
+
+// TestCursor: the navigator's exact cursor reaches attendees as
+// $/lspshare/cursor, with the navigator's name and the attendee's own URI.
+func TestCursor(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	nav, att := newSession(t, ctx)
+	since := att.Since()
+	pos := nav.sb.At(t, "main.go", "show(msg)").Position
+	if err := nav.Notify("$/lspshare/cursor", map[string]any{"uri": nav.sb.URI("main.go"), "position": pos}); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		URI   string `json:"uri"`
+		Name  string `json:"name"`
+		Range struct {
+			Start struct{ Line, Character uint32 }
+		} `json:"range"`
+	}
+	_, err := att.Await(ctx, since, func(m lsptest.Message) bool {
+		return m.Method == "$/lspshare/cursor" && json.Unmarshal(m.Params, &got) == nil && got.Range.Start.Line == pos.Line
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.URI != att.sb.URI("main.go") || got.Name != "nav" || got.Range.Start.Character != pos.Character {
+		t.Errorf("cursor %+v, want att's main.go at %v by nav", got, pos)
 	}
 }

@@ -29,23 +29,12 @@ func setEnv(env []string, k, v string) []string {
 
 // brokenDemo is the demo workspace as an attendee without a working Go
 // setup has it: no go.sum, an empty module cache, no proxy to fill it.
-func brokenDemo(t *testing.T) *lsptest.Sandbox {
+func brokenDemo(t testing.TB) *lsptest.Sandbox {
 	sb := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: lsptest.DemoFiles})
 	env := setEnv(sb.Env(), "GOPROXY", "off")
 	env = setEnv(env, "GOFLAGS", "-mod=mod -modcacherw")
 	sb.SetEnv(env)
 	return sb
-}
-
-// startAttendee starts lspshare lsp in sb with the given server.
-func startAttendee(t *testing.T, ctx context.Context, sb *lsptest.Sandbox, name, link, server string) *editor {
-	t.Helper()
-	argv := []string{lsptest.Lspshare(t), "lsp", "--server", server, "--join", link, "--name", name}
-	p := lsptest.Start(t, argv, lsptest.Options{Dir: sb.Workdir, Env: sb.Env()})
-	if _, err := p.Initialize(ctx, lsptest.InitializeParams(sb.RootURI())); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return &editor{Process: p, sb: sb, name: name}
 }
 
 type lspLocation struct {
@@ -86,7 +75,7 @@ func sameFile(t *testing.T, nav, att *editor, navURI, attURI string) {
 
 // rescueScenario asks the same questions of the navigator and of an
 // attendee that cannot answer them itself, and compares.
-func rescueScenario(t *testing.T, server string, attSandbox func(*testing.T) *lsptest.Sandbox) {
+func rescueScenario(t *testing.T, server string, attSandbox func(testing.TB) *lsptest.Sandbox) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	_, links, _ := startHub(t)

@@ -1,0 +1,117 @@
+package participant_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lspshare/lspshare/files"
+	"github.com/lspshare/lspshare/internal/lsptest"
+	"github.com/lspshare/lspshare/location"
+	"github.com/lspshare/lspshare/session"
+)
+
+// percentile returns the p-th percentile of sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
+}
+
+// BenchmarkRemoteDefinition measures, side by side in one run, the same
+// definition asked of the navigator's own proxy (answered by its gopls) and
+// of an attendee without gopls (answered by the navigator's gopls through
+// the hub). It reports both latencies and what the remote path adds.
+func BenchmarkRemoteDefinition(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	_, links, _ := startHub(b)
+	nav := startAttendee(b, ctx, lsptest.NewDemo(b), "nav", links.Drive, lsptest.Gopls(b))
+	att := startAttendee(b, ctx, brokenDemo(b), "att", links.Attend, "none")
+	for _, e := range []*editor{nav, att} {
+		if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(b, "main.go")); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ask := func(e *editor) time.Duration {
+		start := time.Now()
+		raw, err := e.Call(ctx, "textDocument/definition", e.sb.At(b, "main.go", "Hello("))
+		if err != nil || !strings.Contains(string(raw), "greet.go") {
+			b.Fatalf("%s: %s %v", e.name, raw, err)
+		}
+		return time.Since(start)
+	}
+	for range 20 { // warm gopls and the hub path
+		ask(nav)
+		ask(att)
+	}
+	var local, remote []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		local = append(local, ask(nav))
+		remote = append(remote, ask(att))
+	}
+	b.StopTimer()
+	slices.Sort(local)
+	slices.Sort(remote)
+	b.ReportMetric(float64(percentile(local, 0.5).Microseconds()), "local-p50-µs")
+	b.ReportMetric(float64(percentile(local, 0.99).Microseconds()), "local-p99-µs")
+	b.ReportMetric(float64(percentile(remote, 0.5).Microseconds()), "remote-p50-µs")
+	b.ReportMetric(float64(percentile(remote, 0.99).Microseconds()), "remote-p99-µs")
+	b.ReportMetric(float64((percentile(remote, 0.5) - percentile(local, 0.5)).Microseconds()), "added-p50-µs")
+}
+
+// BenchmarkFetch1MiB measures bringing a 1 MiB file from the wheel holder's
+// proxy through the hub, in chunks, as an attendee's proxy does.
+func BenchmarkFetch1MiB(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	_, links, _ := startHub(b)
+	sb := lsptest.NewDemo(b)
+	big := make([]byte, 1<<20)
+	for i := range big {
+		big[i] = 'a' + byte(i%26)
+	}
+	if err := os.WriteFile(filepath.Join(sb.Workdir, "big.txt"), big, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	startAttendee(b, ctx, sb, "nav", links.Drive, "none")
+	c, err := session.NewClient(session.ClientConfig{Link: links.Attend, ID: "bench", Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cctx, ccancel := context.WithCancel(ctx)
+	defer ccancel()
+	go c.Run(cctx)
+	for f := range c.Events() {
+		if f.Type == session.TypeState && f.Wheel == "nav" {
+			break
+		}
+	}
+	loc := location.Location{Space: location.Workspace, Path: "big.txt"}
+	get := func(ctx context.Context, offset, limit int64) ([]byte, int64, error) {
+		q, _ := json.Marshal(map[string]any{"location": loc, "offset": offset, "limit": limit})
+		raw, err := c.Ask(ctx, "", "file", q)
+		if err != nil {
+			return nil, 0, err
+		}
+		var a struct {
+			Data []byte
+			Size int64
+		}
+		return a.Data, a.Size, json.Unmarshal(raw, &a)
+	}
+	b.SetBytes(int64(len(big)))
+	for b.Loop() {
+		data, err := files.Fetch(ctx, 0, get)
+		if err != nil || len(data) != len(big) {
+			b.Fatalf("fetch: %d bytes, %v", len(data), err)
+		}
+	}
+}
