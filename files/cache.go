@@ -140,7 +140,7 @@ func (c *Cache) Path(o Origin, loc location.Location) (string, error) {
 	if r, ok := under(c.dir, p); !ok || r != rel {
 		// Validate and the escaping make this impossible; it is the last
 		// line of defence for a path we write to.
-		return "", fmt.Errorf("files: cache: %s escapes the cache", describe(loc))
+		return "", fmt.Errorf("files: cache: %q escapes the cache", locName(loc))
 	}
 	return p, nil
 }

@@ -53,7 +53,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return "files: " + describe(e.Loc) + ": " + e.Kind.Error() + ": " + e.Reason
+	return "files: " + strconv.Quote(locName(e.Loc)) + ": " + e.Kind.Error() + ": " + e.Reason
 }
 
 func (e *Error) Unwrap() error { return e.Kind }
@@ -70,10 +70,10 @@ func notFound(loc location.Location, cause error) *Error {
 // an asker can send kilobytes of path.
 const maxDescribed = 200
 
-// describe formats the file part of loc (no range) as a quoted string,
-// "workspace:pkg/a.go" or "module:golang.org/x/text@v0.3.0:unicode/x.go",
-// cut to a readable length.
-func describe(loc location.Location) string {
+// locName names the file of loc (no range), "workspace:pkg/a.go" or
+// "module:golang.org/x/text@v0.3.0:unicode/x.go", cut to a readable
+// length. It may hold any bytes the asker sent: quote it.
+func locName(loc location.Location) string {
 	s := string(loc.Space) + ":"
 	if loc.Module != "" {
 		s += loc.Module + ":"
@@ -82,5 +82,5 @@ func describe(loc location.Location) string {
 	if len(s) > maxDescribed {
 		s = s[:maxDescribed] + "…"
 	}
-	return strconv.Quote(s)
+	return s
 }

@@ -97,20 +97,21 @@ func servedDir(name, dir string) (string, error) {
 // ChunkSize, and the result is shorter at the end of the file. Requests
 // that are not answered return an [*Error] and are logged.
 func (s *Server) Read(ctx context.Context, asker string, loc location.Location, offset, limit int64) (data []byte, size int64, err error) {
-	data, size, err = s.read(ctx, loc, offset, limit)
-	if err != nil {
-		s.logFailure(asker, loc, err)
+	data, size, e := s.read(ctx, loc, offset, limit)
+	if e != nil {
+		s.logFailure(asker, e)
+		return nil, 0, e
 	}
-	return data, size, err
+	return data, size, nil
 }
 
-func (s *Server) read(ctx context.Context, loc location.Location, offset, limit int64) ([]byte, int64, error) {
+func (s *Server) read(ctx context.Context, loc location.Location, offset, limit int64) ([]byte, int64, *Error) {
 	if offset < 0 || limit < 0 {
 		return nil, 0, refused(loc, fmt.Sprintf("negative offset %d or limit %d", offset, limit), nil)
 	}
-	f, size, err := s.open(ctx, loc)
-	if err != nil {
-		return nil, 0, err
+	f, size, e := s.open(ctx, loc)
+	if e != nil {
+		return nil, 0, e
 	}
 	defer f.Close()
 	if offset > size {
@@ -129,28 +130,30 @@ func (s *Server) read(ctx context.Context, loc location.Location, offset, limit 
 
 // open opens the file at loc for reading if it may be served, and returns
 // its size.
-func (s *Server) open(ctx context.Context, loc location.Location) (*os.File, int64, error) {
+func (s *Server) open(ctx context.Context, loc location.Location) (*os.File, int64, *Error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, refused(loc, "request cancelled", err)
 	}
 	if err := loc.Validate(); err != nil {
 		return nil, 0, refused(loc, err.Error(), nil)
 	}
-	t, rerr := s.locate(loc)
-	if rerr != nil {
-		return nil, 0, rerr
+	// The rule applies to the path asked for, before its symlinks are
+	// followed, and again to the file it resolves to.
+	t, e := s.locate(loc)
+	if e != nil {
+		return nil, 0, e
 	}
-	if rerr := s.admit(ctx, loc, t, t.rel); rerr != nil {
-		return nil, 0, rerr
+	if e := s.admit(ctx, loc, t, t.rel); e != nil {
+		return nil, 0, e
 	}
-	real, rerr := t.resolve(loc)
-	if rerr != nil {
-		return nil, 0, rerr
+	resolved, e := t.resolve(loc)
+	if e != nil {
+		return nil, 0, e
 	}
-	if rerr := s.admit(ctx, loc, t, real.rel); rerr != nil {
-		return nil, 0, rerr
+	if e := s.admit(ctx, loc, t, resolved.rel); e != nil {
+		return nil, 0, e
 	}
-	return s.openRegular(loc, real)
+	return s.openRegular(loc, resolved)
 }
 
 // tree is a file's place in a served tree.
@@ -239,7 +242,7 @@ func (s *Server) admit(ctx context.Context, loc location.Location, t tree, rel s
 // openRegular opens the resolved file t if it is a regular file within the
 // size cap. It never follows a symlink out of t.base, and never blocks on a
 // FIFO swapped in after the checks.
-func (s *Server) openRegular(loc location.Location, t tree) (*os.File, int64, error) {
+func (s *Server) openRegular(loc location.Location, t tree) (*os.File, int64, *Error) {
 	name := filepath.FromSlash(t.rel)
 	if t.sub != "" {
 		name = filepath.Join(filepath.FromSlash(t.sub), name)
@@ -248,8 +251,8 @@ func (s *Server) openRegular(loc location.Location, t tree) (*os.File, int64, er
 	if err != nil {
 		return nil, 0, notFound(loc, err)
 	}
-	if rerr := s.checkFile(loc, before); rerr != nil {
-		return nil, 0, rerr
+	if e := s.checkFile(loc, before); e != nil {
+		return nil, 0, e
 	}
 	root, err := os.OpenRoot(t.base)
 	if err != nil {
@@ -270,9 +273,9 @@ func (s *Server) openRegular(loc location.Location, t tree) (*os.File, int64, er
 		f.Close()
 		return nil, 0, refused(loc, "cannot open", err)
 	}
-	if rerr := s.checkFile(loc, after); rerr != nil {
+	if e := s.checkFile(loc, after); e != nil {
 		f.Close()
-		return nil, 0, rerr
+		return nil, 0, e
 	}
 	return f, after.Size(), nil
 }
@@ -303,13 +306,12 @@ func fileKind(m fs.FileMode) string {
 	return "special file"
 }
 
-func (s *Server) logFailure(asker string, loc location.Location, err error) {
-	attrs := []any{"asker", asker, "location", describe(loc), "error", err}
-	var e *Error
-	if errors.As(err, &e) && e.cause != nil {
+func (s *Server) logFailure(asker string, e *Error) {
+	attrs := []any{"asker", asker, "location", locName(e.Loc), "reason", e.Reason}
+	if e.cause != nil {
 		attrs = append(attrs, "cause", e.cause)
 	}
-	if errors.Is(err, ErrNotFound) {
+	if e.Kind == ErrNotFound {
 		s.log.Info("files: not found", attrs...)
 		return
 	}

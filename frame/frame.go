@@ -114,11 +114,15 @@ func (r *Reader) readHeader() (int64, error) {
 }
 
 // readLine reads a line without its line ending. Overlong lines are cut at
-// maxHeaderLine and the rest of the line is dropped.
+// maxHeaderLine and the rest of the line is dropped. The line may alias the
+// reader's buffer: it is valid until the next read.
 func (r *Reader) readLine() ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := r.in.ReadSlice('\n')
+		if err == nil && line == nil { // the whole line was buffered: no copy
+			return bytes.TrimRight(chunk[:min(len(chunk), maxHeaderLine)], "\r\n"), nil
+		}
 		if len(line) < maxHeaderLine {
 			line = append(line, chunk[:min(len(chunk), maxHeaderLine-len(line))]...)
 		}

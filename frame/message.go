@@ -74,44 +74,17 @@ func Peek(body []byte) (Message, error) {
 	return scan(body)
 }
 
-// errTruncated reports a body that ends inside its envelope.
-var errTruncated = errors.New("decode message: not a complete JSON object")
-
 // scan finds the top-level members of body.
 func scan(body []byte) (Message, error) {
 	m := Message{Raw: body}
-	i := skipSpace(body, 0)
-	if i == len(body) {
-		return m, errTruncated
-	}
-	if body[i] != '{' {
-		return m, fmt.Errorf("%w: a JSON %s, not an object", ErrInvalid, kindOf(body[i]))
-	}
 	var wrongType error
-	for i = skipSpace(body, i+1); i < len(body) && body[i] == '"'; {
-		end := skipString(body, i)
-		if end < 0 {
-			return m, errTruncated
-		}
-		key := body[i+1 : end-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			var k string
-			json.Unmarshal(body[i:end], &k)
-			key = []byte(k)
-		}
-		if i = skipSpace(body, end); i == len(body) || body[i] != ':' {
-			return m, errTruncated
-		}
-		i = skipSpace(body, i+1)
-		if end = skipValue(body, i); end <= i {
-			return m, errTruncated
-		}
-		if err := m.set(key, body[i:end]); err != nil && wrongType == nil {
+	isObject := members(body, func(key, value []byte) {
+		if err := m.set(key, value); err != nil && wrongType == nil {
 			wrongType = err
 		}
-		if i = skipSpace(body, end); i < len(body) && body[i] == ',' {
-			i = skipSpace(body, i+1)
-		}
+	})
+	if !isObject {
+		return m, fmt.Errorf("%w: not a JSON object", ErrInvalid)
 	}
 	if isNull(m.ID) {
 		m.ID = nil
@@ -139,11 +112,7 @@ func (m *Message) set(key, value []byte) error {
 		switch value[0] {
 		case 'n': // null leaves the field as it was
 		case '"':
-			if plain := value[1 : len(value)-1]; bytes.IndexByte(plain, '\\') < 0 && utf8.Valid(plain) {
-				m.Method = string(plain)
-			} else if err := json.Unmarshal(value, &m.Method); err != nil {
-				return err
-			}
+			m.Method = string(unquote(value))
 		default:
 			return fmt.Errorf("method is a JSON %s", kindOf(value[0]))
 		}
@@ -191,6 +160,19 @@ func kindOf(first byte) string {
 		return "null"
 	}
 	return "number"
+}
+
+// unquote returns the text of a JSON string, as encoding/json decodes it.
+func unquote(quoted []byte) []byte {
+	if len(quoted) < 2 {
+		return nil
+	}
+	if plain := quoted[1 : len(quoted)-1]; bytes.IndexByte(plain, '\\') < 0 && utf8.Valid(plain) {
+		return plain
+	}
+	var s string
+	json.Unmarshal(quoted, &s) // an invalid string (Peek) leaves ""
+	return []byte(s)
 }
 
 // skipSpace returns the index of the first byte at or after i that is not

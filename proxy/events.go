@@ -2,9 +2,13 @@ package proxy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"go.lsp.dev/protocol"
+
+	"github.com/lspshare/lspshare/frame"
 )
 
 // EventKind says what an editor did.
@@ -65,16 +69,58 @@ var cursorMethods = map[string]bool{
 const CursorMethod = "$/lspshare/cursor"
 
 // positionOf reads the textDocument and position of a
-// TextDocumentPositionParams request.
+// TextDocumentPositionParams request. It looks into the raw params instead
+// of decoding them: it runs on every definition, hover and didOpen, whose
+// params hold a whole file.
 func positionOf(params json.RawMessage) (protocol.Location, error) {
-	var p protocol.TextDocumentPositionParams
-	if err := json.Unmarshal(params, &p); err != nil {
+	uri, _ := frame.String(frame.Member(frame.Member(params, "textDocument"), "uri"))
+	if uri == "" {
+		return protocol.Location{}, errors.New("position params: no textDocument.uri")
+	}
+	pos, err := positionValue(frame.Member(params, "position"))
+	if err != nil {
 		return protocol.Location{}, fmt.Errorf("position params: %w", err)
 	}
-	if p.TextDocument.URI == "" {
-		return protocol.Location{}, fmt.Errorf("position params: no textDocument.uri")
+	return protocol.Location{URI: protocol.DocumentURI(uri), Range: protocol.Range{Start: pos, End: pos}}, nil
+}
+
+// positionValue reads a raw Position; an absent or null one is 0:0, as
+// encoding/json leaves it.
+func positionValue(raw []byte) (protocol.Position, error) {
+	if isNullJSON(raw) {
+		return protocol.Position{}, nil
 	}
-	return protocol.Location{URI: p.TextDocument.URI, Range: protocol.Range{Start: p.Position, End: p.Position}}, nil
+	if raw[0] != '{' {
+		return protocol.Position{}, fmt.Errorf("position %.100q is not an object", raw)
+	}
+	line, err1 := uint32Value(frame.Member(raw, "line"))
+	char, err2 := uint32Value(frame.Member(raw, "character"))
+	if err := errors.Join(err1, err2); err != nil {
+		return protocol.Position{}, fmt.Errorf("position %.100s: %w", raw, err)
+	}
+	return protocol.Position{Line: line, Character: char}, nil
+}
+
+// rangeValue reads a raw Range.
+func rangeValue(raw []byte) (protocol.Range, error) {
+	start, err1 := positionValue(frame.Member(raw, "start"))
+	end, err2 := positionValue(frame.Member(raw, "end"))
+	if err := errors.Join(err1, err2); err != nil {
+		return protocol.Range{}, fmt.Errorf("range: %w", err)
+	}
+	return protocol.Range{Start: start, End: end}, nil
+}
+
+// uint32Value reads a raw JSON number; an absent one is 0.
+func uint32Value(raw []byte) (uint32, error) {
+	if raw == nil {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(string(raw), 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("%.30s is not a uint32", raw)
+	}
+	return uint32(n), nil
 }
 
 // CursorParams is the payload of $/lspshare/cursor. Editors send a range or a
@@ -113,35 +159,37 @@ func targetsOf(result json.RawMessage) ([]protocol.Location, error) {
 	if isNullJSON(result) {
 		return nil, nil
 	}
-	var items []json.RawMessage
-	if len(result) > 0 && result[0] == '[' {
-		if err := json.Unmarshal(result, &items); err != nil {
-			return nil, fmt.Errorf("locations: %w", err)
-		}
-	} else {
-		items = []json.RawMessage{result}
+	items := frame.Elements(result)
+	if result[0] != '[' {
+		items = func(yield func([]byte) bool) { yield(result) }
 	}
 	var out []protocol.Location
-	for _, item := range items {
-		var v struct {
-			URI                  protocol.DocumentURI `json:"uri"`
-			Range                *protocol.Range      `json:"range"`
-			TargetURI            protocol.DocumentURI `json:"targetUri"`
-			TargetSelectionRange *protocol.Range      `json:"targetSelectionRange"`
+	for item := range items {
+		loc, err := targetOf(item)
+		if err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(item, &v); err != nil {
-			return nil, fmt.Errorf("location: %w", err)
-		}
-		switch {
-		case v.URI != "" && v.Range != nil:
-			out = append(out, protocol.Location{URI: v.URI, Range: *v.Range})
-		case v.TargetURI != "" && v.TargetSelectionRange != nil:
-			out = append(out, protocol.Location{URI: v.TargetURI, Range: *v.TargetSelectionRange})
-		default:
-			return nil, fmt.Errorf("location: neither Location nor LocationLink: %.100s", item)
-		}
+		out = append(out, loc)
 	}
 	return out, nil
+}
+
+// targetOf reads a Location or a LocationLink, whose target is its
+// targetSelectionRange.
+func targetOf(item []byte) (protocol.Location, error) {
+	for _, form := range [][2]string{{"uri", "range"}, {"targetUri", "targetSelectionRange"}} {
+		uri, _ := frame.String(frame.Member(item, form[0]))
+		raw := frame.Member(item, form[1])
+		if uri == "" || isNullJSON(raw) {
+			continue
+		}
+		rng, err := rangeValue(raw)
+		if err != nil {
+			return protocol.Location{}, fmt.Errorf("location: %w", err)
+		}
+		return protocol.Location{URI: protocol.DocumentURI(uri), Range: rng}, nil
+	}
+	return protocol.Location{}, fmt.Errorf("location: neither Location nor LocationLink: %.100s", item)
 }
 
 func isNullJSON(raw json.RawMessage) bool {

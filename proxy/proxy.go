@@ -397,7 +397,7 @@ func (p *Proxy) watch(msg frame.Message, w watched) {
 
 // fromServer handles one message of the server.
 func (p *Proxy) fromServer(body []byte) {
-	msg, err := frame.Decode(body)
+	msg, err := frame.Peek(body) // forwarded whatever it holds: no need to check it all
 	if err != nil {
 		p.log.Warn("invalid message from server, forwarded as is", "err", err, "head", head(body))
 		p.writeEditor(body)

@@ -76,6 +76,7 @@ type Frame struct {
 
 	Wheel        string        `json:"wheel,omitempty"`
 	Participants []Participant `json:"participants,omitempty"`
+	Viewers      int           `json:"viewers,omitempty"` // web pages watching the session
 
 	Ref        string          `json:"ref,omitempty"`
 	Method     string          `json:"method,omitempty"`

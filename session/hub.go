@@ -85,8 +85,9 @@ type Hub struct {
 	upgrader websocket.Upgrader
 
 	mu       sync.Mutex
-	sessions map[string]*session // loaded from the store on first use
-	conns    map[*conn]struct{}  // every open websocket, for Close
+	sessions map[string]*session    // loaded from the store on first use
+	keys     map[string]sessionKeys // of the sessions this hub created
+	conns    map[*conn]struct{}     // every open websocket, for Close
 	closed   bool
 	wg       sync.WaitGroup // one per conn.serve goroutine
 }
@@ -99,6 +100,7 @@ func NewHub(cfg HubConfig) *Hub {
 		log:      cfg.Logger,
 		mux:      http.NewServeMux(),
 		sessions: map[string]*session{},
+		keys:     map[string]sessionKeys{},
 		conns:    map[*conn]struct{}{},
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: cfg.WriteTimeout,
@@ -132,27 +134,38 @@ func (h *Hub) createSession(name, base string) (Links, error) {
 	if err := CheckSessionName(name); err != nil {
 		return Links{}, err
 	}
-	rec := SessionRecord{Name: name, DriveKey: newKey(), AttendKey: newKey(), Created: time.Now().UTC()}
+	keys := sessionKeys{drive: newKey(), attend: newKey()}
+	rec := SessionRecord{Name: name, DriveHash: HashKey(keys.drive), AttendHash: HashKey(keys.attend), Created: time.Now().UTC()}
 	if err := h.cfg.Store.CreateSession(rec); err != nil {
 		if errors.Is(err, ErrSessionExists) {
 			return Links{}, fmt.Errorf("session %s exists: %w", name, err)
 		}
 		return Links{}, fmt.Errorf("create session %s: %w", name, err)
 	}
+	h.mu.Lock()
+	h.keys[name] = keys
+	h.mu.Unlock()
 	h.log.Info("session created", "session", name)
-	return makeLinks(base, rec), nil
+	return makeLinks(base, name, keys.drive, keys.attend), nil
 }
 
-// Links returns the links of an existing session, built on BaseURL.
+// ErrLinksUnknown is returned by Links for a session this hub did not
+// create: the store keeps only the hashes of its keys.
+var ErrLinksUnknown = errors.New("its keys are stored hashed, so only the links printed when it was created can join it")
+
+// sessionKeys are a session's join keys in the clear, known only to the hub
+// that created it, until it stops.
+type sessionKeys struct{ drive, attend string }
+
+// Links returns the links of a session this hub created, built on BaseURL.
 func (h *Hub) Links(name string) (Links, error) {
-	s, err := h.session(name)
-	if err != nil {
-		return Links{}, err
+	h.mu.Lock()
+	keys, ok := h.keys[name]
+	h.mu.Unlock()
+	if !ok {
+		return Links{}, fmt.Errorf("links of session %s: %w", name, ErrLinksUnknown)
 	}
-	if s == nil {
-		return Links{}, fmt.Errorf("no session %s", name)
-	}
-	return makeLinks(h.cfg.BaseURL, s.rec), nil
+	return makeLinks(h.cfg.BaseURL, name, keys.drive, keys.attend), nil
 }
 
 // Close drops every connection, stops every timer and waits until the
@@ -198,7 +211,12 @@ func (h *Hub) session(name string) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load trail of session %s: %w", name, err)
 	}
+	members, err := h.cfg.Store.Members(name)
+	if err != nil {
+		return nil, fmt.Errorf("load participants of session %s: %w", name, err)
+	}
 	s := newSession(h, rec, seq)
+	s.restore(members)
 	h.sessions[name] = s
 	return s, nil
 }

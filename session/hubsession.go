@@ -34,6 +34,7 @@ type session struct {
 	asks       map[string]*pendingAsk
 	lastAsk    uint64      // numbers hub-side ask refs
 	stateTimer *time.Timer // pending state broadcast, nil if none
+	watches    map[*Watch]struct{}
 	closed     bool
 }
 
@@ -47,23 +48,27 @@ type member struct {
 	place     json.RawMessage // the last nav's location, for locate
 	conn      *conn           // nil while disconnected
 	linger    *time.Timer     // forgets a disconnected member
+	joined    time.Time       // last joined
+	left      time.Time       // last left; zero while connected
 }
 
 // pendingAsk is a question forwarded to target, awaiting its answer.
 type pendingAsk struct {
-	asker  *member
-	ref    string // the asker's own ref
+	asker  *member    // nil for the hub's own questions
+	reply  chan Frame // the hub's own questions get the answer here (capacity 1)
+	ref    string     // the asker's own ref
 	target *member
 	timer  *time.Timer
 }
 
 func newSession(h *Hub, rec SessionRecord, seq uint64) *session {
 	return &session{
-		hub:  h,
-		rec:  rec,
-		log:  h.log.With("session", rec.Name),
-		seq:  seq,
-		asks: map[string]*pendingAsk{},
+		hub:     h,
+		rec:     rec,
+		log:     h.log.With("session", rec.Name),
+		seq:     seq,
+		asks:    map[string]*pendingAsk{},
+		watches: map[*Watch]struct{}{},
 	}
 }
 
@@ -93,6 +98,7 @@ func (s *session) join(c *conn, hello Frame) ([][]byte, error) {
 		}
 	}
 	m.role, m.repo, m.following, m.conn = c.role, hello.Repo, hello.Following, c
+	m.joined, m.left = time.Now().UTC(), time.Time{}
 	c.m = m
 	switch {
 	case m.role == RoleAttend && s.wheel == m:
@@ -100,6 +106,7 @@ func (s *session) join(c *conn, hello Frame) ([][]byte, error) {
 	case m.role == RoleDrive && s.wheel == nil:
 		s.setWheel(m)
 	}
+	s.saveMember(m)
 	s.log.Info("participant joined", "name", m.name, "role", m.role)
 	s.stateChanged()
 
@@ -141,6 +148,8 @@ func (s *session) leave(c *conn) {
 		return
 	}
 	s.disconnect(m, "left")
+	m.left = time.Now().UTC()
+	s.saveMember(m)
 	s.log.Info("participant left", "name", m.name)
 	if s.wheel != m {
 		s.startLinger(m)
@@ -195,8 +204,17 @@ func (s *session) remove(m *member) {
 func (s *session) setWheel(m *member) {
 	old := s.wheel
 	s.wheel = m
-	if old != nil && old != m && old.conn == nil {
-		s.startLinger(old)
+	if old == m {
+		return
+	}
+	if old != nil {
+		s.saveMember(old)
+		if old.conn == nil {
+			s.startLinger(old)
+		}
+	}
+	if m != nil {
+		s.saveMember(m)
 	}
 }
 
@@ -319,6 +337,9 @@ func (s *session) nav(m *member, f Frame) {
 		s.log.Error("cannot fan out a move", "err", err)
 		return
 	}
+	for w := range s.watches {
+		w.push(b, f.Kind == KindCursor)
+	}
 	for _, o := range s.members {
 		switch {
 		case o == m || o.conn == nil:
@@ -411,6 +432,13 @@ func (s *session) ask(m *member, f Frame) {
 }
 
 func (s *session) forwardAsk(m, t *member, f Frame) {
+	s.startAsk(&pendingAsk{asker: m, ref: f.Ref, target: t}, m.name, f)
+}
+
+// startAsk sends p's question, f, to p.target on behalf of by, and returns
+// the hub-made ref under which it waits for the answer.
+func (s *session) startAsk(p *pendingAsk, by string, f Frame) string {
+	t := p.target
 	deadline := time.Duration(f.DeadlineMS) * time.Millisecond
 	if deadline <= 0 {
 		deadline = defaultAskDeadline
@@ -418,7 +446,6 @@ func (s *session) forwardAsk(m, t *member, f Frame) {
 	deadline = min(deadline, maxAskDeadline)
 	s.lastAsk++
 	ref := "h" + strconv.FormatUint(s.lastAsk, 10)
-	p := &pendingAsk{asker: m, ref: f.Ref, target: t}
 	p.timer = time.AfterFunc(deadline, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -428,7 +455,8 @@ func (s *session) forwardAsk(m, t *member, f Frame) {
 		}
 	})
 	s.asks[ref] = p
-	s.sendTo(t, Frame{Type: TypeAsk, Ref: ref, By: m.name, Method: f.Method, Params: f.Params, DeadlineMS: deadline.Milliseconds()})
+	s.sendTo(t, Frame{Type: TypeAsk, Ref: ref, By: by, Method: f.Method, Params: f.Params, DeadlineMS: deadline.Milliseconds()})
+	return ref
 }
 
 // answer routes an answer back to the asker of the question it answers.
@@ -440,7 +468,7 @@ func (s *session) answer(m *member, f Frame) {
 		return
 	}
 	s.endAsk(f.Ref, p)
-	s.sendTo(p.asker, Frame{Type: TypeAnswer, Ref: p.ref, Result: f.Result, Error: f.Error})
+	s.reply(p, Frame{Type: TypeAnswer, Ref: p.ref, Result: f.Result, Error: f.Error})
 }
 
 func (s *session) endAsk(ref string, p *pendingAsk) {
@@ -449,7 +477,19 @@ func (s *session) endAsk(ref string, p *pendingAsk) {
 }
 
 func (s *session) answerAsker(p *pendingAsk, msg string) {
-	s.sendTo(p.asker, Frame{Type: TypeAnswer, Ref: p.ref, Error: msg})
+	s.reply(p, Frame{Type: TypeAnswer, Ref: p.ref, Error: msg})
+}
+
+// reply gives the answer f to p's asker: a participant, or the hub itself.
+func (s *session) reply(p *pendingAsk, f Frame) {
+	if p.reply == nil {
+		s.sendTo(p.asker, f)
+		return
+	}
+	select {
+	case p.reply <- f:
+	default: // answered already
+	}
 }
 
 // sendTo queues f for m if m is connected.
@@ -483,14 +523,7 @@ func (s *session) broadcastState() {
 	if s.closed {
 		return
 	}
-	f := Frame{Type: TypeState, Session: s.rec.Name, Participants: make([]Participant, 0, len(s.members))}
-	if s.wheel != nil {
-		f.Wheel = s.wheel.name
-	}
-	for _, m := range s.members {
-		f.Participants = append(f.Participants, Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo})
-	}
-	b, err := encode(f)
+	b, err := encode(s.stateFrame())
 	if err != nil {
 		s.log.Error("cannot encode the state", "err", err)
 		return
@@ -500,6 +533,21 @@ func (s *session) broadcastState() {
 			m.conn.setState(b)
 		}
 	}
+	for w := range s.watches {
+		w.push(b, false)
+	}
+}
+
+// stateFrame describes the session as it is now.
+func (s *session) stateFrame() Frame {
+	f := Frame{Type: TypeState, Session: s.rec.Name, Viewers: len(s.watches), Participants: make([]Participant, 0, len(s.members))}
+	if s.wheel != nil {
+		f.Wheel = s.wheel.name
+	}
+	for _, m := range s.members {
+		f.Participants = append(f.Participants, Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo})
+	}
+	return f
 }
 
 // close stops the session's timers; the hub kills its connections.
@@ -517,5 +565,9 @@ func (s *session) close() {
 	}
 	for ref, p := range s.asks {
 		s.endAsk(ref, p)
+		s.answerAsker(p, "the hub is shutting down")
+	}
+	for w := range s.watches {
+		w.end()
 	}
 }

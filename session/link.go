@@ -37,11 +37,11 @@ func joinLink(base, session, key string) string {
 	return strings.TrimSuffix(base, "/") + "/s/" + session + "?key=" + url.QueryEscape(key)
 }
 
-func makeLinks(base string, rec SessionRecord) Links {
-	attend := joinLink(base, rec.Name, rec.AttendKey)
+func makeLinks(base, session, driveKey, attendKey string) Links {
+	attend := joinLink(base, session, attendKey)
 	return Links{
-		Session: rec.Name,
-		Drive:   joinLink(base, rec.Name, rec.DriveKey),
+		Session: session,
+		Drive:   joinLink(base, session, driveKey),
 		Attend:  attend,
 		View:    attend,
 	}
@@ -91,9 +91,10 @@ func newKey() string {
 
 // keyRole returns the role key grants in rec, or "" if it grants none.
 func keyRole(rec SessionRecord, key string) string {
-	// Compare with both keys, always, so timing tells nothing.
-	drive := keysEqual(key, rec.DriveKey)
-	attend := keysEqual(key, rec.AttendKey)
+	// Compare with both hashes, always, so timing tells nothing.
+	h := HashKey(key)
+	drive := subtle.ConstantTimeCompare(h[:], rec.DriveHash[:]) == 1
+	attend := subtle.ConstantTimeCompare(h[:], rec.AttendHash[:]) == 1
 	switch {
 	case key == "":
 		return ""

@@ -1,8 +1,12 @@
 package session
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -11,11 +15,44 @@ import (
 var ErrSessionExists = errors.New("session exists")
 
 // SessionRecord is what a hub must remember about a session across restarts.
+// It holds the keys' hashes only: a copy of the store lets nobody join.
 type SessionRecord struct {
-	Name      string
-	DriveKey  string
-	AttendKey string
-	Created   time.Time
+	Name       string    `json:"name"`
+	DriveHash  KeyHash   `json:"drive_hash"`
+	AttendHash KeyHash   `json:"attend_hash"`
+	Created    time.Time `json:"created"`
+}
+
+// KeyHash is the SHA-256 of a join key. Keys are 192 random bits, so a
+// plain hash is as hard to reverse as the key is to guess.
+type KeyHash [sha256.Size]byte
+
+// HashKey returns the hash a store keeps of key.
+func HashKey(key string) KeyHash { return sha256.Sum256([]byte(key)) }
+
+func (h KeyHash) MarshalText() ([]byte, error) {
+	return []byte(hex.EncodeToString(h[:])), nil
+}
+
+func (h *KeyHash) UnmarshalText(b []byte) error {
+	if hex.DecodedLen(len(b)) != len(h) {
+		return fmt.Errorf("key hash: %d hex digits, want %d", len(b), 2*len(h))
+	}
+	_, err := hex.Decode(h[:], b)
+	return err
+}
+
+// MemberRecord is what a hub remembers of a participant, so that a restart
+// keeps the participant list, the wheel, and who walked where with which
+// checkout (for notes).
+type MemberRecord struct {
+	ID     string    `json:"id"` // the proxy's random id, to recognise it reconnecting
+	Name   string    `json:"name"`
+	Role   string    `json:"role"`
+	Repo   *Repo     `json:"repo,omitempty"`
+	Wheel  bool      `json:"wheel,omitempty"`
+	Joined time.Time `json:"joined"`
+	Left   time.Time `json:"left,omitzero"` // zero while connected
 }
 
 // TrailEntry is one numbered move of the wheel holder.
@@ -45,6 +82,11 @@ type Store interface {
 	Trail(session string, after uint64, limit int) ([]TrailEntry, error)
 	// LastSeq returns the Seq of a trail's newest entry, 0 if empty.
 	LastSeq(session string) (uint64, error)
+	// SaveMember records a participant, replacing the record of the same
+	// name.
+	SaveMember(session string, m MemberRecord) error
+	// Members returns a session's participant records in order of joining.
+	Members(session string) ([]MemberRecord, error)
 }
 
 // MemStore is a Store in memory, keeping the newest MaxTrail entries of each
@@ -56,13 +98,14 @@ type MemStore struct {
 	mu       sync.Mutex
 	sessions map[string]SessionRecord
 	trails   map[string]*ring
+	members  map[string][]MemberRecord
 }
 
 var _ Store = (*MemStore)(nil)
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
-	return &MemStore{sessions: map[string]SessionRecord{}, trails: map[string]*ring{}}
+	return &MemStore{sessions: map[string]SessionRecord{}, trails: map[string]*ring{}, members: map[string][]MemberRecord{}}
 }
 
 func (m *MemStore) CreateSession(rec SessionRecord) error {
@@ -125,6 +168,26 @@ func (m *MemStore) LastSeq(session string) (uint64, error) {
 		return 0, nil
 	}
 	return r.at(len(r.entries) - 1).Seq, nil
+}
+
+func (m *MemStore) SaveMember(session string, rec MemberRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	list := m.members[session]
+	for i := range list {
+		if list[i].Name == rec.Name {
+			list[i] = rec
+			return nil
+		}
+	}
+	m.members[session] = append(list, rec)
+	return nil
+}
+
+func (m *MemStore) Members(session string) ([]MemberRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.members[session]), nil
 }
 
 // ring holds the newest max trail entries; once full, each push overwrites

@@ -30,10 +30,13 @@ type benchTarget struct {
 }
 
 // BenchmarkProxy sends the same definition and hover requests straight to
-// gopls and through lspshare lsp, alternating, and reports the time of each
-// (direct-µs/op, proxy-µs/op), their ratio (proxy/direct), and the proxy's
-// resident memory (proxy-RSS-MB, proxy-peak-RSS-MB). ns/op is the time of
-// one direct plus one forwarded request.
+// gopls, through a relay that only copies bytes (lsptest.CopyRelay: the
+// floor of any process in between), and through lspshare lsp, in turn, and
+// reports the time of each (direct-µs/op, copy-µs/op, proxy-µs/op), the
+// ratios to direct, the relays' own CPU time per request (copy-cpu-µs/op,
+// proxy-cpu-µs/op) and the proxy's resident memory (proxy-RSS-MB,
+// proxy-peak-RSS-MB). ns/op is the time
+// of the three requests.
 //
 // It runs on the demo workspace, and on the workspace named by the
 // environment variable LSPSHARE_BENCH_WORKSPACE if set. There, the file is
@@ -52,11 +55,7 @@ func BenchmarkProxy(b *testing.B) {
 }
 
 func benchmarkTarget(b *testing.B, target benchTarget) {
-	gopls := lsptest.Gopls(b)
-	opts := lsptest.Options{Dir: target.dir, Env: target.env}
-	direct := lsptest.Start(b, []string{gopls}, opts)
-	forwarded := lsptest.Start(b, []string{lsptest.Lspshare(b), "lsp", "--server", gopls}, opts)
-
+	sides := startContenders(b, []string{lsptest.Gopls(b)}, lsptest.Options{Dir: target.dir, Env: target.env})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	uri := lsptest.FileURI(target.file)
@@ -64,7 +63,7 @@ func benchmarkTarget(b *testing.B, target benchTarget) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, c := range []*lsptest.Process{direct, forwarded} {
+	for _, c := range sides {
 		if _, err := c.Initialize(ctx, lsptest.InitializeParams(lsptest.FileURI(target.dir))); err != nil {
 			b.Fatal(err)
 		}
@@ -83,44 +82,82 @@ func benchmarkTarget(b *testing.B, target benchTarget) {
 	}
 	for _, method := range []string{"textDocument/definition", "textDocument/hover"} {
 		b.Run(strings.TrimPrefix(method, "textDocument/"), func(b *testing.B) {
-			call := func(c *lsptest.Process) time.Duration {
-				start := time.Now()
+			race(b, sides, func(c *lsptest.Process) {
 				res, err := c.Call(ctx, method, params)
 				if err != nil || string(res) == "null" {
 					b.Fatalf("%s at %s:%d:%d: %s, %v", method, target.file, target.at.Line+1, target.at.Character+1, res, err)
 				}
-				return time.Since(start)
-			}
-			for range 20 { // warm both: caches, type-checking
-				call(direct)
-				call(forwarded)
-			}
-			var straight, through time.Duration
-			cpu0 := cpuTime(b, forwarded)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if i%2 == 0 { // alternate who goes first
-					straight += call(direct)
-					through += call(forwarded)
-				} else {
-					through += call(forwarded)
-					straight += call(direct)
-				}
-			}
-			b.StopTimer()
-			n := float64(b.N)
-			b.ReportMetric(float64((cpuTime(b, forwarded)-cpu0).Microseconds())/n, "proxy-cpu-µs/op")
-			b.ReportMetric(float64(straight.Microseconds())/n, "direct-µs/op")
-			b.ReportMetric(float64(through.Microseconds())/n, "proxy-µs/op")
-			b.ReportMetric(float64(through)/float64(straight), "proxy/direct")
-			mem, err := lsptest.MemoryOf(forwarded.PID())
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(mem.RSS)/(1<<20), "proxy-RSS-MB")
-			b.ReportMetric(float64(mem.PeakRSS)/(1<<20), "proxy-peak-RSS-MB")
+			})
 		})
 	}
+}
+
+// contender is a way to reach a server.
+type contender struct {
+	name string // "direct", "copy" or "proxy"
+	*lsptest.Process
+}
+
+// race makes b.N rounds of call on each contender in turn, rotating who goes
+// first, after a warm-up. It reports each one's time per call (NAME-µs/op),
+// its ratio to the first one's (NAME/direct) and, for the relays after the
+// first, their own CPU time per call (NAME-cpu-µs/op, without the server's),
+// and the memory of the last one, the proxy.
+func race(b *testing.B, cs []contender, call func(*lsptest.Process)) {
+	for range 20 { // warm all: caches, type-checking
+		for _, c := range cs {
+			call(c.Process)
+		}
+	}
+	spent := make([]time.Duration, len(cs))
+	cpu := make([]time.Duration, len(cs))
+	for j, c := range cs {
+		cpu[j] = -cpuTime(b, c.Process)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k := range cs {
+			j := (i + k) % len(cs)
+			start := time.Now()
+			call(cs[j].Process)
+			spent[j] += time.Since(start)
+		}
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	for j, c := range cs {
+		b.ReportMetric(float64(spent[j].Microseconds())/n, c.name+"-µs/op")
+		if j > 0 {
+			b.ReportMetric(float64(spent[j])/float64(spent[0]), c.name+"/direct")
+			cpu[j] += cpuTime(b, c.Process)
+			b.ReportMetric(float64(cpu[j].Microseconds())/n, c.name+"-cpu-µs/op")
+		}
+	}
+	mem, err := lsptest.MemoryOf(cs[len(cs)-1].PID())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(mem.RSS)/(1<<20), "proxy-RSS-MB")
+	b.ReportMetric(float64(mem.PeakRSS)/(1<<20), "proxy-peak-RSS-MB")
+}
+
+// startContenders starts server straight, behind a copy relay, and behind
+// lspshare lsp, in that order.
+func startContenders(b *testing.B, server []string, opts lsptest.Options) []contender {
+	return []contender{
+		{"direct", lsptest.Start(b, server, opts)},
+		{"copy", lsptest.Start(b, lsptest.CopyRelay(b, server), opts)},
+		{"proxy", lsptest.Start(b, []string{lsptest.Lspshare(b), "lsp", "--server", strings.Join(server, " ")}, opts)},
+	}
+}
+
+// cpuTime is the CPU time a process (not its children) has used.
+func cpuTime(b *testing.B, p *lsptest.Process) time.Duration {
+	d, err := lsptest.CPUTime(p.PID())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
 }
 
 func demoTarget(b *testing.B) benchTarget {
@@ -212,44 +249,16 @@ func firstQualifiedCall(text string) (protocol.Position, error) {
 
 // BenchmarkRelay measures what the proxy alone adds to a round trip: the
 // same small request, of a method the proxy does not look into, to the
-// scripted fake server, straight and through lspshare lsp, alternating.
+// scripted fake server, straight, through a copy relay and through
+// lspshare lsp.
 func BenchmarkRelay(b *testing.B) {
 	argv, _ := lsptest.FakeServer(b)
-	direct := lsptest.Start(b, argv, lsptest.Options{})
-	forwarded := lsptest.Start(b, append([]string{lsptest.Lspshare(b), "lsp", "--server"}, strings.Join(argv, " ")), lsptest.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	params := map[string]any{"textDocument": map[string]string{"uri": "file:///a.go"}, "position": map[string]int{"line": 1, "character": 2}}
-	call := func(c *lsptest.Process) time.Duration {
-		start := time.Now()
+	params := map[string]any{"textDocument": map[string]string{"uri": "file:///a.go"}}
+	race(b, startContenders(b, argv, lsptest.Options{}), func(c *lsptest.Process) {
 		if _, err := c.Call(ctx, "textDocument/foldingRange", params); err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(start)
-	}
-	var straight, through time.Duration
-	cpu0 := cpuTime(b, forwarded)
-	for i := 0; i < b.N; i++ {
-		if i%2 == 0 {
-			straight += call(direct)
-			through += call(forwarded)
-		} else {
-			through += call(forwarded)
-			straight += call(direct)
-		}
-	}
-	n := float64(b.N)
-	b.ReportMetric(float64((cpuTime(b, forwarded)-cpu0).Microseconds())/n, "proxy-cpu-µs/op")
-	b.ReportMetric(float64(straight.Microseconds())/n, "direct-µs/op")
-	b.ReportMetric(float64(through.Microseconds())/n, "proxy-µs/op")
-	b.ReportMetric(float64(through-straight)/n/1e3, "added-µs/op")
-}
-
-// cpuTime is the CPU time the lspshare process (not its server) has used.
-func cpuTime(b *testing.B, p *lsptest.Process) time.Duration {
-	d, err := lsptest.CPUTime(p.PID())
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
+	})
 }

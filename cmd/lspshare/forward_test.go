@@ -263,6 +263,24 @@ func TestDirectVsForwarded(t *testing.T) {
 		sameJSON(t, "publishDiagnostics", d, f)
 	})
 
+	t.Run("unknown-method", func(t *testing.T) {
+		d, f := p.each(t, func(s *side) []byte {
+			pending, err := s.srv.Send("lsptest/noSuchMethod", map[string]int{"x": 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := pending.Wait(ctx)
+			if err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			if m.Error == nil {
+				t.Errorf("%s: unknown method answered %s, want an error", s.name, m.Raw)
+			}
+			return m.Raw
+		})
+		sameJSON(t, "unknown method", d, f)
+	})
+
 	t.Run("shutdown", func(t *testing.T) {
 		for _, s := range p.sides {
 			if err := s.srv.Shutdown(ctx); err != nil {

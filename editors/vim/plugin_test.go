@@ -3,7 +3,6 @@ package vim_test
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/lspshare/lspshare/internal/lsptest"
@@ -133,6 +132,11 @@ func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 	if ed.tmux != nil {
 		ed.waitScreen("greet/greet.go", fmt.Sprintf("L%d:C%d", line, col), "[following potsbo]")
 	}
+	if ed.tmux != nil {
+		// Keys typed after a followed jump still work as typed.
+		ed.keys("G")
+		ed.waitScreen("greet/greet.go", "L6:C1")
+	}
 
 	// $/lspshare/cursor from the proxy: the name beside the line.
 	at, line, _ := lspRange(t, sb, "greet/greet.go", "return prefix")
@@ -171,25 +175,28 @@ func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 
 	// The commands send workspace/executeCommand and show the answer.
 	commands := []struct {
-		command, want string // want: the command and its arguments
+		command, name string
+		args          string // %q of the arguments
 		answer        map[string]any
 		status        string
 	}{
-		{"LspShareUnfollow", `"lspshare.unfollow"`, state(false, false, "potsbo"), "not following"},
-		{"LspShareFollow", `"lspshare.follow"`, state(true, false, "potsbo"), "following potsbo"},
-		{"LspShareJump potsbo", `"lspshare.jump","arguments":["potsbo"]`, state(true, true, "potsbo"), "paused"},
-		{"LspShareDrive", `"lspshare.drive"`, state(false, false, "ann"), "driving · 2 following"},
-		{"LspSharePass potsbo", `"lspshare.pass","arguments":["potsbo"]`, state(false, false, "potsbo"), "not following"},
-		{"LspShareStatus", `"lspshare.status"`, state(false, false, "potsbo"), "not following"},
-		{"LspShareJoin http://127.0.0.1:7777/s/demo?key=k", `"lspshare.join","arguments":["http://127.0.0.1:7777/s/demo?key=k"]`, state(true, false, "potsbo"), "following potsbo"},
-		{"LspShareLeave", `"lspshare.leave"`, map[string]any{"session": ""}, ""},
+		{"LspShareUnfollow", "lspshare.unfollow", "[]", state(false, false, "potsbo"), "not following"},
+		{"LspShareFollow", "lspshare.follow", "[]", state(true, false, "potsbo"), "following potsbo"},
+		{"LspShareJump potsbo", "lspshare.jump", `["potsbo"]`, state(true, true, "potsbo"), "paused"},
+		{"LspShareDrive", "lspshare.drive", "[]", state(false, false, "ann"), "driving · 2 following"},
+		{"LspSharePass potsbo", "lspshare.pass", `["potsbo"]`, state(false, false, "potsbo"), "not following"},
+		{"LspShareStatus", "lspshare.status", "[]", state(false, false, "potsbo"), "not following"},
+		{"LspShareJoin http://127.0.0.1:7777/s/demo?key=k", "lspshare.join", `["http://127.0.0.1:7777/s/demo?key=k"]`, state(true, false, "potsbo"), "following potsbo"},
+		{"LspShareLeave", "lspshare.leave", "[]", map[string]any{"session": ""}, ""},
 	}
 	for _, c := range commands {
 		since := fake.since()
 		ed.do(c.command)
-		req := fake.await(since, c.command, func(m lspMessage) bool {
-			return m.Method == "workspace/executeCommand" && strings.Contains(string(m.Params), `"command":`+c.want)
-		})
+		req := fake.awaitCommand(since, c.name)
+		var p struct{ Arguments []string }
+		if err := json.Unmarshal(req.Params, &p); err != nil || fmt.Sprintf("%q", p.Arguments) != c.args {
+			t.Errorf("%s sent arguments %s, want %s", c.command, p.Arguments, c.args)
+		}
 		fake.answer(req, c.answer, nil)
 		ed.waitEval("lspshare#statusline()", jsonString(c.status))
 	}

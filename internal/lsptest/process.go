@@ -249,7 +249,8 @@ func Lspshare(t testing.TB) string {
 // fakeServerFlag makes a test binary run as FakeServer instead of its tests.
 const fakeServerFlag = "-lsptest.fake-server="
 
-// Main runs the tests of a package that uses Lspshare or FakeServer, and
+// Main runs the tests of a package that uses Lspshare, FakeServer or
+// CopyRelay, and
 // exits. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { lsptest.Main(m) }
@@ -261,10 +262,57 @@ func Main(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if len(os.Args) > 2 && os.Args[1] == copyRelayFlag {
+		if err := runCopyRelay(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "copy relay:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	build.main = true
 	code := m.Run()
 	if build.dir != "" {
 		os.RemoveAll(build.dir)
 	}
 	os.Exit(code)
+}
+
+// copyRelayFlag makes a test binary run as CopyRelay instead of its tests.
+const copyRelayFlag = "-lsptest.copy-relay"
+
+// CopyRelay returns a command line that runs server behind a relay that
+// copies bytes both ways and does nothing else: the least any process
+// between an editor and its server costs, to compare a proxy with. It is
+// this test binary run again (the package's TestMain must call Main).
+func CopyRelay(t testing.TB, server []string) []string {
+	t.Helper()
+	if !build.main {
+		t.Fatal("lsptest.CopyRelay needs TestMain to call lsptest.Main(m)")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]string{exe, copyRelayFlag}, server...)
+}
+
+func runCopyRelay(argv []string) error {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go io.Copy(os.Stdout, out) // ends when the server exits
+	io.Copy(in, os.Stdin)
+	in.Close()
+	return cmd.Wait()
 }

@@ -118,7 +118,7 @@ function! lspshare#on_state(state) abort
           \ s:short(get(a:state.mismatch, 'yours', '?')), get(a:state, 'wheel', 'the navigator'),
           \ s:short(get(a:state.mismatch, 'wheel', '?'))))
   endif
-  let names = map(copy(get(a:state, 'participants', [])), 'get(v:val, "name", "")')
+  let names = map(copy(s:list(get(a:state, 'participants', []))), 'get(v:val, "name", "")')
   call lspshare#cursor#forget_except(names)
   redrawstatus!
   if exists('#User#LspShareState')
@@ -165,7 +165,7 @@ function! lspshare#describe(state) abort
   let lines = [printf('lspshare: session %s on %s, you are %s (%s): %s',
         \ a:state.session, get(a:state, 'hub', '?'), get(a:state, 'you', '?'),
         \ get(a:state, 'role', '?'), lspshare#summary(a:state))]
-  for p in get(a:state, 'participants', [])
+  for p in s:list(get(a:state, 'participants', []))
     let marks = []
     if get(p, 'wheel', v:false) is v:true | call add(marks, 'navigating') | endif
     if get(p, 'following', v:false) is v:true | call add(marks, 'following') | endif
@@ -184,7 +184,7 @@ endfunction
 
 function! lspshare#complete_names(...) abort
   let you = get(g:lspshare_state, 'you', '')
-  let names = map(copy(get(g:lspshare_state, 'participants', [])), 'get(v:val, "name", "")')
+  let names = map(copy(s:list(get(g:lspshare_state, 'participants', []))), 'get(v:val, "name", "")')
   return join(filter(names, '!empty(v:val) && v:val !=# you'), "\n")
 endfunction
 
@@ -243,13 +243,32 @@ function! s:short(commit) abort
 endfunction
 
 function! s:info(text) abort
-  echomsg 'lspshare: ' . a:text
+  call lspshare#message('lspshare: ' . a:text, 'info')
 endfunction
 
 function! s:error(text) abort
-  echohl ErrorMsg
-  echomsg a:text =~# '^lspshare' ? a:text : 'lspshare: ' . a:text
+  call lspshare#message(a:text =~# '^lspshare' ? a:text : 'lspshare: ' . a:text, 'error')
+endfunction
+
+" lspshare#message shows one line to the user, from a callback as well: it
+" clears the message area first and cuts the text to the screen's width,
+" so that messages arriving together never stop the editor at a hit-enter
+" prompt nor scroll the screen. kind is 'error', 'warning' or 'info'.
+function! lspshare#message(text, kind) abort
+  let text = substitute(a:text, '\n', ' ', 'g')
+  let room = max([20, &columns - 20])
+  if strdisplaywidth(text) > room
+    let text = strcharpart(text, 0, room - 1) . '…'
+  endif
+  redraw
+  execute 'echohl' get({'error': 'ErrorMsg', 'warning': 'WarningMsg'}, a:kind, 'None')
+  echomsg text
   echohl None
+endfunction
+
+" s:list is v if it is a List, else [] (a JSON null, for example).
+function! s:list(v) abort
+  return type(a:v) == v:t_list ? a:v : []
 endfunction
 
 " lspshare#file_to_uri and lspshare#uri_to_file convert between file names
@@ -265,6 +284,5 @@ function! lspshare#uri_to_file(uri) abort
     return ''
   endif
   let path = substitute(a:uri, '^file://', '', '')
-  let bytes = substitute(path, '%\(\x\x\)', '\=nr2char(str2nr(submatch(1), 16), 1)', 'g')
-  return bytes
+  return substitute(path, '%\(\x\x\)', '\=nr2char(str2nr(submatch(1), 16), 1)', 'g')
 endfunction

@@ -2,7 +2,7 @@
 // from .vsix files, opened in Debian's Chromium through playwright-core, with
 // HOME and XDG_* in a temporary folder. Also the lspshare binary and fixture
 // checkouts the scenarios share.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
@@ -34,6 +34,7 @@ export async function scenario(name: string, test: (h: Harness) => Promise<void>
   mkdirSync(outDir, { recursive: true });
   const h = new Harness(name, mkdtempSync(join(tmpdir(), 'lspshare-vscode-e2e-')));
   try {
+    await h.homeOfAGoUser();
     await test(h);
     console.log(`PASS ${name} (artifacts in ${outDir})`);
   } catch (err) {
@@ -72,6 +73,19 @@ export class Harness {
     };
   }
 
+  /**
+   * homeOfAGoUser puts gopls where `go install` puts it, ~/go/bin, on the
+   * PATH of login shells (~/.profile), as on a Go developer's machine:
+   * VS Code starts its extensions with the login shell's environment.
+   */
+  async homeOfAGoUser(): Promise<void> {
+    const home = this.env.HOME!;
+    const gopls = (await run('sh', ['-c', 'command -v gopls'], { env: this.env })).trim();
+    mkdirSync(join(home, 'go/bin'), { recursive: true });
+    symlinkSync(gopls, join(home, 'go/bin/gopls'));
+    writeFileSync(join(home, '.profile'), 'export PATH="$HOME/go/bin:/usr/local/go/bin:$PATH"\n');
+  }
+
   /** lspshare builds the binary ($LSPSHARE_BIN instead, when set). */
   async lspshare(): Promise<string> {
     if (process.env.LSPSHARE_BIN) return process.env.LSPSHARE_BIN;
@@ -100,9 +114,16 @@ export class Harness {
 
   /** spawn starts a process that close stops; its output goes to NAME.log in the output folder. */
   spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-    const p = new Proc(name, command, args, { env: { ...this.env, ...env }, log: join(outDir, `${this.name}-${name}.log`) });
+    const p = new Proc(name, command, args, { env: { ...this.env, ...env }, log: this.log(name) });
     this.procs.push(p);
     return p;
+  }
+
+  /** log is the path of a fresh log file NAME.log in the output folder. */
+  log(name: string): string {
+    const path = join(outDir, `${this.name}-${name}.log`);
+    rmSync(path, { force: true });
+    return path;
   }
 
   /** onClose registers a cleanup that close runs first. */

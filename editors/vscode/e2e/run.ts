@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Page } from 'playwright-core';
-import { Harness, openFile, outDir, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
+import { Harness, openFile, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
 import { Navigator, Target } from './navigator';
 import { run, waitFor } from './procs';
 
@@ -31,7 +31,7 @@ async function follow(h: Harness, vsix: string): Promise<void> {
 
   const page = await step('code-server with the extension', async () => {
     const p = await h.openVSCode([vsix], { 'lspshare.path': lspshare, 'lspshare.name': attendeeName }, attRoot, {
-      LSPSHARE_LOG: join(outDir, 'follow-attendee-lsp.log'),
+      LSPSHARE_LOG: h.log('attendee-lsp'),
     });
     await openFile(p, 'main.go');
     return p;
@@ -40,7 +40,7 @@ async function follow(h: Harness, vsix: string): Promise<void> {
 
   const links = await step('hub and session', () => startHub(h, lspshare));
   const nav = await step('navigator joins and takes the wheel', async () => {
-    const n = new Navigator(navRoot, lspshare, { ...h.env, LSPSHARE_JOIN: links.drive, LSPSHARE_NAME: navigatorName }, join(outDir, 'follow-navigator-lsp.log'));
+    const n = new Navigator(navRoot, lspshare, { ...h.env, LSPSHARE_JOIN: links.drive, LSPSHARE_NAME: navigatorName }, h.log('navigator-lsp'));
     h.onClose(() => n.close());
     await n.initialize(startupMs);
     await n.command('lspshare.drive');
@@ -52,6 +52,14 @@ async function follow(h: Harness, vsix: string): Promise<void> {
     await input.fill(links.attend);
     await input.press('Enter');
     await statusText(page, new RegExp(`Following ${navigatorName}`), stepMs);
+  });
+
+  await step('the participants view lists the navigator and you', async () => {
+    const header = page.locator('.pane-header', { hasText: 'lspshare Session' });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const rows = page.locator('.pane-body .monaco-list-row');
+    await rows.filter({ hasText: `${navigatorName}navigating` }).waitFor({ timeout: stepMs });
+    await rows.filter({ hasText: `${attendeeName}you · attends · following` }).waitFor({ timeout: stepMs });
   });
 
   const jumps: [string, string][] = [
@@ -88,6 +96,11 @@ async function follow(h: Harness, vsix: string): Promise<void> {
 }
 
 async function startHub(h: Harness, lspshare: string): Promise<{ drive: string; attend: string }> {
+  if (process.env.TMPHUB) {
+    const th = h.spawn('hub', process.env.TMPHUB, []);
+    const [, j] = await th.match(/LINKS (.*)\n/, stepMs);
+    return JSON.parse(j);
+  }
   const hub = h.spawn('hub', lspshare, ['hub', '--addr', '127.0.0.1:0']);
   const [, base] = await hub.match(/(http:\/\/127\.0\.0\.1:\d+)/, stepMs);
   const out = await run(lspshare, ['new', 'e2e', '--hub', base, '--json'], { env: h.env });
@@ -98,12 +111,13 @@ async function startHub(h: Harness, lspshare: string): Promise<{ drive: string; 
 
 /**
  * followed waits until the active tab is the target's file and the
- * selection status ("Ln 4, Col 6 (5 selected)") is the target's range.
+ * selection status is the target's range: VS Code shows where the cursor
+ * is (the range's end) and how much is selected, "Ln 11, Col 10 (4 selected)".
  */
 async function followed(page: Page, to: Target): Promise<void> {
   const file = to.path.split('/').pop()!;
   const { start, end } = to.range;
-  let want = `Ln ${start.line + 1}, Col ${start.character + 1}`;
+  let want = `Ln ${end.line + 1}, Col ${end.character + 1}`;
   if (start.line === end.line && end.character > start.character) want += ` (${end.character - start.character} selected)`;
   await waitFor(`the editor on ${file} at "${want}"`, async () => {
     const tab = page.locator('.tabs-container .tab.active .label-name');

@@ -270,19 +270,9 @@ class Extension implements vscode.Disposable {
     }
   }
 
+  /** setState shows s. The proxy itself tells the user about pauses and commit mismatches (window/showMessage). */
   private setState(s: State): void {
-    const old = this.state;
     this.state = s;
-    if (s.paused && !old.paused && s.session) {
-      void vscode.window
-        .showInformationMessage(`lspshare: you moved on your own, so following ${s.wheel} paused.`, 'Follow again')
-        .then((pick) => pick && vscode.commands.executeCommand('lspshare.toggleFollow'));
-    }
-    if (s.mismatch && (s.mismatch.yours !== old.mismatch?.yours || s.mismatch.wheel !== old.mismatch?.wheel)) {
-      void vscode.window.showWarningMessage(
-        `lspshare: your checkout is at ${s.mismatch.yours.slice(0, 10)}, the navigator's at ${s.mismatch.wheel.slice(0, 10)}: places may not match.`,
-      );
-    }
     void vscode.commands.executeCommand('setContext', 'lspshare.inSession', s.session !== '');
     if (this.marks.keepOnly(s.session ? s.participants.map((p) => p.name) : [], s.you)) this.renderCursors();
     this.render();

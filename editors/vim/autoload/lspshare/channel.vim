@@ -41,9 +41,7 @@ endfunction
 function! s:start(root) abort
   let cmd = lspshare#command()
   if !executable(cmd[0])
-    echohl ErrorMsg
-    echomsg 'lspshare: "' . cmd[0] . '" is not on $PATH (set g:lspshare_cmd)'
-    echohl None
+    call lspshare#message('lspshare: "' . cmd[0] . '" is not on $PATH (set g:lspshare_cmd)', 'error')
     return {}
   endif
   let server = {'root': a:root, 'ready': 0, 'queue': []}
@@ -54,7 +52,7 @@ function! s:start(root) abort
         \ 'exit_cb': function('s:on_exit', [a:root]),
         \ 'cwd': a:root, 'noblock': 1})
   if job_status(server.job) !=# 'run'
-    echohl ErrorMsg | echomsg 'lspshare: cannot start ' . join(cmd) | echohl None
+    call lspshare#message('lspshare: cannot start ' . join(cmd), 'error')
     return {}
   endif
   let s:servers[a:root] = server
@@ -86,7 +84,7 @@ function! s:on_initialize(root, channel, msg) abort
     return
   endif
   if has_key(a:msg, 'error')
-    echohl ErrorMsg | echomsg 'lspshare: initialize failed: ' . get(a:msg.error, 'message', '') | echohl None
+    call lspshare#message('lspshare: initialize failed: ' . get(a:msg.error, 'message', ''), 'error')
     return
   endif
   call ch_sendexpr(server.job, {'method': 'initialized', 'params': {}})
@@ -198,7 +196,7 @@ function! s:position_request(method, Callback) abort
   let bufnr = bufnr('%')
   let server = s:server_of(bufnr)
   if empty(server)
-    echomsg 'lspshare: no language server for this buffer'
+    call lspshare#message('lspshare: no language server for this buffer', 'warning')
     return
   endif
   call s:sync(bufnr)
@@ -207,13 +205,13 @@ endfunction
 
 function! s:on_definition(channel, msg) abort
   if has_key(a:msg, 'error')
-    echohl ErrorMsg | echomsg 'lspshare: ' . get(a:msg.error, 'message', 'definition failed') | echohl None
+    call lspshare#message('lspshare: ' . get(a:msg.error, 'message', 'definition failed'), 'error')
     return
   endif
   let result = get(a:msg, 'result', v:null)
   let locations = type(result) == v:t_list ? result : type(result) == v:t_dict ? [result] : []
   if empty(locations)
-    echomsg 'lspshare: no definition found'
+    call lspshare#message('lspshare: no definition found', 'info')
     return
   endif
   let loc = locations[0]
@@ -226,7 +224,7 @@ function! s:on_hover(channel, msg) abort
   let contents = get(get(a:msg, 'result', {}) ?? {}, 'contents', '')
   let text = s:markup(contents)
   if empty(trim(text))
-    echomsg 'lspshare: no information here'
+    call lspshare#message('lspshare: no information here', 'info')
     return
   endif
   call popup_atcursor(split(text, "\n"), {'moved': 'any', 'border': [], 'padding': [0, 1, 0, 1],
@@ -250,7 +248,7 @@ endfunction
 function! s:go(uri, position) abort
   let file = lspshare#uri_to_file(a:uri)
   if empty(file)
-    echohl ErrorMsg | echomsg 'lspshare: cannot open ' . a:uri | echohl None
+    call lspshare#message('lspshare: cannot open ' . a:uri, 'error')
     return 0
   endif
   " No :normal here: run from a callback, Vim 9.0 lets keys of it leak into
@@ -260,7 +258,7 @@ function! s:go(uri, position) abort
     try
       execute 'hide edit ' . fnameescape(file)
     catch
-      echohl ErrorMsg | echomsg 'lspshare: ' . v:exception | echohl None
+      call lspshare#message('lspshare: ' . v:exception, 'error')
       return 0
     endtry
   endif
@@ -302,7 +300,7 @@ function! s:on_request(root, msg) abort
         \ 'client/unregisterCapability'], method) >= 0
     let answer.result = v:null
   elseif method ==# 'window/showMessageRequest'
-    echomsg get(params, 'message', '')
+    call lspshare#message(get(params, 'message', ''), 'info')
     let answer.result = v:null
   elseif method ==# 'workspace/applyEdit'
     let answer.result = {'applied': v:false, 'failureReason': 'lspshare.vim does not apply edits'}
@@ -327,13 +325,8 @@ function! s:on_notification(msg) abort
   elseif a:msg.method ==# '$/lspshare/cursor'
     call lspshare#cursor#show(params)
   elseif a:msg.method ==# 'window/showMessage'
-    if get(params, 'type', 4) == 1
-      echohl ErrorMsg
-    elseif get(params, 'type', 4) == 2
-      echohl WarningMsg
-    endif
-    echomsg get(params, 'message', '')
-    echohl None
+    let kind = get({1: 'error', 2: 'warning'}, get(params, 'type', 4), 'info')
+    call lspshare#message(get(params, 'message', ''), kind)
   endif
 endfunction
 
@@ -411,9 +404,7 @@ function! s:on_exit(root, job, status) abort
     call remove(s:servers, a:root)
   endif
   if a:status != 0
-    echohl ErrorMsg
-    echomsg printf('lspshare: lspshare lsp exited with status %d: %s', a:status, join(s:stderr[-3:], ' | '))
-    echohl None
+    call lspshare#message(printf('lspshare: lspshare lsp exited with status %d: %s', a:status, join(s:stderr[-3:], ' | ')), 'error')
   endif
   for bufnr in range(1, bufnr('$'))
     if getbufvar(bufnr, 'lspshare_root', '') ==# a:root

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectGoConflict, goConflictFix, isLspshare } from '../goconflict';
+import { detectGoConflict, goConflictFix, isLspshare } from '../src/goconflict';
 
 const withGo = { installed: true, servesGo: true, useLanguageServer: undefined, alternateGopls: undefined };
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkJoinLink, describeState, followCommand, holdsWheel, others, parseState, participantDescription, solo, statusView } from '../state';
+import { checkJoinLink, describeState, followCommand, holdsWheel, others, parseState, participantDescription, solo, statusView } from '../src/state';
 
 const attendee = parseState({
   session: 'demo', hub: 'http://127.0.0.1:7777', connected: true, you: 'alice', role: 'attend',

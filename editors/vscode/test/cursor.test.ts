@@ -1,6 +1,6 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { CursorMarks, Debouncer, EchoFilter, parseCursor } from '../cursor';
+import { CursorMarks, Debouncer, EchoFilter, parseCursor } from '../src/cursor';
 
 const r = (l: number, c: number, l2 = l, c2 = c) => ({ start: { line: l, character: c }, end: { line: l2, character: c2 } });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { documentFilters, launch, settingsFrom } from '../launch';
+import { documentFilters, launch, settingsFrom } from '../src/launch';
 
 test('settingsFrom defaults', () => {
   assert.deepEqual(settingsFrom(() => undefined), { path: 'lspshare', join: '', name: '', server: '', documentSelector: ['go'] });

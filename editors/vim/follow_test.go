@@ -1,0 +1,235 @@
+package vim_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/lspshare/lspshare/internal/lsptest"
+	"github.com/lspshare/lspshare/session"
+)
+
+// startSession runs a real hub in the test and makes the session "demo".
+func startSession(t *testing.T) session.Links {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := session.NewHub(session.HubConfig{BaseURL: "http://" + ln.Addr().String()})
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: hub}}
+	srv.Start()
+	t.Cleanup(func() {
+		hub.Close()
+		srv.Close()
+	})
+	links, err := hub.CreateSession("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return links
+}
+
+// proxyCommand is the g:lspshare_cmd of a real proxy on gopls.
+func proxyCommand(t *testing.T, link, name string) string {
+	bin, gopls := lsptest.Lspshare(t), lsptest.Gopls(t)
+	return fmt.Sprintf("let g:lspshare_cmd = [%s, 'lsp', '--server', %s]\nlet g:lspshare_join = %s\nlet g:lspshare_name = %s",
+		vimString(bin), vimString(gopls), vimString(link), vimString(name))
+}
+
+// navigator is a scripted editor driving through its own proxy and gopls.
+type navigator struct {
+	t  *testing.T
+	sb *lsptest.Sandbox
+	p  *lsptest.Process
+}
+
+func startNavigator(t *testing.T, link string) *navigator {
+	t.Helper()
+	sb := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
+	p := lsptest.Start(t, []string{lsptest.Lspshare(t), "lsp", "--server", lsptest.Gopls(t), "--join", link, "--name", "potsbo"},
+		lsptest.Options{Dir: sb.Workdir, Env: sb.Env()})
+	ctx := testContext(t)
+	if _, err := p.Call(ctx, "initialize", map[string]any{
+		"processId": nil, "rootUri": sb.RootURI(),
+		"workspaceFolders": []any{map[string]any{"uri": sb.RootURI(), "name": "work"}},
+		"capabilities":     map[string]any{"window": map[string]any{"showDocument": map[string]any{"support": true}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Notify("initialized", map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	n := &navigator{t: t, sb: sb, p: p}
+	n.open("main.go")
+	return n
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func (n *navigator) open(file string) {
+	n.t.Helper()
+	if err := n.p.Notify("textDocument/didOpen", n.sb.OpenParams(n.t, file)); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
+// jump goes to the definition of the first occurrence of text in file, as
+// an editor does: definition, then open the target.
+func (n *navigator) jump(file, text, wantFile string) {
+	n.t.Helper()
+	result, err := n.p.Call(testContext(n.t), "textDocument/definition", n.sb.At(n.t, file, text))
+	if err != nil {
+		n.t.Fatalf("definition of %q in %s: %v", text, file, err)
+	}
+	var locs []struct{ URI string }
+	if err := json.Unmarshal(result, &locs); err != nil || len(locs) == 0 || locs[0].URI != n.sb.URI(wantFile) {
+		n.t.Fatalf("definition of %q in %s: %s, want a location in %s", text, file, result, wantFile)
+	}
+	n.open(wantFile)
+}
+
+// place is where an editor's cursor is, as the Vim expression
+// [expand('%:p'), line('.'), col('.')] gives it (JSON).
+func place(t *testing.T, sb *lsptest.Sandbox, file, text string) string {
+	_, line, col := lspRange(t, sb, file, text)
+	return fmt.Sprintf("[%s,%d,%d]", jsonString(sb.Path(file)), line, col)
+}
+
+const here = "[expand('%:p'), line('.'), col('.')]"
+
+// jumps are the navigator's three jumps: where it asks for a definition,
+// and where that is.
+var jumps = []struct{ from, text, to, target string }{
+	{"main.go", "Hello(", "greet/greet.go", "Hello(name"},
+	{"greet/greet.go", "prefix()", "greet/prefix.go", "prefix() string"},
+	{"greet/prefix.go", "Word =", "greet/word.go", "Word string"},
+}
+
+func TestNeovimFollowsNavigator(t *testing.T) {
+	links := startSession(t)
+	nav := startNavigator(t, links.Drive)
+	mine := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace}) // the attendee's checkout, elsewhere
+	ed := startNeovim(t, editorConfig{
+		Env: mine.Env(), Dir: mine.Workdir, File: mine.Path("main.go"),
+		Init: proxyCommand(t, links.Attend, "ann"),
+	})
+	ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
+
+	for _, j := range jumps {
+		nav.jump(j.from, j.text, j.to)
+		ed.waitEval(here, place(t, mine, j.to, j.target))
+	}
+
+	// The navigator's cursor, with their name on the right line.
+	_, line, _ := lspRange(t, mine, "greet/word.go", "type Word")
+	if err := nav.p.Notify("$/lspshare/cursor", map[string]any{
+		"uri": nav.sb.URI("greet/word.go"), "position": map[string]any{"line": line - 1, "character": 0}}); err != nil {
+		t.Fatal(err)
+	}
+	ed.waitEval(cursorMarks, fmt.Sprintf(`[[%d,"  ◀ potsbo (navigating)"]]`, line))
+
+	// Unfollowed, the attendee stays while the navigator moves on; the
+	// navigator's mark shows that the move arrived.
+	ed.do("LspShareUnfollow")
+	ed.waitEval("lspshare#statusline()", jsonString("not following"))
+	nav.jump("greet/prefix.go", "greeting)", "greet/prefix.go")
+	_, line, _ = lspRange(t, mine, "greet/prefix.go", "greeting Word")
+	ed.waitEval(fmt.Sprintf("lspshare#cursor#at('potsbo')"), fmt.Sprintf("[%s,%d]", jsonString(mine.Path("greet/prefix.go")), line))
+	if got, want := ed.eval(here), place(t, mine, "greet/word.go", "Word string"); got != want {
+		t.Errorf("unfollowed, the attendee moved to %s; want it still at %s", got, want)
+	}
+
+	// Following again goes to where the navigator is now.
+	ed.do("LspShareFollow")
+	ed.waitEval(here, place(t, mine, "greet/prefix.go", "greeting Word"))
+	ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
+	ed.quit()
+}
+
+func TestVimFollowsNavigator(t *testing.T) {
+	links := startSession(t)
+	nav := startNavigator(t, links.Drive)
+	mine := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
+	ed := startVim(t, editorConfig{
+		Env: mine.Env(), Dir: mine.Workdir, File: "main.go",
+		Init: proxyCommand(t, links.Attend, "ann") + "\n" + statusline,
+	})
+	ed.waitScreen("main.go", "[following potsbo]")
+	for _, j := range jumps {
+		nav.jump(j.from, j.text, j.to)
+		_, line, col := lspRange(t, mine, j.to, j.target)
+		ed.waitScreen(j.to, fmt.Sprintf("L%d:C%d", line, col), "[following potsbo]")
+	}
+	ed.quit()
+}
+
+func TestVimGoToDefinition(t *testing.T) {
+	sb := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
+	ed := startVim(t, editorConfig{
+		Env: sb.Env(), Dir: sb.Workdir, File: "main.go",
+		Init: fmt.Sprintf("let g:lspshare_cmd = [%s, 'lsp', '--server', %s]\n%s",
+			vimString(lsptest.Lspshare(t)), vimString(lsptest.Gopls(t)), statusline),
+	})
+	ed.waitEval("lspshare#ready()", "1")
+	_, line, col := lspRange(t, sb, "main.go", "Hello(")
+	ed.do(fmt.Sprintf("call cursor(%d, %d)", line, col))
+	ed.waitScreen("main.go", fmt.Sprintf("L%d:C%d", line, col))
+	ed.keys("gd")
+	_, line, col = lspRange(t, sb, "greet/greet.go", "Hello(name")
+	ed.waitScreen("greet/greet.go", fmt.Sprintf("L%d:C%d", line, col))
+	ed.quit()
+}
+
+func TestNeovimNavigates(t *testing.T) {
+	links := startSession(t)
+	nav := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
+	ed := startNeovim(t, editorConfig{
+		Env: nav.Env(), Dir: nav.Workdir, File: nav.Path("main.go"),
+		Init: proxyCommand(t, links.Drive, "potsbo"),
+	})
+	ed.waitEval("lspshare#ready()", "1")
+
+	// A scripted attendee at another path.
+	mine := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
+	att := lsptest.Start(t, []string{lsptest.Lspshare(t), "lsp", "--server", lsptest.Gopls(t), "--join", links.Attend, "--name", "ann"},
+		lsptest.Options{Dir: mine.Workdir, Env: mine.Env()})
+	ctx := testContext(t)
+	if _, err := att.Call(ctx, "initialize", map[string]any{
+		"processId": nil, "rootUri": mine.RootURI(),
+		"capabilities": map[string]any{"window": map[string]any{"showDocument": map[string]any{"support": true}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	att.Notify("initialized", map[string]any{})
+	ed.waitEval("lspshare#statusline()", jsonString("driving · 1 following"))
+
+	since := att.Since()
+	_, line, col := lspRange(t, nav, "main.go", "Hello(")
+	ed.do(fmt.Sprintf("call cursor(%d, %d)\nlua vim.lsp.buf.definition()", line, col))
+	ed.waitEval(here, place(t, nav, "greet/greet.go", "Hello(name"))
+	shown, err := att.Await(ctx, since, lsptest.Method("window/showDocument"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		URI       string
+		Selection struct{ Start struct{ Line, Character int } }
+	}
+	if err := json.Unmarshal(shown.Params, &p); err != nil {
+		t.Fatal(err)
+	}
+	want := mine.Pos(t, "greet/greet.go", "Hello(name")
+	if p.URI != mine.URI("greet/greet.go") || p.Selection.Start.Line != int(want.Line) || p.Selection.Start.Character != int(want.Character) {
+		t.Errorf("the attendee was shown %s, want %s at %d:%d", shown.Params, mine.URI("greet/greet.go"), want.Line, want.Character)
+	}
+	ed.quit()
+}

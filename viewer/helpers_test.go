@@ -1,0 +1,199 @@
+package viewer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lspshare/lspshare/location"
+	"github.com/lspshare/lspshare/session"
+)
+
+// waitFor bounds every wait; waits end on events, not on the clock.
+const waitFor = 15 * time.Second
+
+// testHub is a real hub with the viewer in front, on a loopback port, with
+// a session "demo".
+type testHub struct {
+	hub    *session.Hub
+	viewer *Viewer
+	url    string
+	links  session.Links
+}
+
+func startHub(t testing.TB) *testHub {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := &testHub{url: "http://" + ln.Addr().String()}
+	th.hub = session.NewHub(session.HubConfig{BaseURL: th.url})
+	th.viewer = New(th.hub, Config{})
+	if th.links, err = th.hub.CreateSession("demo"); err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: th.viewer}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		srv.Close()
+		<-served
+		th.viewer.Close()
+		th.hub.Close()
+	})
+	return th
+}
+
+// key returns the key of a join link.
+func key(t testing.TB, link string) string {
+	t.Helper()
+	_, _, k, err := session.ParseLink(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// get fetches a URL with an optional bearer key and returns the status and
+// body.
+func get(t testing.TB, url, bearer string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// holder is a participant that drives the session and answers "file" asks
+// from files in memory, as a wheel holder's proxy answers them from its
+// checkout.
+type holder struct {
+	client *session.Client
+	files  map[string]string // workspace path → content
+	asks   atomic.Int64      // file asks answered
+}
+
+// startHolder connects a participant named name with link; with files it
+// answers file asks.
+func startHolder(t testing.TB, link, name string, files map[string]string) *holder {
+	t.Helper()
+	c, err := session.NewClient(session.ClientConfig{Link: link, Name: name, ID: "id-" + name,
+		Repo: session.Repo{Commit: "3f2a1b2c3d4e5f60718293a4b5c6d7e8f9012345", Remote: "git@github.com:lspshare/demo.git"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &holder{client: c, files: files}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		c.Run(ctx)
+	}()
+	connected := make(chan struct{})
+	go func() {
+		defer wg.Done()
+		var once sync.Once
+		for f := range c.Events() {
+			switch f.Type {
+			case session.TypeConnected:
+				once.Do(func() { close(connected) })
+			case session.TypeAsk:
+				c.Send(h.answer(f))
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	select {
+	case <-connected:
+	case <-time.After(waitFor):
+		t.Fatalf("%s: not connected within %v", name, waitFor)
+	}
+	return h
+}
+
+func (h *holder) answer(f session.Frame) session.Frame {
+	a := session.Frame{Type: session.TypeAnswer, Ref: f.Ref}
+	var q fileQuestion
+	if f.Method != askFile || json.Unmarshal(f.Params, &q) != nil {
+		a.Error = "bad question"
+		return a
+	}
+	h.asks.Add(1)
+	text, ok := h.files[q.Location.Path]
+	if !ok || q.Location.Space != location.Workspace {
+		a.Error = fmt.Sprintf("files: %q: not found: no such file", q.Location.Path)
+		return a
+	}
+	end := min(int64(len(text)), q.Offset+q.Limit)
+	a.Result, _ = json.Marshal(fileAnswer{Data: []byte(text[min(q.Offset, end):end]), Size: int64(len(text))})
+	return a
+}
+
+// jump moves the holder to path:line:character (1-based line, 0-based
+// UTF-16 character), naming symbol.
+func (h *holder) jump(from, to location.Location, symbol string) {
+	f := session.Frame{Type: session.TypeNav, Kind: session.KindJump, To: mustJSON(to), Symbol: symbol}
+	if from.Path != "" {
+		f.From = mustJSON(from)
+	}
+	h.client.Send(f)
+}
+
+// sync returns once the hub has handled everything h sent before: the
+// hub answers a question to oneself at once, in order.
+func (h *holder) sync(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	_, err := h.client.Ask(ctx, "bob", "sync", nil)
+	if answer := (*session.AnswerError)(nil); !errors.As(err, &answer) {
+		t.Fatalf("sync: %v", err)
+	}
+}
+
+func (h *holder) cursor(to location.Location) {
+	h.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindCursor, To: mustJSON(to)})
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// at is a workspace location at a 1-based line and 0-based character,
+// spanning width characters.
+func at(path string, line, character, width uint32) location.Location {
+	return location.Location{Space: location.Workspace, Path: path, Range: location.Range{
+		Start: location.Position{Line: line - 1, Character: character},
+		End:   location.Position{Line: line - 1, Character: character + width},
+	}}
+}
