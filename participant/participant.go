@@ -111,7 +111,12 @@ func New(cfg Config) *Participant {
 }
 
 // OnEvent takes a navigation event from the proxy's relay without blocking.
+// Outside a session it drops the event at once: waking Run for nothing
+// would cost the relay a thread switch per request.
 func (p *Participant) OnEvent(e proxy.Event) {
+	if v := p.view.Load(); v == nil || v.client == nil {
+		return
+	}
 	select {
 	case p.events <- e:
 	default:

@@ -67,6 +67,17 @@ func (p *Participant) publishView() {
 	p.view.Store(v)
 }
 
+// Available reports whether someone else's server could answer now: this
+// participant is in a session and another holds the wheel.
+func (p *Participant) Available() bool {
+	v := p.view.Load()
+	return v != nil && v.canAsk()
+}
+
+func (v *view) canAsk() bool {
+	return v.client != nil && v.wheel != "" && v.wheel != v.you
+}
+
 // Remote reports whether uri is a file brought from another participant,
 // which the local server does not know.
 func (p *Participant) Remote(uri string) bool {
@@ -81,7 +92,7 @@ var errNobodyToAsk = errors.New("nobody to ask: no one else holds the wheel")
 // this machine lacks).
 func (p *Participant) Answer(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
 	v := p.view.Load()
-	if v == nil || v.client == nil || v.wheel == "" || v.wheel == v.you {
+	if v == nil || !v.canAsk() {
 		return nil, errNobodyToAsk
 	}
 	ctx, cancel := context.WithTimeout(ctx, remoteTimeout)

@@ -341,7 +341,7 @@ func (p *Proxy) editorRequest(msg frame.Message) {
 			p.emit(Event{Kind: Cursor, Method: msg.Method, From: at})
 		}
 	}
-	if jumpMethods[msg.Method] || (p.cfg.Rescue != nil && readOnlyMethods[msg.Method]) {
+	if jumpMethods[msg.Method] || (readOnlyMethods[msg.Method] && p.rescuing()) {
 		w := watched{method: msg.Method, req: msg}
 		w.from, _ = positionOf(msg.Params)
 		if p.remoteDocument(msg.Params) {
@@ -416,7 +416,7 @@ func (p *Proxy) fromServer(body []byte) {
 			ch <- msg // the answer to the proxy's own request: not the editor's
 			return
 		}
-		if ok && p.cfg.Rescue != nil && readOnlyMethods[w.method] && (msg.Error != nil || emptyResult(msg.Result)) {
+		if ok && readOnlyMethods[w.method] && (msg.Error != nil || emptyResult(msg.Result)) && p.rescuing() {
 			p.rescue(w.req, w, msg.Raw)
 			return
 		}
@@ -485,7 +485,7 @@ func (p *Proxy) writeServer(msg frame.Message) {
 	if !msg.IsRequest() {
 		return
 	}
-	if p.cfg.Rescue != nil && readOnlyMethods[msg.Method] {
+	if readOnlyMethods[msg.Method] && p.rescuing() {
 		w := watched{method: msg.Method}
 		w.from, _ = positionOf(msg.Params)
 		p.rescue(msg, w, nil)

@@ -12,6 +12,9 @@ import (
 // there is no server, when it answers with an error or nothing, and for
 // documents it does not have.
 type Rescuer interface {
+	// Available reports whether anyone could answer now. It is asked on the
+	// relay's goroutine for every read-only request, so it must be cheap.
+	Available() bool
 	// Remote reports whether requests about the document uri skip the local
 	// server: files brought from elsewhere that it does not know.
 	Remote(uri string) bool
@@ -44,21 +47,14 @@ func IsReadOnly(method string) bool { return readOnlyMethods[method] }
 
 // documentOf reads params.textDocument.uri, or "" when there is none.
 func documentOf(params json.RawMessage) string {
-	var p struct {
-		TextDocument struct {
-			URI string `json:"uri"`
-		} `json:"textDocument"`
-	}
-	if json.Unmarshal(params, &p) != nil {
-		return ""
-	}
-	return p.TextDocument.URI
+	uri, _ := frame.String(frame.Member(frame.Member(params, "textDocument"), "uri"))
+	return uri
 }
 
 // remoteDocument reports whether requests about the document of params go
 // straight to the rescuer.
 func (p *Proxy) remoteDocument(params json.RawMessage) bool {
-	if p.cfg.Rescue == nil {
+	if !p.rescuing() {
 		return false
 	}
 	uri := documentOf(params)
@@ -90,6 +86,12 @@ func (p *Proxy) rescue(msg frame.Message, w watched, local []byte) {
 			}))
 		}
 	}()
+}
+
+// rescuing reports whether read-only requests may be answered from
+// elsewhere now.
+func (p *Proxy) rescuing() bool {
+	return p.cfg.Rescue != nil && p.cfg.Rescue.Available()
 }
 
 // emptyResult reports whether a server's answer says nothing: null, [] or {}.
