@@ -11,13 +11,11 @@ import (
 	"github.com/lspshare/lspshare/session"
 )
 
+// Errors of commands are shown to the person at the editor: they say what to
+// do, not what went wrong inside.
+
 // locateTimeout bounds the hub's answer to "where is NAME?".
 const locateTimeout = 3 * time.Second
-
-// userError is an error whose message is meant for the person at the editor.
-func userError(format string, args ...any) error {
-	return fmt.Errorf(format, args...)
-}
 
 // stateNow runs fn on Run's goroutine and answers the state after it.
 func (p *Participant) stateNow(ctx context.Context, fn func() error) (any, error) {
@@ -44,7 +42,7 @@ func (p *Participant) cmdStatus(ctx context.Context, _ []json.RawMessage) (any, 
 
 func (p *Participant) joined() error {
 	if p.client == nil {
-		return userError("not in a session: join one with lspshare.join and a link from `lspshare new`")
+		return fmt.Errorf("not in a session: join one with lspshare.join and a link from `lspshare new`")
 	}
 	return nil
 }
@@ -112,12 +110,12 @@ func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any,
 		}
 	}
 	if wheelPlace == nil {
-		return nil, userError("nowhere to jump yet: %s has not moved since you joined", orWheel(name))
+		return nil, fmt.Errorf("nowhere to jump yet: %s has not moved since you joined", orWheel(name))
 	}
 	return p.stateNow(ctx, func() error {
 		uri, r, ok := p.local(wheelPlace)
 		if !ok {
-			return userError("%s's place is not in your checkout", orWheel(name))
+			return fmt.Errorf("%s's place is not in your checkout", orWheel(name))
 		}
 		p.show(uri, r)
 		return nil
@@ -130,11 +128,11 @@ func (p *Participant) awaitLocate(ctx context.Context, name string, answer chan 
 	select {
 	case f := <-answer:
 		if f.Error != "" {
-			return nil, userError("cannot jump to %s: %s", name, f.Error)
+			return nil, fmt.Errorf("cannot jump to %s: %s", name, f.Error)
 		}
 		return f.To, nil
 	case <-ctx.Done():
-		return nil, userError("cannot jump to %s: the hub did not answer", name)
+		return nil, fmt.Errorf("cannot jump to %s: the hub did not answer", name)
 	}
 }
 
@@ -151,7 +149,7 @@ func (p *Participant) cmdDrive(ctx context.Context, _ []json.RawMessage) (any, e
 			return err
 		}
 		if p.st.Role != session.RoleDrive {
-			return userError("you joined with an attend link: only a drive link can take the wheel")
+			return fmt.Errorf("you joined with an attend link: only a drive link can take the wheel")
 		}
 		p.setFollowing(false)
 		p.client.Send(session.Frame{Type: session.TypeDrive})
@@ -169,7 +167,7 @@ func (p *Participant) cmdPass(ctx context.Context, args []json.RawMessage) (any,
 			return err
 		}
 		if p.st.Wheel != p.st.You {
-			return userError("only the wheel holder (%s) can pass the wheel", p.st.Wheel)
+			return fmt.Errorf("only the wheel holder (%s) can pass the wheel", p.st.Wheel)
 		}
 		p.client.Send(session.Frame{Type: session.TypePass, Name: name})
 		return nil

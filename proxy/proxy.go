@@ -306,17 +306,29 @@ func (p *Proxy) fromEditor(body []byte) (exit bool) {
 	return false
 }
 
-func (p *Proxy) editorResponse(msg frame.Message) {
+// answeredOwn hands msg to the proxy's own request it answers, if any.
+func (p *Proxy) answeredOwn(msg frame.Message) bool {
 	key := msg.Key()
 	p.mu.Lock()
 	ch, own := p.calls[key]
 	delete(p.calls, key)
+	p.mu.Unlock()
+	if own {
+		ch <- msg // buffered; the caller may have stopped waiting
+	}
+	return own
+}
+
+func (p *Proxy) editorResponse(msg frame.Message) {
+	if p.answeredOwn(msg) {
+		return
+	}
+	key := msg.Key()
+	p.mu.Lock()
 	_, known := p.serverCalls[key]
 	delete(p.serverCalls, key)
 	p.mu.Unlock()
 	switch {
-	case own:
-		ch <- msg // buffered; the caller may have stopped waiting
 	case known:
 		p.writeServer(msg)
 	default:
@@ -405,17 +417,14 @@ func (p *Proxy) fromServer(body []byte) {
 	}
 	switch {
 	case msg.IsResponse():
+		if p.answeredOwn(msg) {
+			return // the answer to the proxy's own request: not the editor's
+		}
 		key := msg.Key()
 		p.mu.Lock()
 		w, ok := p.watched[key]
 		delete(p.watched, key)
-		ch, own := p.calls[key]
-		delete(p.calls, key)
 		p.mu.Unlock()
-		if own {
-			ch <- msg // the answer to the proxy's own request: not the editor's
-			return
-		}
 		if ok && readOnlyMethods[w.method] && (msg.Error != nil || emptyResult(msg.Result)) && p.rescuing() {
 			p.rescue(w.req, w, msg.Raw)
 			return
