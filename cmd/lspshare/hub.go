@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/viewer"
+)
+
+const hubSynopsis = `Usage: lspshare hub [flags]
+
+Runs a session hub, ready to use: with no flags it listens on 127.0.0.1:7777,
+keeps its sessions in $XDG_STATE_HOME/lspshare (~/.local/state/lspshare),
+makes a first session "main" and prints its join links. A join link opened
+in a browser is the session's web page.
+
+The hub stores only hashes of the join keys. It keeps the first session's
+links in DATA/first-session.json (readable by you alone) so that it can
+print them again after a restart; the links of sessions made with
+"lspshare new" are printed once, when they are made.
+
+Examples:
+  lspshare hub
+  lspshare hub --addr 0.0.0.0:7777 --url https://hub.example.org --admin-token "$TOKEN"`
+
+// hubOptions are the settings of "lspshare hub".
+type hubOptions struct {
+	addr       string
+	url        string
+	data       string
+	first      string
+	adminToken string
+}
+
+func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
+	o := hubOptions{adminToken: os.Getenv("LSPSHARE_ADMIN_TOKEN")}
+	fs := newFlagSet("lspshare hub", hubSynopsis, stderr)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:7777", "address to listen on")
+	fs.StringVar(&o.url, "url", "", "the hub's address as participants reach it, for links (default http://ADDR)")
+	fs.StringVar(&o.data, "data", defaultDataDir(), "directory of the hub's store")
+	fs.StringVar(&o.first, "session", "main", `first session, made if missing ("" for none)`)
+	fs.StringVar(&o.adminToken, "admin-token", o.adminToken, "lets POST /api/sessions come from other machines with this bearer token (env LSPSHARE_ADMIN_TOKEN)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("lspshare hub takes no arguments, got %q", fs.Arg(0))
+	}
+	return o, nil
+}
+
+func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseHubArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	store, err := session.OpenBoltStore(o.data)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("hub: %w", err)
+	}
+	base := strings.TrimSuffix(o.url, "/")
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	hub := session.NewHub(session.HubConfig{BaseURL: base, Store: store, Logger: log, AdminToken: o.adminToken})
+	defer hub.Close()
+	view := viewer.New(hub, viewer.Config{Logger: log})
+	defer view.Close()
+
+	fmt.Fprintf(stdout, "lspshare hub on %s (data in %s)\n", base, o.data)
+	if o.first != "" {
+		if err := firstSession(stdout, hub, store, o.data, o.first, base); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	return serve(ctx, ln, view, log, func() {
+		view.Close() // pages and the file fetches they wait for
+		hub.Close()  // participants
+	})
+}
+
+// serve serves h on ln until ctx ends, then calls stopping, which ends the
+// websockets (which the server does not track) and what requests wait for,
+// and shuts the server down.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, stopping func()) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("hub: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("hub stopping")
+	stopping()
+	stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(stop)
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("hub: %w", err)
+	}
+	return err
+}
+
+// firstSession makes the hub's first session, or finds it from an earlier
+// run, and prints its links.
+func firstSession(w io.Writer, hub *session.Hub, store *session.BoltStore, dataDir, name, base string) error {
+	links, err := hub.CreateSession(name)
+	switch {
+	case err == nil:
+		if err := saveFirstLinks(dataDir, links); err != nil {
+			return err
+		}
+	case errors.Is(err, session.ErrSessionExists):
+		var ok bool
+		if links, ok = loadFirstLinks(dataDir, store, name, base); !ok {
+			fmt.Fprintf(w, "\nSession %s exists; its join links were printed when it was made (the hub keeps only hashes of its keys).\n"+
+				"Make another: lspshare new NAME\n", name)
+			return nil
+		}
+	default:
+		return err
+	}
+	printLinks(w, links)
+	return nil
+}
+
+// printLinks shows a session's links and how to use them.
+func printLinks(w io.Writer, l session.Links) {
+	fmt.Fprintf(w, `
+Session %s
+  drive link (navigate):  %s
+  attend link (follow):   %s
+  web page:               the attend link, in a browser
+%s`, l.Session, l.Drive, l.Attend, editorSnippet(l.Attend))
+}
+
+// editorSnippet is the editor configuration to copy, for the given link:
+// every editor runs "lspshare lsp" in place of gopls.
+func editorSnippet(link string) string {
+	return fmt.Sprintf(`
+Point your editor's Go language server at lspshare (navigator: the drive link;
+everyone else: the attend link). Copy one of these:
+
+  VS Code, lspshare extension (settings.json):
+    "lspshare.join": %[1]q
+
+  VS Code, Go extension only (settings.json):
+    "go.alternateTools": { "gopls": "lspshare" },
+    "go.languageServerFlags": ["-join", %[1]q]
+
+  Neovim with nvim-lspconfig (init.lua):
+    require('lspconfig').gopls.setup{ cmd = { 'lspshare', 'lsp', '--join', %[1]q } }
+
+  Vim or Neovim with the lspshare plugin (editors/vim):
+    let g:lspshare_join = %[1]q
+
+  Any other LSP client: run "lspshare lsp" as the Go server, with
+    LSPSHARE_JOIN=%[1]q
+`, link)
+}
