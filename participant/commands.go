@@ -148,6 +148,9 @@ func (p *Participant) cmdDrive(ctx context.Context, _ []json.RawMessage) (any, e
 		if err := p.joined(); err != nil {
 			return err
 		}
+		if !p.st.Connected {
+			return fmt.Errorf("not connected to the hub yet: try again in a moment")
+		}
 		if p.st.Role != session.RoleDrive {
 			return fmt.Errorf("you joined with an attend link: only a drive link can take the wheel")
 		}
