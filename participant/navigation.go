@@ -295,10 +295,10 @@ func (p *Participant) hubFrame(ctx context.Context, f session.Frame) {
 func (p *Participant) hubState(f session.Frame) {
 	before := p.st.Mismatch
 	p.st.applyHubState(f, p.repo)
-	p.wheelCommit = ""
+	p.wheelRepo = session.Repo{}
 	for _, m := range f.Participants {
 		if m.Name == f.Wheel && m.Repo != nil {
-			p.wheelCommit = m.Repo.Commit
+			p.wheelRepo = *m.Repo
 		}
 	}
 	p.publishState()

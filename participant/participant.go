@@ -60,7 +60,7 @@ type Participant struct {
 	mapper       *location.Mapper
 	cache        *files.Cache
 	served       *files.Server
-	wheelCommit  string
+	wheelRepo    session.Repo
 	moves        int // the wheel holder's jumps and opens so far, to drop stale fetches
 	repo         *session.Repo
 	st           State
@@ -213,7 +213,7 @@ func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
 		}
 	}
 	root = location.FindRoot(root)
-	modcache, goroot := goEnv()
+	modcache, goroot, goVersion := goEnv()
 	m, err := location.NewMapper(location.MapperConfig{Root: root, GOMODCACHE: modcache, GOROOT: goroot})
 	if err != nil {
 		p.log.Error("workspace not mapped: nothing will be shared", "root", root, "err", err)
@@ -221,6 +221,7 @@ func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
 	}
 	p.mapper = m
 	p.repo = repoIdentity(root)
+	p.repo.Go = goVersion
 	if p.cache, err = files.NewCache(""); err != nil {
 		p.log.Warn("files from others cannot be cached", "err", err)
 	}
@@ -233,18 +234,18 @@ func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
 	}
 }
 
-// goEnv returns GOMODCACHE and GOROOT, or empty strings where Go is missing:
-// an attendee without Go can still follow.
-func goEnv() (modcache, goroot string) {
-	out, err := exec.Command("go", "env", "GOMODCACHE", "GOROOT").Output()
+// goEnv returns GOMODCACHE, GOROOT and the Go version, or empty strings
+// where Go is missing: an attendee without Go can still follow.
+func goEnv() (modcache, goroot, version string) {
+	out, err := exec.Command("go", "env", "GOMODCACHE", "GOROOT", "GOVERSION").Output()
 	if err != nil {
-		return "", ""
+		return "", "", ""
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 2 {
-		return "", ""
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(lines) != 3 {
+		return "", "", ""
 	}
-	return lines[0], lines[1]
+	return lines[0], lines[1], lines[2]
 }
 
 // repoIdentity reads the checkout's commit, dirty flag and remote; empty

@@ -55,7 +55,7 @@ type view struct {
 	cache   *files.Cache
 	served  *files.Server
 	session string
-	commit  string // the wheel holder's
+	repo    session.Repo // the wheel holder's
 	wheel   string
 	you     string
 }
@@ -63,7 +63,7 @@ type view struct {
 // publishView refreshes the view from Run's state.
 func (p *Participant) publishView() {
 	v := &view{client: p.client, mapper: p.mapper, cache: p.cache, served: p.served,
-		session: p.st.Session, wheel: p.st.Wheel, you: p.st.You, commit: p.wheelCommit}
+		session: p.st.Session, wheel: p.st.Wheel, you: p.st.You, repo: p.wheelRepo}
 	p.view.Store(v)
 }
 
@@ -211,7 +211,7 @@ func (p *Participant) localURI(ctx context.Context, v *view, u string) (string, 
 // origin keys the cache by where its files come from: this session's wheel
 // holder at their commit.
 func (v *view) origin() files.Origin {
-	return files.Origin{Session: v.session, Commit: v.commit}
+	return files.Origin{Session: v.session, Commit: v.repo.Commit, GoVersion: v.repo.Go}
 }
 
 // fetch brings the file of l from the wheel holder into the cache and

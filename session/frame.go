@@ -93,6 +93,9 @@ type Repo struct {
 	Commit string `json:"commit,omitempty"`
 	Dirty  bool   `json:"dirty,omitempty"`
 	Remote string `json:"remote,omitempty"`
+	// Go is the participant's Go version ("go1.26.8"), which keys the
+	// standard library files others fetch from them.
+	Go string `json:"go,omitempty"`
 }
 
 // Participant is one entry of a state frame's participant list.
