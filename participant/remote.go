@@ -209,7 +209,7 @@ func (p *Participant) localURI(ctx context.Context, v *view, u string) (string, 
 }
 
 // origin keys the cache by where its files come from: this session's wheel
-// holder at their commit.
+// holder at their commit and Go version.
 func (v *view) origin() files.Origin {
 	return files.Origin{Session: v.session, Commit: v.repo.Commit, GoVersion: v.repo.Go}
 }
