@@ -128,7 +128,7 @@ func sameAsReference(t *testing.T, body []byte, m Message, err error) {
 	}
 }
 
-// BenchmarkDecode compares Decode with decoding the envelope with
+// BenchmarkDecode compares Decode and Peek with decoding the envelope with
 // encoding/json (what Decode did first), on a definition request, its
 // answer, and a 200 KB completion list.
 func BenchmarkDecode(b *testing.B) {
@@ -144,6 +144,14 @@ func BenchmarkDecode(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
 				if _, err := Decode(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"/Peek", func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if _, err := Peek(body); err != nil {
 					b.Fatal(err)
 				}
 			}

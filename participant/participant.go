@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -263,8 +264,19 @@ func repoIdentity(root string) *session.Repo {
 		return r
 	}
 	r.Dirty = git("status", "--porcelain", "--untracked-files=no") != ""
-	r.Remote = git("remote", "get-url", "origin")
+	r.Remote = withoutCredentials(git("remote", "get-url", "origin"))
 	return r
+}
+
+// withoutCredentials removes the user information of a URL remote
+// (https://user:token@host/…): the remote is shown to every participant.
+func withoutCredentials(remote string) string {
+	u, err := url.Parse(remote)
+	if err != nil || u.User == nil || u.Scheme == "" {
+		return remote // scp-like "git@host:path" names a user, not a secret
+	}
+	u.User = nil
+	return u.String()
 }
 
 // join connects to the session of link, leaving any other.

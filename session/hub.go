@@ -77,7 +77,8 @@ func setDefault[T int | float64 | time.Duration](v *T, def T) {
 //
 //	POST /api/sessions   create a session (loopback, or the admin token)
 //	GET  /s/NAME/ws      a participant's websocket (join key required)
-//	GET  /s/NAME         the session's web page (join key required)
+//	GET  /s/NAME         a placeholder page (join key required); package
+//	                     viewer, in front of the hub, serves the real one
 type Hub struct {
 	cfg      HubConfig
 	log      *slog.Logger
@@ -146,7 +147,7 @@ func (h *Hub) createSession(name, base string) (Links, error) {
 	h.keys[name] = keys
 	h.mu.Unlock()
 	h.log.Info("session created", "session", name)
-	return makeLinks(base, name, keys.drive, keys.attend), nil
+	return MakeLinks(base, name, keys.drive, keys.attend), nil
 }
 
 // ErrLinksUnknown is returned by Links for a session this hub did not
@@ -165,7 +166,7 @@ func (h *Hub) Links(name string) (Links, error) {
 	if !ok {
 		return Links{}, fmt.Errorf("links of session %s: %w", name, ErrLinksUnknown)
 	}
-	return makeLinks(h.cfg.BaseURL, name, keys.drive, keys.attend), nil
+	return MakeLinks(h.cfg.BaseURL, name, keys.drive, keys.attend), nil
 }
 
 // Close drops every connection, stops every timer and waits until the

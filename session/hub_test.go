@@ -468,4 +468,3 @@ func TestCreateSessionNeedsLoopbackOrToken(t *testing.T) {
 		}
 	}
 }
-

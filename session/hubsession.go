@@ -240,12 +240,18 @@ func (s *session) memberByName(name string) *member {
 // name held by a disconnected participant without the wheel is taken over:
 // that is most often the same person with a restarted editor.
 func (s *session) freeName(name string) string {
+	// One pass over the members keeps a join linear even when a thousand
+	// people are called "guest".
+	taken := make(map[string]*member, len(s.members))
+	for _, m := range s.members {
+		taken[m.name] = m
+	}
 	for i := 1; ; i++ {
 		cand := name
 		if i > 1 {
 			cand = name + "-" + strconv.Itoa(i)
 		}
-		m := s.memberByName(cand)
+		m := taken[cand]
 		if m == nil {
 			return cand
 		}
@@ -337,8 +343,12 @@ func (s *session) nav(m *member, f Frame) {
 		s.log.Error("cannot fan out a move", "err", err)
 		return
 	}
+	kind := watchMove
+	if f.Kind == KindCursor {
+		kind = watchCursor
+	}
 	for w := range s.watches {
-		w.push(b, f.Kind == KindCursor)
+		w.push(b, kind)
 	}
 	for _, o := range s.members {
 		switch {
@@ -534,7 +544,7 @@ func (s *session) broadcastState() {
 		}
 	}
 	for w := range s.watches {
-		w.push(b, false)
+		w.push(b, watchState)
 	}
 }
 

@@ -37,7 +37,9 @@ func joinLink(base, session, key string) string {
 	return strings.TrimSuffix(base, "/") + "/s/" + session + "?key=" + url.QueryEscape(key)
 }
 
-func makeLinks(base, session, driveKey, attendKey string) Links {
+// MakeLinks returns the links of a session with these keys on the hub at
+// base.
+func MakeLinks(base, session, driveKey, attendKey string) Links {
 	attend := joinLink(base, session, attendKey)
 	return Links{
 		Session: session,

@@ -179,3 +179,24 @@ func TestBoltStoreListDeleteAndLock(t *testing.T) {
 		t.Fatal("deleted session still there")
 	}
 }
+
+// BenchmarkBoltAppendTrail measures storing one jump: a synced bbolt
+// transaction, which the hub makes with the session's lock held.
+func BenchmarkBoltAppendTrail(b *testing.B) {
+	st, err := OpenBoltStore(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateSession(SessionRecord{Name: "demo"}); err != nil {
+		b.Fatal(err)
+	}
+	to := loc("pkg/file.go", 120)
+	var seq uint64
+	for b.Loop() {
+		seq++
+		if err := st.AppendTrail("demo", TrailEntry{Seq: seq, By: "bob", Kind: KindJump, To: to, From: to, Symbol: "pkg.Func", At: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -53,6 +53,7 @@ func (h *Hub) Watch(name string, trail int) (*Watch, error) {
 	if s.closed {
 		return nil, errors.New("the hub is shutting down")
 	}
+	s.watches[w] = struct{}{} // counted in its own first state
 	if b, err := encode(s.stateFrame()); err == nil {
 		w.queue = append(w.queue, b)
 	}
@@ -65,7 +66,6 @@ func (h *Hub) Watch(name string, trail int) (*Watch, error) {
 		}
 	}
 	w.poke()
-	s.watches[w] = struct{}{}
 	s.stateChanged()
 	return w, nil
 }
@@ -114,15 +114,22 @@ func (w *Watch) Close() {
 	w.end()
 }
 
-// push hands the watch a frame; the session's lock is held. A move or state
-// that does not fit ends the watch.
-func (w *Watch) push(b []byte, cursor bool) {
+// What a frame pushed to a watch is.
+const (
+	watchState  = iota // a state frame
+	watchMove          // a numbered nav frame
+	watchCursor        // a cursor nav frame
+)
+
+// push hands the watch a frame of a kind above; the session's lock is
+// held. A move or state that does not fit ends the watch.
+func (w *Watch) push(b []byte, kind int) {
 	w.mu.Lock()
 	defer w.poke()
 	defer w.mu.Unlock()
 	switch {
 	case w.ended:
-	case cursor:
+	case kind == watchCursor:
 		w.cursor = b
 	case len(w.queue) >= watchQueue:
 		w.ended = true
@@ -130,7 +137,9 @@ func (w *Watch) push(b []byte, cursor bool) {
 		delete(w.s.watches, w)
 		w.s.stateChanged()
 	default:
-		w.cursor = nil // older than this frame
+		if kind == watchMove {
+			w.cursor = nil // older than this move
+		}
 		w.queue = append(w.queue, b)
 	}
 }
@@ -176,7 +185,3 @@ func (h *Hub) Members(name string) ([]MemberRecord, error) {
 // OriginAllowed reports whether a request's Origin header lets it use the
 // hub: absent (not a browser), or a page of the hub itself.
 func (h *Hub) OriginAllowed(r *http.Request) bool { return h.originAllowed(r) }
-
-// MayAdminister reports whether a request comes from the hub's own machine
-// or carries its admin token: what creating a session takes.
-func (h *Hub) MayAdminister(r *http.Request) bool { return h.mayAdminister(r) }

@@ -26,11 +26,13 @@ const (
 	askFile = "file"
 	// fetchTimeout bounds fetching one file from the wheel holder.
 	fetchTimeout = 10 * time.Second
-	// maxCached bounds the files the cache holds, over all sessions.
-	maxCached = 64
+	// maxCached bounds the files the cache holds, over all sessions, and
+	// maxFetching the entries when the others are all being fetched.
+	maxCached   = 64
+	maxFetching = 4 * maxCached
 	// maxHighlighted is the largest file highlighted; larger ones are
 	// shown as plain text, which is quicker to make.
-	maxHighlighted = 512 << 10
+	maxHighlighted = 256 << 10
 	// lineIDPrefix prefixes the id of each line's number in the HTML: L1,
 	// L2, … (the page finds lines by it).
 	lineIDPrefix = "L"
@@ -47,6 +49,9 @@ type fileAnswer struct {
 	Data []byte `json:"data"`
 	Size int64  `json:"size"`
 }
+
+// errBusy refuses a file while too many others are being fetched.
+var errBusy = errors.New("the hub is fetching too many files at once; try again")
 
 // fileKey names a file of a session: a location without its range.
 type fileKey struct {
@@ -102,6 +107,10 @@ func (c *fileCache) get(ctx context.Context, name string, l location.Location) (
 	}
 	if f == nil {
 		c.evict()
+		if len(c.entries) >= maxFetching {
+			c.mu.Unlock()
+			return nil, errBusy
+		}
 		f = &cachedFile{ready: make(chan struct{})}
 		c.entries[k] = f
 		// The fetch outlives a request that gives up: others may wait

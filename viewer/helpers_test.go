@@ -90,6 +90,7 @@ func get(t testing.TB, url, bearer string) (int, string) {
 // from files in memory, as a wheel holder's proxy answers them from its
 // checkout.
 type holder struct {
+	name   string
 	client *session.Client
 	files  map[string]string // workspace path → content
 	asks   atomic.Int64      // file asks answered
@@ -104,7 +105,7 @@ func startHolder(t testing.TB, link, name string, files map[string]string) *hold
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &holder{client: c, files: files}
+	h := &holder{name: name, client: c, files: files}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -171,7 +172,7 @@ func (h *holder) sync(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	_, err := h.client.Ask(ctx, "bob", "sync", nil)
+	_, err := h.client.Ask(ctx, h.name, "sync", nil)
 	if answer := (*session.AnswerError)(nil); !errors.As(err, &answer) {
 		t.Fatalf("sync: %v", err)
 	}

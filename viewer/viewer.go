@@ -53,7 +53,7 @@ var static embed.FS
 //	GET /s/NAME            the page (join key required)
 //	GET /s/NAME/live       the page's websocket: the session's moves and state
 //	GET /s/NAME/file       a file of the wheel holder, highlighted (JSON)
-//	GET /s/NAME/notes.md   notes of the walk (join key, or the hub's admin)
+//	GET /s/NAME/notes.md   notes of the walk (join key required)
 //	GET /viewer/FILE       the page's script and styles
 func New(hub *session.Hub, cfg Config) *Viewer {
 	if cfg.Logger == nil {

@@ -32,6 +32,8 @@ func commands() []command {
 		{"lsp", "the language server proxy your editor runs in place of gopls", runLSP},
 		{"hub", "run a session hub (ready to use with no arguments)", runHub},
 		{"new", "create a session on a hub and print its join links", runNew},
+		{"sessions", "list or delete the sessions a hub keeps", runSessions},
+		{"notes", "write Markdown notes of a session's walk, with a diagram", runNotes},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -116,6 +118,28 @@ func printUsage(w io.Writer) {
 func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
 	fmt.Fprintf(stdout, "lspshare %s\n", version)
 	return nil
+}
+
+// parseArgs parses flags wherever they stand among args, so that
+// "lspshare notes NAME -o FILE" works as well as "-o FILE NAME" (the flag
+// package stops at the first argument that is no flag), and returns the
+// other arguments. "--" ends the flags.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		if args[0] == "--" {
+			return append(rest, args[1:]...), nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
 }
 
 // newFlagSet returns a flag set that prints its usage with a summary line and

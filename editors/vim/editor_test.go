@@ -85,7 +85,8 @@ func startNeovim(t testing.TB, cfg editorConfig) *editor {
 	nvim := needTool(t, "nvim")
 	e := newEditor(t, "nvim", cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), editorTimeout)
-	cmd := exec.CommandContext(ctx, nvim, "--headless", "--clean", "-S", e.initFile(cfg))
+	// -S runs after start-up, so the init script opens the file itself.
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "--clean", "-S", e.initFile(cfg, true))
 	cmd.Dir, cmd.Env = cfg.Dir, append(cfg.Env, "LSPSHARE_TEST_DIR="+e.dir)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -120,7 +121,7 @@ func startVim(t testing.TB, cfg editorConfig) *editor {
 	e := newEditor(t, "vim", cfg)
 	e.tmux = []string{tmux, "-S", filepath.Join(e.dir, "tmux.sock")}
 	env := append(cfg.Env, "LSPSHARE_TEST_DIR="+e.dir, "TERM=xterm-256color")
-	shell := fmt.Sprintf("exec %s -N -u %s -i NONE", vim, e.initFile(cfg))
+	shell := fmt.Sprintf("exec %s -N -u %s -i NONE %s", vim, e.initFile(cfg, false), cfg.File)
 	args := append(e.tmux[1:], "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "-s", "vim", shell)
 	cmd := exec.Command(e.tmux[0], args...)
 	cmd.Dir, cmd.Env = cfg.Dir, env
@@ -164,8 +165,9 @@ func newEditor(t testing.TB, name string, cfg editorConfig) *editor {
 	return e
 }
 
-// initFile writes the editor's start-up script.
-func (e *editor) initFile(cfg editorConfig) string {
+// initFile writes the editor's start-up script; with edit, the script
+// opens cfg.File at its end.
+func (e *editor) initFile(cfg editorConfig, edit bool) string {
 	init := fmt.Sprintf(`set nocompatible hidden noswapfile shortmess+=I
 filetype plugin on
 syntax off
@@ -173,8 +175,10 @@ set packpath^=%s
 packadd lspshare
 %s
 source %s
-edit %s
-`, e.dir, cfg.Init, filepath.Join(pluginDir(e.t), "testdata", "driver.vim"), cfg.File)
+`, e.dir, cfg.Init, filepath.Join(pluginDir(e.t), "testdata", "driver.vim"))
+	if edit {
+		init += "edit " + cfg.File + "\n"
+	}
 	path := filepath.Join(e.dir, "init.vim")
 	if err := os.WriteFile(path, []byte(init), 0o644); err != nil {
 		e.t.Fatal(err)

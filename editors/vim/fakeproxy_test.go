@@ -265,4 +265,3 @@ func (f *fakeProxy) awaitCommand(since int, command string) frame.Message {
 		return json.Unmarshal(m.Params, &p) == nil && p.Command == command
 	})
 }
-

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/lspshare/lspshare/internal/lsptest"
@@ -34,11 +36,19 @@ func startSession(t *testing.T) session.Links {
 	return links
 }
 
-// proxyCommand is the g:lspshare_cmd of a real proxy on gopls.
+// proxyCommand is the g:lspshare_cmd of a real proxy on gopls, whose log
+// the test shows if it fails.
 func proxyCommand(t *testing.T, link, name string) string {
 	bin, gopls := lsptest.Lspshare(t), lsptest.Gopls(t)
-	return fmt.Sprintf("let g:lspshare_cmd = [%s, 'lsp', '--server', %s]\nlet g:lspshare_join = %s\nlet g:lspshare_name = %s",
-		vimString(bin), vimString(gopls), vimString(link), vimString(name))
+	logFile := filepath.Join(t.TempDir(), "proxy.log")
+	t.Cleanup(func() {
+		if t.Failed() {
+			data, _ := os.ReadFile(logFile)
+			t.Logf("log of %s's proxy:\n%s", name, data)
+		}
+	})
+	return fmt.Sprintf("let g:lspshare_cmd = [%s, 'lsp', '--server', %s, '--log', %s]\nlet g:lspshare_join = %s\nlet g:lspshare_name = %s",
+		vimString(bin), vimString(gopls), vimString(logFile), vimString(link), vimString(name))
 }
 
 // navigator is a scripted editor driving through its own proxy and gopls.
@@ -143,7 +153,7 @@ func TestNeovimFollowsNavigator(t *testing.T) {
 	ed.waitEval("lspshare#statusline()", jsonString("not following"))
 	nav.jump("greet/prefix.go", "greeting)", "greet/prefix.go")
 	_, line, _ = lspRange(t, mine, "greet/prefix.go", "greeting Word")
-	ed.waitEval(fmt.Sprintf("lspshare#cursor#at('potsbo')"), fmt.Sprintf("[%s,%d]", jsonString(mine.Path("greet/prefix.go")), line))
+	ed.waitEval("lspshare#cursor#at('potsbo')", fmt.Sprintf("[%s,%d]", jsonString(mine.Path("greet/prefix.go")), line))
 	if got, want := ed.eval(here), place(t, mine, "greet/word.go", "Word string"); got != want {
 		t.Errorf("unfollowed, the attendee moved to %s; want it still at %s", got, want)
 	}
@@ -183,6 +193,7 @@ func TestVimGoToDefinition(t *testing.T) {
 	_, line, col := lspRange(t, sb, "main.go", "Hello(")
 	ed.do(fmt.Sprintf("call cursor(%d, %d)", line, col))
 	ed.waitScreen("main.go", fmt.Sprintf("L%d:C%d", line, col))
+	ed.waitEval("mode()", `"n"`) // no prompt to eat the keys
 	ed.keys("gd")
 	_, line, col = lspRange(t, sb, "greet/greet.go", "Hello(name")
 	ed.waitScreen("greet/greet.go", fmt.Sprintf("L%d:C%d", line, col))

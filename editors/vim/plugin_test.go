@@ -215,4 +215,3 @@ func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 	}
 	ed.quit()
 }
-

@@ -24,6 +24,7 @@
     showTimer: 0,
   };
 
+  const maxTrail = 2000; // entries the page keeps
   const fileKey = (to) => [to.space, to.module || '', to.path].join('\n');
   const lineOf = (to) => ((to.range && to.range.start && to.range.start.line) || 0) + 1;
   const displayPath = (to) => {
@@ -144,6 +145,10 @@
       if (Number(other.dataset.seq) < f.seq) { before = other; break; }
     }
     list.insertBefore(li, before);
+    while (list.children.length > maxTrail) {
+      st.trail.delete(Number(list.lastElementChild.dataset.seq));
+      list.lastElementChild.remove();
+    }
   }
 
   // ---- following ----
@@ -222,8 +227,11 @@
     const code = $('code');
     for (const old of code.querySelectorAll('.line.current, .line.in-range')) old.classList.remove('current', 'in-range');
     const caret = $('caret');
-    if (caret) caret.remove();
-    code.normalize(); // joins the text the caret split
+    if (caret) {
+      const parent = caret.parentNode;
+      caret.remove();
+      parent.normalize(); // joins the text the caret split
+    }
     if (window.CSS && CSS.highlights) CSS.highlights.delete('lspshare-range');
 
     const range = t.to.range || { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -264,7 +272,8 @@
   }
 
   // pointAt finds the text position of a UTF-16 offset in a line's code
-  // (JavaScript strings count UTF-16 units, as LSP does).
+  // (JavaScript strings count UTF-16 units, as LSP does). At the boundary
+  // of two tokens it takes the start of the second.
   function pointAt(line, character) {
     const code = line.querySelector('.cl');
     if (!code) return null;
@@ -273,11 +282,11 @@
     let last = null;
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.data.replace(/\n$/, '');
-      if (left <= text.length) return { node, offset: left };
+      if (left < text.length) return { node, offset: left };
       left -= text.length;
       last = { node, offset: text.length };
     }
-    return last;
+    return last; // at or past the end of the line
   }
 
   // scrollTo brings a line to the middle of the code unless it is there

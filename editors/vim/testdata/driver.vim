@@ -16,6 +16,7 @@ function! s:poll(timer) abort
   catch
     let result = {'error': v:exception . ' at ' . v:throwpoint}
   endtry
+  redrawstatus! | redraw " what a script changed shows on the screen, as after typed keys
   call writefile([json_encode(result)], s:dir . '/out/' . s:next . '.tmp')
   call rename(s:dir . '/out/' . s:next . '.tmp', s:dir . '/out/' . s:next . '.json')
   let s:next += 1

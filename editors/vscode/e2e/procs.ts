@@ -57,12 +57,17 @@ export class Proc {
     });
   }
 
+  /** mustRun fails (for good: Fatal) once the process has ended. */
+  mustRun(): void {
+    if (this.exited) throw new Fatal(`${this.name} ${this.exited}: ${this.output.slice(-2000)}`);
+  }
+
   /** match waits until the output matches re and returns the match. */
   match(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
     return waitFor(`${this.name} to print ${re}`, () => {
       const m = this.output.match(re);
       if (m) return m;
-      if (this.exited) throw new Fatal(`${this.name} ${this.exited}: ${this.output.slice(-2000)}`);
+      this.mustRun();
       return undefined;
     }, timeoutMs);
   }

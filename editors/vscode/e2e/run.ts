@@ -8,14 +8,17 @@
 //     match the target, and the navigator's name decoration shows;
 //  4. Unfollow (a click on the status bar) stops following: the navigator's
 //     next jump moves the decoration, not the editor; "Jump to Navigator"
-//     goes there once.
+//     goes there once;
+//  5. commands the proxy refuses show its message ("Take the Wheel" with an
+//     attend link).
 //
 // Usage: node out/e2e/run.js LSPSHARE_VSIX. Writes logs and screenshots to
 // $LSPSHARE_E2E_OUT (default testdata-out/vscode-e2e in the repository).
 import { existsSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Page } from 'playwright-core';
-import { Harness, openFile, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
+import { Harness, notification, openFile, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
 import { Navigator, Target } from './navigator';
 import { run, waitFor } from './procs';
 
@@ -43,6 +46,8 @@ async function follow(h: Harness, vsix: string): Promise<void> {
     const n = new Navigator(navRoot, lspshare, { ...h.env, LSPSHARE_JOIN: links.drive, LSPSHARE_NAME: navigatorName }, h.log('navigator-lsp'));
     h.onClose(() => n.close());
     await n.initialize(startupMs);
+    // The proxy joins in the background; its role is known once it is connected.
+    await waitFor('the navigator to be connected', async () => ((await n.command('lspshare.status')) as { connected?: boolean }).connected === true, stepMs);
     await n.command('lspshare.drive');
     return n;
   });
@@ -93,20 +98,39 @@ async function follow(h: Harness, vsix: string): Promise<void> {
     await statusText(page, /Not following/, stepMs);
   });
   await h.screenshot('final.png');
+  await step('Take the Wheel with an attend link shows the proxy\'s refusal', async () => {
+    await palette(page, 'lspshare: Take the Wheel');
+    await notification(page, /lspshare: .*drive link/, stepMs);
+  });
 }
 
+/**
+ * startHub runs `lspshare hub` on a free loopback port and makes a session
+ * with `lspshare new --json`, retried until the hub answers.
+ */
 async function startHub(h: Harness, lspshare: string): Promise<{ drive: string; attend: string }> {
-  if (process.env.TMPHUB) {
-    const th = h.spawn('hub', process.env.TMPHUB, []);
-    const [, j] = await th.match(/LINKS (.*)\n/, stepMs);
-    return JSON.parse(j);
-  }
-  const hub = h.spawn('hub', lspshare, ['hub', '--addr', '127.0.0.1:0']);
-  const [, base] = await hub.match(/(http:\/\/127\.0\.0\.1:\d+)/, stepMs);
-  const out = await run(lspshare, ['new', 'e2e', '--hub', base, '--json'], { env: h.env });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const hub = h.spawn('hub', lspshare, ['hub', '--addr', `127.0.0.1:${port}`, '--data', join(h.tmp, 'hub')]);
+  const out = await waitFor('the hub to make a session', () => {
+    hub.mustRun();
+    return run(lspshare, ['new', '--hub', base, '--json', 'e2e'], { env: h.env });
+  }, stepMs);
   const links = JSON.parse(out) as { drive?: string; attend?: string };
   if (!links.drive || !links.attend) throw new Error(`lspshare new: no links in ${out}`);
   return { drive: links.drive, attend: links.attend };
+}
+
+/** freePort is a loopback port nobody listens on at the moment. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /**

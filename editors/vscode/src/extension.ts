@@ -30,13 +30,19 @@ import {
 /** How long the cursor must rest before it is reported to the proxy. */
 const cursorDebounceMs = 150;
 
+/** The running extension, for deactivate. */
+let running: Extension | undefined;
+
 export function activate(context: vscode.ExtensionContext): void {
-  const ext = new Extension();
-  context.subscriptions.push(ext);
-  void ext.start();
+  running = new Extension();
+  context.subscriptions.push(running);
+  void running.start();
 }
 
-export function deactivate(): void {}
+/** deactivate stops `lspshare lsp`; VS Code waits for it. */
+export function deactivate(): Promise<void> | undefined {
+  return running?.shutdown();
+}
 
 /** Extension owns the language client and every piece of UI; dispose stops them all. */
 class Extension implements vscode.Disposable {
@@ -330,9 +336,14 @@ class Extension implements vscode.Disposable {
     }
   }
 
+  /** shutdown stops the proxy, after any start or stop under way. */
+  shutdown(): Promise<void> {
+    return this.serialize(() => this.stopClient());
+  }
+
   dispose(): void {
     this.cursorOut.dispose();
-    void this.stopClient();
+    void this.shutdown();
     for (const d of this.disposables) d.dispose();
   }
 }

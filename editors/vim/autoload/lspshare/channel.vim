@@ -256,7 +256,7 @@ function! s:go(uri, position) abort
   mark '
   if resolve(fnamemodify(bufname('%'), ':p')) !=# resolve(file)
     try
-      execute 'hide edit ' . fnameescape(file)
+      execute 'silent hide edit ' . fnameescape(file)
     catch
       call lspshare#message('lspshare: ' . v:exception, 'error')
       return 0
@@ -325,8 +325,15 @@ function! s:on_notification(msg) abort
   elseif a:msg.method ==# '$/lspshare/cursor'
     call lspshare#cursor#show(params)
   elseif a:msg.method ==# 'window/showMessage'
-    let kind = get({1: 'error', 2: 'warning'}, get(params, 'type', 4), 'info')
-    call lspshare#message(get(params, 'message', ''), kind)
+    let type = get(params, 'type', 4)
+    let text = get(params, 'message', '')
+    if type <= 2 || text =~# '^lspshare'
+      call lspshare#message(text, get({1: 'error', 2: 'warning'}, type, 'info'))
+    else
+      " gopls's progress notes: kept in :messages, not shown, so that they
+      " never leave Vim at a hit-enter prompt.
+      silent echomsg text
+    endif
   endif
 endfunction
 
