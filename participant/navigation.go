@@ -47,6 +47,11 @@ func (p *Participant) editorMoved(e proxy.Event) {
 		p.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindJump,
 			From: from, To: to, Symbol: p.symbolAt(e.From)})
 	case proxy.Open:
+		if string(e.From.URI) == p.lastURI {
+			// The editor opening the file it just jumped to (or was shown):
+			// sharing it would move followers to the top of that file.
+			return
+		}
 		p.lastURI = string(e.From.URI)
 		p.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindOpen, To: from})
 	case proxy.Cursor:
@@ -390,6 +395,7 @@ type showRequest struct {
 // burst of moves (a replay after reconnecting) ends where the wheel is now.
 func (p *Participant) show(uri string, r protocol.Range) {
 	p.shownAt = time.Now()
+	p.lastURI = uri // the editor's didOpen of it is not a move of its own
 	req := showRequest{uri, r}
 	for {
 		select {

@@ -17,6 +17,17 @@ function! lspshare#channel#attach(bufnr) abort
   endif
   let root = lspshare#root(file)
   let server = get(s:servers, root, {})
+  if empty(server)
+    " A file outside every workspace (GOROOT, the module cache, a file
+    " brought from the navigator) belongs to the proxy that showed it: a
+    " second proxy would join the session a second time.
+    for other in values(s:servers)
+      if job_status(other.job) ==# 'run'
+        let server = other
+        let root = other.root
+      endif
+    endfor
+  endif
   if empty(server) || job_status(server.job) !=# 'run'
     let server = s:start(root)
     if empty(server)

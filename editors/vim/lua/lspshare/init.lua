@@ -72,6 +72,17 @@ function M.attach(bufnr)
   end
   local root = vim.fn['lspshare#root'](file)
   local id = started[root]
+  if not id then
+    -- A file outside every workspace (GOROOT, the module cache, a file
+    -- brought from the navigator) belongs to the proxy that showed it: a
+    -- second proxy would join the session a second time.
+    for _, other in pairs(started) do
+      local c = vim.lsp.get_client_by_id(other)
+      if c and not c.is_stopped() then
+        id = other
+      end
+    end
+  end
   local client = id and vim.lsp.get_client_by_id(id)
   if not client or client.is_stopped() then
     id = vim.lsp.start_client({
