@@ -233,7 +233,11 @@ func Lspshare(t testing.TB) string {
 			return
 		}
 		path := filepath.Join(build.dir, "lspshare")
-		out, err := exec.Command("go", "build", "-o", path, "github.com/lspshare/lspshare/cmd/lspshare").CombinedOutput()
+		args := []string{"build", "-o", path}
+		if os.Getenv("LSPSHARE_TEST_RACE") != "" {
+			args = append(args, "-race") // the race detector in the proxies the tests start
+		}
+		out, err := exec.Command("go", append(args, "github.com/lspshare/lspshare/cmd/lspshare")...).CombinedOutput()
 		if err != nil {
 			build.err = fmt.Errorf("go build lspshare: %v\n%s", err, out)
 			return

@@ -91,6 +91,9 @@ func (s *Sandbox) makeEnv(t testing.TB) []string {
 		"GOENV":       "off",
 		"GOCACHE":     hostGoEnv(t, "GOCACHE"),
 	})
+	if v := os.Getenv("GORACE"); v != "" {
+		set["GORACE"] = v // race reports of proxies built with LSPSHARE_TEST_RACE
+	}
 	return mergeEnv(set, "GO")
 }
 
