@@ -1,7 +1,6 @@
 package files
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"math/rand/v2"
@@ -9,12 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lspshare/lspshare/location"
+
+	"github.com/lspshare/lspshare/internal/lsptest"
 )
 
 // secret is in every file of the fixture that must never be served.
@@ -31,25 +31,8 @@ type fixture struct {
 	base                   string // temp dir holding everything
 	root, modcache, goroot string
 	srv                    *Server
-	log                    *syncBuffer
+	log                    *lsptest.LockedBuffer
 	chunky                 []byte // tracked file "data/chunky.bin", 1.5 MiB
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // needGit skips the test when git is missing, or fails it on CI.
@@ -119,7 +102,7 @@ func newFixture(t testing.TB) *fixture {
 		root:     filepath.Join(base, "ws"),
 		modcache: filepath.Join(base, "modcache"),
 		goroot:   filepath.Join(base, "goroot"),
-		log:      &syncBuffer{},
+		log:      &lsptest.LockedBuffer{},
 		chunky:   randomBytes(3 << 19),
 	}
 	s := []byte(secret + "\n")

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { lsptest.Main(m) }
 type harness struct {
 	p   *proxy.Proxy
 	c   *lsptest.Client
-	log *lockedBuffer
+	log *lsptest.LockedBuffer
 
 	mu     sync.Mutex
 	events []proxy.Event
@@ -33,7 +33,7 @@ type harness struct {
 // harness's) until the test ends, and connects a client to it.
 func startProxy(t *testing.T, cfg proxy.Config, handlers map[string]lsptest.Handler) *harness {
 	t.Helper()
-	h := &harness{log: &lockedBuffer{}}
+	h := &harness{log: &lsptest.LockedBuffer{}}
 	cfg.Logger = slog.New(slog.NewTextHandler(h.log, nil))
 	cfg.OnEvent = func(e proxy.Event) {
 		h.mu.Lock()
@@ -82,23 +82,6 @@ func (h *harness) eventsOf(kind proxy.EventKind) []proxy.Event {
 		}
 	}
 	return out
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func testContext(t *testing.T) context.Context {

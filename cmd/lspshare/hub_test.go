@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,25 +27,8 @@ type hubProcess struct {
 	url    string
 	drive  string
 	attend string
-	stderr *lockedBuffer
+	stderr *lsptest.LockedBuffer
 	exited chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 var (
@@ -65,7 +46,7 @@ func startHubProcess(t *testing.T, addr, dataDir string) *hubProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &hubProcess{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	h := &hubProcess{cmd: cmd, stderr: &lsptest.LockedBuffer{}, exited: make(chan error, 1)}
 	cmd.Stderr = h.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

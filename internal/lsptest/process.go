@@ -33,7 +33,7 @@ type Process struct {
 
 	exited chan struct{} // closed once the process has been waited for
 	err    error         // its exit status, set before exited closes
-	stderr *lockedBuffer
+	stderr *LockedBuffer
 }
 
 // Start runs argv as a process with a Client on its stdin and stdout, and
@@ -66,7 +66,7 @@ func Start(t testing.TB, argv []string, o Options) *Process {
 	outW.Close()
 	errW.Close()
 
-	p := &Process{Cmd: cmd, exited: make(chan struct{}), stderr: &lockedBuffer{}}
+	p := &Process{Cmd: cmd, exited: make(chan struct{}), stderr: &LockedBuffer{}}
 	go func() {
 		io.Copy(p.stderr, errR)
 		errR.Close()
@@ -133,19 +133,20 @@ func (p *Process) stop() {
 	<-p.exited
 }
 
-// lockedBuffer is a bytes.Buffer safe for one writer and many readers.
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer safe for concurrent writers and readers,
+// for logs and stderr that tests read while a process writes.
+type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
