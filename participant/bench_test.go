@@ -95,21 +95,12 @@ func BenchmarkFetch1MiB(b *testing.B) {
 		}
 	}
 	loc := location.Location{Space: location.Workspace, Path: "big.txt"}
-	get := func(ctx context.Context, offset, limit int64) ([]byte, int64, error) {
-		q, _ := json.Marshal(map[string]any{"location": loc, "offset": offset, "limit": limit})
-		raw, err := c.Ask(ctx, "", "file", q)
-		if err != nil {
-			return nil, 0, err
-		}
-		var a struct {
-			Data []byte
-			Size int64
-		}
-		return a.Data, a.Size, json.Unmarshal(raw, &a)
+	ask := func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
+		return c.Ask(ctx, "", method, params)
 	}
 	b.SetBytes(int64(len(big)))
 	for b.Loop() {
-		data, err := files.Fetch(ctx, 0, get)
+		data, err := files.FetchRemote(ctx, loc, ask)
 		if err != nil || len(data) != len(big) {
 			b.Fatalf("fetch: %d bytes, %v", len(data), err)
 		}

@@ -17,8 +17,8 @@ import (
 
 // Questions between proxies, carried by the hub's ask frames.
 const (
-	askLSP  = "lsp"  // params lspQuestion; result: the server's answer
-	askFile = "file" // params fileQuestion; result fileAnswer
+	askLSP = "lsp" // params lspQuestion; result: the server's answer
+	// files.AskMethod: params files.Question; result files.Answer
 )
 
 // remoteTimeout bounds a question to the wheel holder: past it, the editor
@@ -32,18 +32,6 @@ const maxAnswering = 8
 type lspQuestion struct {
 	Method string          `json:"method"`
 	Params json.RawMessage `json:"params"`
-}
-
-// fileQuestion asks for a chunk of a file.
-type fileQuestion struct {
-	Location location.Location `json:"location"`
-	Offset   int64             `json:"offset"`
-	Limit    int64             `json:"limit"`
-}
-
-type fileAnswer struct {
-	Data []byte `json:"data"`
-	Size int64  `json:"size"`
 }
 
 // view is what answering from elsewhere needs. Run publishes a fresh view
@@ -225,20 +213,8 @@ func (v *view) fetch(ctx context.Context, l location.Location) (string, error) {
 		path, err := v.cache.Path(v.origin(), l)
 		return location.PathToURI(path), err
 	}
-	data, err := files.Fetch(ctx, 0, func(ctx context.Context, offset, limit int64) ([]byte, int64, error) {
-		q, err := json.Marshal(fileQuestion{Location: l, Offset: offset, Limit: limit})
-		if err != nil {
-			return nil, 0, err
-		}
-		raw, err := v.client.Ask(ctx, "", askFile, q)
-		if err != nil {
-			return nil, 0, err
-		}
-		var a fileAnswer
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, 0, fmt.Errorf("file answer: %w", err)
-		}
-		return a.Data, a.Size, nil
+	data, err := files.FetchRemote(ctx, l, func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
+		return v.client.Ask(ctx, "", method, params)
 	})
 	if err != nil {
 		return "", fmt.Errorf("fetch %s from %s: %w", l, v.wheel, err)
@@ -327,7 +303,7 @@ func (p *Participant) answerAsk(ctx context.Context, f session.Frame) {
 		switch f.Method {
 		case askLSP:
 			reply(p.answerLSP(ctx, v, f.Params))
-		case askFile:
+		case files.AskMethod:
 			reply(p.answerFile(ctx, v, f.By, f.Params))
 		default:
 			reply(nil, fmt.Errorf("unknown question %.40q", f.Method))
@@ -368,13 +344,5 @@ func (p *Participant) answerFile(ctx context.Context, v *view, asker string, par
 	if v.served == nil {
 		return nil, errors.New("this participant serves no files")
 	}
-	var q fileQuestion
-	if err := json.Unmarshal(params, &q); err != nil {
-		return nil, fmt.Errorf("bad question: %w", err)
-	}
-	data, size, err := v.served.Read(ctx, asker, q.Location, q.Offset, q.Limit)
-	if err != nil {
-		return nil, err
-	}
-	return fileAnswer{Data: data, Size: size}, nil
+	return v.served.Answer(ctx, asker, params)
 }

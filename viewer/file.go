@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -21,9 +20,6 @@ import (
 )
 
 const (
-	// askFile is the question a proxy answers with bytes of its files
-	// (docs/protocol.md).
-	askFile = "file"
 	// fetchTimeout bounds fetching one file from the wheel holder.
 	fetchTimeout = 10 * time.Second
 	// maxCached bounds the files the cache holds, over all sessions, and
@@ -37,18 +33,6 @@ const (
 	// L2, … (the page finds lines by it).
 	lineIDPrefix = "L"
 )
-
-// fileQuestion and fileAnswer are the params and result of a "file" ask.
-type fileQuestion struct {
-	Location location.Location `json:"location"`
-	Offset   int64             `json:"offset"`
-	Limit    int64             `json:"limit"`
-}
-
-type fileAnswer struct {
-	Data []byte `json:"data"`
-	Size int64  `json:"size"`
-}
 
 // errBusy refuses a file while too many others are being fetched.
 var errBusy = errors.New("the hub is fetching too many files at once; try again")
@@ -181,21 +165,12 @@ func (c *fileCache) fetch(k fileKey, f *cachedFile, l location.Location) {
 	defer cancel()
 	l.Range = location.Range{}
 	var askErr error // the hub's or the holder's own words
-	f.data, f.err = files.Fetch(ctx, 0, func(ctx context.Context, offset, limit int64) ([]byte, int64, error) {
-		q, err := json.Marshal(fileQuestion{Location: l, Offset: offset, Limit: limit})
-		if err != nil {
-			return nil, 0, err
-		}
-		raw, err := c.hub.AskWheel(ctx, k.session, askFile, q)
+	f.data, f.err = files.FetchRemote(ctx, l, func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
+		raw, err := c.hub.AskWheel(ctx, k.session, method, params)
 		if err != nil {
 			askErr = err
-			return nil, 0, err
 		}
-		var a fileAnswer
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, 0, fmt.Errorf("file answer: %w", err)
-		}
-		return a.Data, a.Size, nil
+		return raw, err
 	})
 	switch {
 	case f.err == nil:

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lspshare/lspshare/files"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/session"
 )
@@ -140,8 +141,8 @@ func startHolder(t testing.TB, link, name string, files map[string]string) *hold
 
 func (h *holder) answer(f session.Frame) session.Frame {
 	a := session.Frame{Type: session.TypeAnswer, Ref: f.Ref}
-	var q fileQuestion
-	if f.Method != askFile || json.Unmarshal(f.Params, &q) != nil {
+	var q files.Question
+	if f.Method != files.AskMethod || json.Unmarshal(f.Params, &q) != nil {
 		a.Error = "bad question"
 		return a
 	}
@@ -152,7 +153,7 @@ func (h *holder) answer(f session.Frame) session.Frame {
 		return a
 	}
 	end := min(int64(len(text)), q.Offset+q.Limit)
-	a.Result, _ = json.Marshal(fileAnswer{Data: []byte(text[min(q.Offset, end):end]), Size: int64(len(text))})
+	a.Result, _ = json.Marshal(files.Answer{Data: []byte(text[min(q.Offset, end):end]), Size: int64(len(text))})
 	return a
 }
 

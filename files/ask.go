@@ -1,0 +1,65 @@
+package files
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/lspshare/lspshare/location"
+)
+
+// AskMethod is the method of the question, carried by the hub, that asks
+// another participant for a chunk of one of its files.
+const AskMethod = "file"
+
+// Question is the params of a file question.
+type Question struct {
+	Location location.Location `json:"location"`
+	Offset   int64             `json:"offset"`
+	Limit    int64             `json:"limit"`
+}
+
+// Answer is the result of a file question: at most Limit bytes from
+// Offset, and the file's whole size.
+type Answer struct {
+	Data []byte `json:"data"` // base64 in JSON
+	Size int64  `json:"size"`
+}
+
+// AskFunc sends a question of method with params to the serving participant
+// and returns its result: a transport such as a hub client.
+type AskFunc func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error)
+
+// FetchRemote fetches the whole file at loc from the participant that ask
+// reaches, one chunk per question.
+func FetchRemote(ctx context.Context, loc location.Location, ask AskFunc) ([]byte, error) {
+	loc.Range = location.Range{}
+	return Fetch(ctx, 0, func(ctx context.Context, offset, limit int64) ([]byte, int64, error) {
+		q, err := json.Marshal(Question{Location: loc, Offset: offset, Limit: limit})
+		if err != nil {
+			return nil, 0, err
+		}
+		raw, err := ask(ctx, AskMethod, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		var a Answer
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, 0, fmt.Errorf("file answer: %w", err)
+		}
+		return a.Data, a.Size, nil
+	})
+}
+
+// Answer answers a file question from asker with Read.
+func (s *Server) Answer(ctx context.Context, asker string, params json.RawMessage) (Answer, error) {
+	var q Question
+	if err := json.Unmarshal(params, &q); err != nil {
+		return Answer{}, fmt.Errorf("bad file question: %w", err)
+	}
+	data, size, err := s.Read(ctx, asker, q.Location, q.Offset, q.Limit)
+	if err != nil {
+		return Answer{}, err
+	}
+	return Answer{Data: data, Size: size}, nil
+}
