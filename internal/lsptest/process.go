@@ -67,12 +67,21 @@ func Start(t testing.TB, argv []string, o Options) *Process {
 	errW.Close()
 
 	p := &Process{Cmd: cmd, exited: make(chan struct{}), stderr: &LockedBuffer{}}
+	copied := make(chan struct{})
 	go func() {
 		io.Copy(p.stderr, errR)
 		errR.Close()
+		close(copied)
 	}()
 	go func() {
 		p.err = cmd.Wait()
+		// Let the process's last words reach Stderr before Wait returns;
+		// a grandchild that inherited stderr may keep it open, so only
+		// for a moment.
+		select {
+		case <-copied:
+		case <-time.After(time.Second):
+		}
 		close(p.exited)
 	}()
 	t.Cleanup(func() {
