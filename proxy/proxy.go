@@ -356,11 +356,13 @@ func (p *Proxy) editorRequest(msg frame.Message) {
 	if jumpMethods[msg.Method] || (readOnlyMethods[msg.Method] && p.rescuing()) {
 		w := watched{method: msg.Method, req: msg}
 		w.from, _ = positionOf(msg.Params)
-		if p.remoteDocument(msg.Params) {
-			p.rescue(msg, w, nil)
+		if readOnlyMethods[msg.Method] && p.rescuing() && (!p.ServerAvailable() || p.remoteDocument(msg.Params)) {
+			p.rescue(msg, w, nil) // nothing here can answer it
 			return
 		}
-		p.watch(msg, w)
+		if p.ServerAvailable() {
+			p.watch(msg, w) // only a server's answer ends the watch
+		}
 	}
 	p.writeServer(msg)
 }
@@ -491,16 +493,9 @@ func (p *Proxy) writeServer(msg frame.Message) {
 		}
 		return
 	}
-	if !msg.IsRequest() {
-		return
+	if msg.IsRequest() {
+		p.answerWithoutServer(msg, noSrv)
 	}
-	if readOnlyMethods[msg.Method] && p.rescuing() {
-		w := watched{method: msg.Method}
-		w.from, _ = positionOf(msg.Params)
-		p.rescue(msg, w, nil)
-		return
-	}
-	p.answerWithoutServer(msg, noSrv)
 }
 
 func (p *Proxy) writeEditor(body []byte) {
