@@ -214,13 +214,20 @@ func (e *editor) jump(t *testing.T, ctx context.Context, at string) {
 	}
 }
 
-// session starts a hub with a navigator and one attendee, both ready, with
-// main.go open on both sides.
+// newSession starts a hub with a navigator and one attendee, both ready,
+// with main.go open on both sides.
 func newSession(t *testing.T, ctx context.Context) (nav, att *editor) {
 	t.Helper()
 	_, links, _ := startHub(t)
-	nav = startEditor(t, ctx, "nav", links.Drive)
-	att = startEditor(t, ctx, "att", links.Attend)
+	return startPair(t, ctx, links.Drive, links.Attend)
+}
+
+// startPair starts a navigator and an attendee on the given links and waits
+// until the attendee follows, with main.go open on both sides.
+func startPair(t *testing.T, ctx context.Context, drive, attend string) (nav, att *editor) {
+	t.Helper()
+	nav = startEditor(t, ctx, "nav", drive)
+	att = startEditor(t, ctx, "att", attend)
 	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Wheel == "nav" && s.Followers == 1 })
 	for _, e := range []*editor{nav, att} {
 		if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {

@@ -95,15 +95,7 @@ func TestCatchUpAfterDisconnect(t *testing.T) {
 	_, links, base := startHub(t)
 	cab := newCable(t, strings.TrimPrefix(base, "http://"))
 
-	nav := startEditor(t, ctx, "nav", links.Drive)
-	att := startEditor(t, ctx, "att", strings.Replace(links.Attend, base, cab.addr(), 1))
-	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Followers == 1 })
-	for _, e := range []*editor{nav, att} {
-		if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	att.awaitShow(t, ctx, 0, "/main.go")
+	nav, att := startPair(t, ctx, links.Drive, strings.Replace(links.Attend, base, cab.addr(), 1))
 
 	since, navSince := att.Since(), nav.Since()
 	cab.setCut(true)
@@ -156,15 +148,7 @@ func TestHubRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	nav := startEditor(t, ctx, "nav", links.Drive)
-	att := startEditor(t, ctx, "att", links.Attend)
-	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Followers == 1 })
-	for _, e := range []*editor{nav, att} {
-		if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	att.awaitShow(t, ctx, 0, "/main.go")
+	nav, att := startPair(t, ctx, links.Drive, links.Attend)
 
 	since, navSince := att.Since(), nav.Since()
 	stop()
