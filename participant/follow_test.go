@@ -475,3 +475,18 @@ func TestCursor(t *testing.T) {
 		t.Errorf("cursor %+v, want att's main.go at %v by nav", got, pos)
 	}
 }
+
+// TestMalformedLink: a join link that is not one is reported to the editor,
+// whose LSP keeps working.
+func TestMalformedLink(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e := startEditor(t, ctx, "eve", "not a link")
+	if _, err := e.Await(ctx, 0, lsptest.ShowMessage("join link looks like")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
+		t.Fatal(err)
+	}
+	e.jump(t, ctx, "Hello(")
+}

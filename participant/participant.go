@@ -231,7 +231,12 @@ func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
 	}
 	p.publishView()
 	if p.cfg.Link != "" {
-		p.join(ctx, p.cfg.Link)
+		if err := p.join(ctx, p.cfg.Link); err != nil {
+			p.log.Error("not joined", "err", err)
+			p.st.Error = err.Error()
+			p.publishState()
+			p.tell("", msgError, err.Error())
+		}
 	}
 }
 
