@@ -11,8 +11,6 @@ import (
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/formatters/html"
-	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 
 	"github.com/lspshare/lspshare/files"
 	"github.com/lspshare/lspshare/location"
@@ -203,37 +201,30 @@ var formatter = html.New(html.WithClasses(true), html.WithLineNumbers(true),
 // highlighted.
 func highlight(path string, data []byte) string {
 	text := string(bytes.ToValidUTF8(data, []byte("\uFFFD")))
-	lexer := lexers.Match(path)
-	if lexer == nil || len(data) > maxHighlighted {
-		lexer = lexers.Fallback
+	lexer := lexerFor(path)
+	if len(data) > maxHighlighted {
+		lexer = plainLexer
 	}
 	var b bytes.Buffer
 	it, err := chroma.Coalesce(lexer).Tokenise(nil, text)
 	if err == nil {
-		err = formatter.Format(&b, styles.Get(styleLight), it)
+		err = formatter.Format(&b, lightStyle, it)
 	}
 	if err != nil {
 		// chroma fails only on a lexer bug; plain text always works.
 		b.Reset()
-		it, _ = lexers.Fallback.Tokenise(nil, text)
-		formatter.Format(&b, styles.Get(styleLight), it)
+		it, _ = plainLexer.Tokenise(nil, text)
+		formatter.Format(&b, lightStyle, it)
 	}
 	return b.String()
 }
 
-// The styles of the page's code: light, and dark for browsers that prefer
-// it.
-const (
-	styleLight = "github"
-	styleDark  = "github-dark"
-)
-
 // highlightCSS returns the stylesheet of highlighted code.
 func highlightCSS() []byte {
 	var b bytes.Buffer
-	formatter.WriteCSS(&b, styles.Get(styleLight))
+	formatter.WriteCSS(&b, lightStyle)
 	b.WriteString("@media (prefers-color-scheme: dark) {\n")
-	formatter.WriteCSS(&b, styles.Get(styleDark))
+	formatter.WriteCSS(&b, darkStyle)
 	b.WriteString("}\n")
 	return b.Bytes()
 }
