@@ -113,12 +113,19 @@ func (e *editor) awaitShow(t *testing.T, ctx context.Context, since int, suffix 
 // startHub serves a hub on a loopback port and creates session "t".
 func startHub(t testing.TB) (*session.Hub, session.Links, string) {
 	t.Helper()
+	return startHubWith(t, session.HubConfig{})
+}
+
+// startHubWith is startHub with a configuration (BaseURL is set here).
+func startHubWith(t testing.TB, cfg session.HubConfig) (*session.Hub, session.Links, string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	hub := session.NewHub(session.HubConfig{BaseURL: base})
+	cfg.BaseURL = base
+	hub := session.NewHub(cfg)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: hub}}
 	srv.Start()
 	t.Cleanup(func() { hub.Close(); srv.Close() })

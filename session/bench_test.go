@@ -3,6 +3,7 @@ package session
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -217,4 +218,34 @@ func TestHelperClients(t *testing.T) {
 		ws.Close()
 	}
 	wg.Wait()
+}
+
+// BenchmarkAskRoundTrip measures a question from one client to the wheel
+// holder's client and back through a hub on loopback, the holder answering
+// at once: the transport's share of a remote LSP answer.
+func BenchmarkAskRoundTrip(b *testing.B) {
+	th := startHub(b, HubConfig{}, "", nil)
+	holder, _ := runClient(b, ClientConfig{Link: th.Links.Drive, ID: "h", Name: "holder"})
+	asker, _ := runClient(b, ClientConfig{Link: th.Links.Attend, ID: "a", Name: "asker"})
+	awaitEvent(b, holder, isType(TypeConnected), "holder connected")
+	awaitEvent(b, asker, func(f Frame) bool { return f.Type == TypeState && f.Wheel == "holder" }, "asker sees the wheel")
+	go func() {
+		for f := range holder.Events() {
+			if f.Type == TypeAsk {
+				holder.Send(Frame{Type: TypeAnswer, Ref: f.Ref, Result: json.RawMessage(`{"ok":true}`)})
+			}
+		}
+	}()
+	ctx := context.Background()
+	var took []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if _, err := asker.Ask(ctx, "", "ping", json.RawMessage(`{}`)); err != nil {
+			b.Fatal(err)
+		}
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
 }

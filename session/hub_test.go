@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -307,11 +308,26 @@ func TestSlowParticipantDoesNotDelayOthers(t *testing.T) {
 	}
 }
 
+// TestRateLimitSlows: a burst over the rate is slowed down, not dropped:
+// every frame is handled.
+func TestRateLimitSlows(t *testing.T) {
+	th := startHub(t, HubConfig{FrameRate: 50, FrameBurst: 5, FloodGrace: time.Minute}, "", nil)
+	p := join(t, th, key(t, th.Links.Attend), "eager")
+	for i := range 20 {
+		p.send(Frame{Type: TypeLocate, Ref: fmt.Sprint(i), Name: "nobody"})
+	}
+	for i := range 20 {
+		p.await(func(f Frame) bool { return f.Type == TypeLocated && f.Ref == fmt.Sprint(i) }, fmt.Sprintf("located %d", i))
+	}
+}
+
+// TestRateLimit: a participant that stays over its rate longer than the
+// flood grace is told and dropped.
 func TestRateLimit(t *testing.T) {
-	th := startHub(t, HubConfig{FrameRate: 1, FrameBurst: 5}, "", nil)
+	th := startHub(t, HubConfig{FrameRate: 10, FrameBurst: 5, FloodGrace: 300 * time.Millisecond}, "", nil)
 	p := join(t, th, key(t, th.Links.Attend), "chatty") // the hello took one token
 	follow, _ := json.Marshal(Frame{Type: TypeFollow, Following: true})
-	for range 10 {
+	for range 20 {
 		p.ws.WriteMessage(websocket.TextMessage, follow) // fails once the hub hangs up
 	}
 	if f := p.await(isType(TypeError), "error"); !strings.Contains(f.Message, "too many frames") {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -56,7 +57,7 @@ func newConn(h *Hub, s *session, ws *websocket.Conn, role string) *conn {
 		wake:    make(chan struct{}, 1),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
-		bucket:  tokenBucket{rate: h.cfg.FrameRate, burst: float64(h.cfg.FrameBurst)},
+		bucket:  tokenBucket{rate: h.cfg.FrameRate, burst: float64(h.cfg.FrameBurst), grace: h.cfg.FloodGrace},
 	}
 }
 
@@ -142,10 +143,21 @@ func (c *conn) readLoop() error {
 		if err != nil {
 			return err
 		}
-		if !c.bucket.take(time.Now()) {
+		wait, ok := c.bucket.take(time.Now())
+		if !ok {
 			c.log.Warn("participant dropped: too many frames", "name", c.memberName())
 			c.sendError(fmt.Sprintf("too many frames: at most %g a second", c.bucket.rate))
 			return errRateLimited
+		}
+		if wait > 0 {
+			// Slowed: not reading pushes back on the sender alone.
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-c.done:
+				t.Stop()
+				return net.ErrClosed
+			}
 		}
 		f, err := DecodeFrame(data)
 		if err != nil {
@@ -288,24 +300,35 @@ func (c *conn) kill() {
 	})
 }
 
-// tokenBucket limits a participant's frame rate.
+// tokenBucket limits a participant's frame rate: a participant over it is
+// slowed, and one that stays over it for longer than grace is flooding.
 type tokenBucket struct {
 	rate, burst float64
+	grace       time.Duration
 	tokens      float64
 	last        time.Time
+	over        time.Time // since when the participant has been slowed; zero if not
 }
 
-// take reports whether one more frame may pass at now.
-func (b *tokenBucket) take(now time.Time) bool {
+// take spends a token for a frame that arrived at now. It returns how long
+// to wait before handling the frame (zero within the allowance), and false
+// when the participant has been over its rate for longer than grace.
+func (b *tokenBucket) take(now time.Time) (time.Duration, bool) {
 	if b.last.IsZero() {
 		b.tokens = b.burst
 	} else {
 		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
 	}
 	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
 	b.tokens--
-	return true
+	if b.tokens >= 0 {
+		b.over = time.Time{}
+		return 0, true
+	}
+	if b.over.IsZero() {
+		b.over = now
+	} else if now.Sub(b.over) > b.grace {
+		return 0, false
+	}
+	return time.Duration(-b.tokens / b.rate * float64(time.Second)), true
 }
