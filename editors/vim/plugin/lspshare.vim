@@ -24,6 +24,9 @@ highlight default link LspShareCursor Search
 
 augroup lspshare
   autocmd!
+  " A vimrc without "filetype on" leaves Go files without a filetype: name
+  " them, so that following works with nothing but the lines of the README.
+  autocmd BufNewFile,BufRead *.go if &filetype ==# '' | setfiletype go | endif
   autocmd FileType * if get(g:, 'lspshare_autostart', 1) && index(lspshare#filetypes(), &filetype) >= 0
         \ | call lspshare#attach(str2nr(expand('<abuf>'))) | endif
   autocmd CursorMoved * call lspshare#cursor_moved()
