@@ -149,7 +149,7 @@ type jumpTarget struct {
 func TestFollow(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	_, links, _ := startHub(t)
+	hub, links, _ := startHub(t)
 
 	nav := startEditor(t, ctx, "nav", links.Drive)
 	ann := startEditor(t, ctx, "ann", links.Attend)
@@ -196,6 +196,21 @@ func TestFollow(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// The hub's trail names the symbols jumped from, for the notes.
+	trail, err := hub.Trail("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var symbols []string
+	for _, e := range trail {
+		if e.Kind == session.KindJump {
+			symbols = append(symbols, e.Symbol)
+		}
+	}
+	if got, want := strings.Join(symbols, " "), "Hello Println Answer"; got != want {
+		t.Errorf("trail symbols %q, want %q", got, want)
 	}
 }
 

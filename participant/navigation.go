@@ -1,6 +1,7 @@
 package participant
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -207,18 +208,13 @@ func (p *Participant) symbolAt(l protocol.Location) string {
 	if !ok {
 		return ""
 	}
-	line := doc.Text
-	for i := uint32(0); i < l.Range.Start.Line; i++ {
-		j := indexNL(line)
-		if j < 0 {
-			return ""
-		}
-		line = line[j+1:]
+	lines := bytes.SplitN(doc.Text, []byte("\n"), int(l.Range.Start.Line)+2)
+	if int(l.Range.Start.Line) >= len(lines) {
+		return ""
 	}
-	if j := indexNL(line); j >= 0 {
-		line = line[:j]
-	}
-	at := min(utf16Offset(line, l.Range.Start.Character), len(line))
+	line := lines[l.Range.Start.Line]
+	at := int(location.ConvertPosition(line, location.Position{Character: l.Range.Start.Character},
+		p.editorEncoding(), location.UTF8).Character)
 	start, end := at, at
 	for start > 0 {
 		r, size := utf8.DecodeLastRune(line[:start])
@@ -238,29 +234,6 @@ func (p *Participant) symbolAt(l protocol.Location) string {
 }
 
 func isIdent(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-func indexNL(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
-	}
-	return -1
-}
-
-func utf16Offset(line []byte, units uint32) int {
-	i := 0
-	for n := uint32(0); n < units && i < len(line); {
-		r, size := utf8.DecodeRune(line[i:])
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-		i += size
-	}
-	return i
-}
 
 // hubFrame applies a frame from the hub (or the client's connection news).
 func (p *Participant) hubFrame(ctx context.Context, f session.Frame) {
