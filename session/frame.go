@@ -132,12 +132,26 @@ func DecodeFrame(data []byte) (Frame, error) {
 
 // encode marshals a frame for the wire. Frames built from decoded input hold
 // only valid JSON, so an error here is a bug worth logging, not a panic.
+//
+// Result, the one field that may be large (a chunk of a file is 700 KB of
+// base64), is spliced in as it is: encoding/json would scan and copy it once
+// more at each hop, and it is valid already, having been decoded from the
+// wire or made by json.Marshal.
 func encode(f Frame) ([]byte, error) {
+	result := f.Result
+	f.Result = nil
 	b, err := json.Marshal(f)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s frame: %w", f.Type, err)
 	}
-	return b, nil
+	if len(result) == 0 {
+		return b, nil
+	}
+	out := make([]byte, 0, len(b)+len(`,"result":`)+len(result))
+	out = append(out, b[:len(b)-1]...) // all but the closing brace
+	out = append(out, `,"result":`...)
+	out = append(out, result...)
+	return append(out, '}'), nil
 }
 
 // truncate shortens s to at most n bytes for use in messages.
