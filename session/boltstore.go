@@ -83,6 +83,17 @@ func sessionBucket(tx *bolt.Tx, name string) (*bolt.Bucket, error) {
 	return s, nil
 }
 
+// updateSession runs fn on the bucket of a session in a write transaction.
+func (b *BoltStore) updateSession(name string, fn func(s *bolt.Bucket) error) error {
+	return b.db.Update(func(tx *bolt.Tx) error {
+		s, err := sessionBucket(tx, name)
+		if err != nil {
+			return err
+		}
+		return fn(s)
+	})
+}
+
 func (b *BoltStore) CreateSession(rec SessionRecord) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
@@ -130,11 +141,7 @@ func (b *BoltStore) AppendTrail(session string, e TrailEntry) error {
 	if err != nil {
 		return err
 	}
-	return b.db.Update(func(tx *bolt.Tx) error {
-		s, err := sessionBucket(tx, session)
-		if err != nil {
-			return err
-		}
+	return b.updateSession(session, func(s *bolt.Bucket) error {
 		return s.Bucket(bucketTrail).Put(seqKey(e.Seq), data)
 	})
 }
@@ -184,11 +191,7 @@ func (b *BoltStore) SaveMember(session string, m MemberRecord) error {
 	if err != nil {
 		return err
 	}
-	return b.db.Update(func(tx *bolt.Tx) error {
-		s, err := sessionBucket(tx, session)
-		if err != nil {
-			return err
-		}
+	return b.updateSession(session, func(s *bolt.Bucket) error {
 		members, names := s.Bucket(bucketMembers), s.Bucket(bucketNames)
 		key := names.Get([]byte(m.Name))
 		if key == nil {
