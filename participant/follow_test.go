@@ -512,3 +512,38 @@ func TestMalformedLink(t *testing.T) {
 	}
 	e.jump(t, ctx, "Hello(")
 }
+
+// TestCursorCoalesced: a burst of cursor moves reaches attendees coalesced,
+// ending where the navigator's cursor ended.
+func TestCursorCoalesced(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	nav, att := newSession(t, ctx)
+	since := att.Since()
+	const moves = 50
+	for i := range moves {
+		pos := map[string]int{"line": 12, "character": i % 10}
+		if i == moves-1 {
+			pos["character"] = 11
+		}
+		if err := nav.Notify("$/lspshare/cursor", map[string]any{"uri": nav.sb.URI("main.go"), "position": pos}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := att.Await(ctx, since, func(m lsptest.Message) bool {
+		return m.Method == "$/lspshare/cursor" && strings.Contains(string(m.Params), `"start":{"line":12,"character":11}`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range att.Received(since) {
+		if m.Method == "$/lspshare/cursor" {
+			n++
+		}
+	}
+	if n >= moves {
+		t.Errorf("%d cursor notifications for %d moves: not coalesced", n, moves)
+	}
+	t.Logf("%d moves arrived as %d cursor notifications", moves, n)
+}
