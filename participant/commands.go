@@ -183,7 +183,7 @@ func (p *Participant) cmdJoin(ctx context.Context, args []json.RawMessage) (any,
 		return nil, err
 	}
 	return p.stateNow(ctx, func() error {
-		if p.mapper == nil {
+		if !p.initialized {
 			p.cfg.Link = link // joins once the editor has initialized
 			return nil
 		}

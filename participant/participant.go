@@ -58,6 +58,8 @@ type Participant struct {
 	stopClient   context.CancelFunc
 	clientDone   chan struct{}
 	hubURL       string
+	editorInfo   proxy.ClientInfo // what the editor said in initialize
+	initialized  bool             // the editor has its initialize answer
 	mapper       *location.Mapper
 	cache        *files.Cache
 	served       *files.Server
@@ -125,7 +127,8 @@ func (p *Participant) OnEvent(e proxy.Event) {
 	}
 }
 
-// OnInitialize takes the editor's initialize from the proxy's relay.
+// OnInitialize takes what the editor said in initialize, from the proxy's
+// relay, once the editor has the answer; the session starts then.
 func (p *Participant) OnInitialize(c proxy.ClientInfo) {
 	select {
 	case p.inits <- c:
@@ -207,9 +210,29 @@ func (p *Participant) clientEvents() <-chan session.Frame {
 // initialize learns the editor's workspace, maps it, and joins the session
 // of the configured link.
 func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
+	p.editorInfo = c
+	p.initialized = true
+	if p.cfg.Link == "" {
+		return // nothing to map or serve until the editor joins a session
+	}
+	if err := p.join(ctx, p.cfg.Link); err != nil {
+		p.log.Error("not joined", "err", err)
+		p.st.Error = err.Error()
+		p.publishState()
+		p.tell("", msgError, err.Error())
+	}
+}
+
+// mapWorkspace learns the editor's workspace (its root, Go's folders, the
+// checkout's identity) and prepares to serve and cache files, once: before
+// the first join, since it runs go and git.
+func (p *Participant) mapWorkspace() error {
+	if p.mapper != nil {
+		return nil
+	}
 	root, _ := os.Getwd()
-	if len(c.Roots) > 0 {
-		if path, err := location.URIToPath(c.Roots[0]); err == nil {
+	if len(p.editorInfo.Roots) > 0 {
+		if path, err := location.URIToPath(p.editorInfo.Roots[0]); err == nil {
 			root = path
 		}
 	}
@@ -217,8 +240,7 @@ func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
 	modcache, goroot, goVersion := goEnv()
 	m, err := location.NewMapper(location.MapperConfig{Root: root, GOMODCACHE: modcache, GOROOT: goroot})
 	if err != nil {
-		p.log.Error("workspace not mapped: nothing will be shared", "root", root, "err", err)
-		return
+		return fmt.Errorf("workspace %s not mapped: %w", root, err)
 	}
 	p.mapper = m
 	p.repo = repoIdentity(root)
@@ -229,15 +251,7 @@ func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
 	if p.served, err = files.NewServer(files.ServerConfig{Root: root, GOMODCACHE: modcache, GOROOT: goroot, Logger: p.log}, m); err != nil {
 		p.log.Warn("this workspace's files will not be served", "err", err)
 	}
-	p.publishView()
-	if p.cfg.Link != "" {
-		if err := p.join(ctx, p.cfg.Link); err != nil {
-			p.log.Error("not joined", "err", err)
-			p.st.Error = err.Error()
-			p.publishState()
-			p.tell("", msgError, err.Error())
-		}
-	}
+	return nil
 }
 
 // goEnv returns GOMODCACHE, GOROOT and the Go version, or empty strings
@@ -290,6 +304,9 @@ func (p *Participant) join(ctx context.Context, link string) error {
 	hub, name, _, err := session.ParseLink(link)
 	if err != nil {
 		return fmt.Errorf("join: %w", err)
+	}
+	if err := p.mapWorkspace(); err != nil {
+		return fmt.Errorf("join %s: %w", name, err)
 	}
 	c, err := session.NewClient(session.ClientConfig{
 		Link: link, ID: p.id, Name: p.cfg.Name, Repo: derefRepo(p.repo), Logger: p.log,

@@ -43,8 +43,10 @@ type Config struct {
 	// OnEvent receives navigation events. It is called on the relay's
 	// goroutine and must not block.
 	OnEvent func(Event)
-	// OnInitialize receives what the editor said of itself in initialize.
-	// It is called on the relay's goroutine and must not block.
+	// OnInitialize receives what the editor said of itself in initialize,
+	// once the editor has the answer: from then on the proxy may send the
+	// editor requests and notifications of its own (LSP forbids them
+	// before). It is called on the relay's goroutine and must not block.
 	OnInitialize func(ClientInfo)
 	// Rescue, if set, answers read-only requests the server cannot.
 	Rescue Rescuer
@@ -341,9 +343,6 @@ func (p *Proxy) editorRequest(msg frame.Message) {
 	case msg.Method == "initialize":
 		p.recordClient(msg.Params)
 		p.watch(msg, watched{method: msg.Method})
-		if p.cfg.OnInitialize != nil {
-			p.cfg.OnInitialize(p.Client())
-		}
 	case msg.Method == "workspace/executeCommand":
 		if p.runCommand(msg) {
 			return
@@ -433,6 +432,11 @@ func (p *Proxy) fromServer(body []byte) {
 		}
 		if ok {
 			body = p.serverAnswer(w, msg)
+			if w.method == "initialize" {
+				p.writeEditor(body)
+				p.initialized()
+				return
+			}
 		}
 	case msg.IsRequest():
 		p.mu.Lock()
@@ -475,6 +479,13 @@ func (p *Proxy) observeJump(w watched, result json.RawMessage) {
 	}
 }
 
+// initialized tells OnInitialize that the editor has its initialize answer.
+func (p *Proxy) initialized() {
+	if p.cfg.OnInitialize != nil {
+		p.cfg.OnInitialize(p.Client())
+	}
+}
+
 func (p *Proxy) emit(e Event) {
 	if p.cfg.OnEvent != nil {
 		p.cfg.OnEvent(e)
@@ -514,6 +525,7 @@ func (p *Proxy) answerWithoutServer(msg frame.Message, why error) {
 		p.mu.Lock()
 		p.client.Initialized = true
 		p.mu.Unlock()
+		p.initialized()
 		text := fmt.Sprintf("lspshare: %v. Install gopls with `%s`, or name a server with --server.", why, GoplsInstall)
 		p.notifyEditor("window/showMessage", map[string]any{"type": 1, "message": text})
 	case "shutdown":
