@@ -148,7 +148,9 @@ func TestRescueNoServer(t *testing.T) {
 }
 
 // TestNoCheckout: an attendee whose workspace is an empty folder follows
-// five jumps; every file shown is a cached copy of the navigator's.
+// five jumps; every file shown is a cached copy of the navigator's, and its
+// editor's questions about those files are answered by the navigator's
+// gopls, not by its own (which does not know them).
 func TestNoCheckout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
@@ -158,7 +160,7 @@ func TestNoCheckout(t *testing.T) {
 	if err := os.MkdirAll(empty.Workdir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	att := startAttendee(t, ctx, empty, "att", links.Attend, "none")
+	att := startAttendee(t, ctx, empty, "att", links.Attend, lsptest.Gopls(t)) // its gopls knows none of the files
 	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Followers == 1 })
 	if err := nav.Notify("textDocument/didOpen", nav.sb.OpenParams(t, "main.go")); err != nil {
 		t.Fatal(err)
@@ -182,6 +184,24 @@ func TestNoCheckout(t *testing.T) {
 		if !sameJSON(sd.Selection, locs[0].Range) {
 			t.Errorf("%s: selection %s, want %s", at, sd.Selection, locs[0].Range)
 		}
+	}
+
+	// The attendee's editor asks about a file it was brought: the
+	// navigator's gopls answers, as for the navigator's own copy.
+	cached := att.awaitShow(t, ctx, 0, "/main.go")
+	pos := nav.sb.Pos(t, "main.go", "Hello(")
+	navHover, err := nav.Call(ctx, "textDocument/hover", map[string]any{
+		"textDocument": map[string]string{"uri": nav.sb.URI("main.go")}, "position": pos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attHover, err := att.Call(ctx, "textDocument/hover", map[string]any{
+		"textDocument": map[string]string{"uri": cached.URI}, "position": pos})
+	if err != nil {
+		t.Fatalf("hover in the cached %s: %v", cached.URI, err)
+	}
+	if !sameJSON(navHover, attHover) {
+		t.Errorf("hover in the cached file:\n got %s\nwant %s", attHover, navHover)
 	}
 }
 
