@@ -333,11 +333,20 @@ func (p *Participant) answerLSP(ctx context.Context, v *view, params json.RawMes
 	if err != nil {
 		return nil, err
 	}
+	// Errors from here on may name this machine's files (gopls's messages,
+	// the mapper's): they go to the log, and the asker gets a summary, as
+	// absolute paths never leave a machine.
 	result, err := p.px.ServerCall(ctx, q.Method, local)
 	if err != nil {
-		return nil, err
+		p.log.Info("question not answered", "method", q.Method, "err", err)
+		return nil, fmt.Errorf("%s's gopls could not answer %s", v.you, q.Method)
 	}
-	return rewriteURIs(result, v.portableURI)
+	portable, err := rewriteURIs(result, v.portableURI)
+	if err != nil {
+		p.log.Info("answer not shared", "method", q.Method, "err", err)
+		return nil, fmt.Errorf("%s's answer to %s points outside the files it can share", v.you, q.Method)
+	}
+	return portable, nil
 }
 
 func (p *Participant) answerFile(ctx context.Context, v *view, asker string, params json.RawMessage) (any, error) {
