@@ -33,6 +33,9 @@ type initializeParams struct {
 }
 
 func (p *Proxy) recordClient(params json.RawMessage) {
+	p.mu.Lock()
+	p.initParams = params // replayed to a restarted server
+	p.mu.Unlock()
 	var ip initializeParams
 	if err := json.Unmarshal(params, &ip); err != nil {
 		p.log.Warn("unreadable initialize params", "err", err)

@@ -74,9 +74,11 @@ type Proxy struct {
 
 	in     io.Reader
 	editor *frame.Writer
-	server *server // nil when there is none or it has gone
-	toSrv  *frame.Writer
-	noSrv  error // why there is no server
+
+	// gate lets one editor message through at a time (read lock) or a
+	// restarted server be brought up to date (write lock), so that a change
+	// is either in the documents replayed to it or sent after them.
+	gate sync.RWMutex
 
 	exiting atomic.Bool // the editor sent exit or closed its stream
 
@@ -85,10 +87,15 @@ type Proxy struct {
 	nextID atomic.Int64
 
 	mu          sync.Mutex
+	server      *server // the running server; nil when there is none
+	toSrv       *frame.Writer
+	noSrv       error // why no server answers now (nil when one does)
+	initParams  json.RawMessage
 	client      ClientInfo
 	watched     map[string]watched            // editor requests whose answers the proxy reads
+	inflight    map[string]json.RawMessage    // ids of editor requests the server has yet to answer
 	serverCalls map[string]struct{}           // server requests the editor has yet to answer
-	calls       map[string]chan frame.Message // the proxy's own requests to the editor
+	calls       map[string]chan frame.Message // the proxy's own requests (to either side)
 }
 
 // ClientInfo is what the editor said of itself in initialize.
@@ -134,6 +141,7 @@ func New(cfg Config, in io.Reader, out io.Writer) *Proxy {
 		docs:        newDocuments(),
 		commands:    make(map[string]Command),
 		watched:     make(map[string]watched),
+		inflight:    make(map[string]json.RawMessage),
 		serverCalls: make(map[string]struct{}),
 		calls:       make(map[string]chan frame.Message),
 	}
@@ -167,81 +175,46 @@ func (p *Proxy) Document(uri string) (Document, bool) { return p.docs.get(uri) }
 // Documents returns every open document.
 func (p *Proxy) Documents() []Document { return p.docs.all() }
 
-// Run relays between the editor and the language server until the
-// editor exits or closes its input, or ctx ends. The server is stopped
-// before Run returns.
+// Run relays between the editor and the language server until the editor
+// exits or closes its input, or ctx ends. A server that crashes is started
+// again (see superviseServer). The server is stopped before Run returns.
 func (p *Proxy) Run(ctx context.Context) error {
 	defer p.work.Wait() // after cancel, below, has stopped the commands
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p.ctx = ctx
 
-	serverDone := make(chan struct{})
+	supervised := make(chan struct{})
 	if len(p.cfg.Server) == 0 {
 		p.noSrv = ErrNoServer
-		close(serverDone)
+		close(supervised)
 	} else if s, err := startServer(ctx, p.cfg.Server, p.cfg.ServerStderr); err != nil {
 		p.noSrv = err
 		p.log.Error("language server not started", "err", err)
-		close(serverDone)
+		close(supervised)
 	} else {
+		// Started here, not in the supervisor, so that the editor's first
+		// message finds it.
 		p.server, p.toSrv = s, frame.NewWriter(s.stdin)
-		defer s.stop(2 * time.Second)
 		go func() {
-			defer close(serverDone)
-			p.relayServer(frame.NewReader(s.stdout, p.cfg.MaxMessage))
+			defer close(supervised)
+			p.superviseServer(ctx, s)
 		}()
 	}
+	defer func() {
+		p.stopServer(2 * time.Second)
+		cancel()
+		<-supervised
+	}()
 
 	editorDone := make(chan error, 1)
 	go func() { editorDone <- p.relayEditor(frame.NewReader(p.in, p.cfg.MaxMessage)) }()
-
 	select {
 	case err := <-editorDone:
-		if p.server != nil {
-			// After exit or end of input the server winds down by itself;
-			// stop's grace period covers one that does not.
-			p.server.stdin.Close()
-			select {
-			case <-serverDone:
-			case <-time.After(2 * time.Second):
-			}
-		}
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-p.serverGone(serverDone):
-		// The server died while the editor still talks: keep answering the
-		// editor ourselves so it does not hang.
-		err := <-editorDone
-		return err
 	}
-}
-
-// serverGone returns a channel that closes when a started server has exited.
-// With no server from the start it never closes.
-func (p *Proxy) serverGone(serverDone chan struct{}) <-chan struct{} {
-	if p.server == nil {
-		return nil
-	}
-	gone := make(chan struct{})
-	go func() {
-		<-serverDone
-		<-p.server.done
-		if p.exiting.Load() {
-			return // the server followed the editor's exit, as it should
-		}
-		p.mu.Lock()
-		p.noSrv = fmt.Errorf("the language server exited: %v", p.server.err)
-		p.mu.Unlock()
-		p.log.Error("language server exited", "err", p.server.err)
-		p.notifyEditor("window/showMessage", map[string]any{
-			"type":    1,
-			"message": fmt.Sprintf("lspshare: the language server exited (%v); Go features stop until the editor restarts it", p.server.err),
-		})
-		close(gone)
-	}()
-	return gone
 }
 
 // relayEditor copies the editor's messages to the server until the editor
@@ -260,7 +233,10 @@ func (p *Proxy) relayEditor(r *frame.Reader) error {
 			}
 			return fmt.Errorf("read from editor: %w", err)
 		}
-		if exit := p.fromEditor(body); exit {
+		p.gate.RLock()
+		exit := p.fromEditor(body)
+		p.gate.RUnlock()
+		if exit {
 			return nil
 		}
 	}
@@ -425,6 +401,7 @@ func (p *Proxy) fromServer(body []byte) {
 		p.mu.Lock()
 		w, ok := p.watched[key]
 		delete(p.watched, key)
+		delete(p.inflight, key)
 		p.mu.Unlock()
 		if ok && readOnlyMethods[w.method] && (msg.Error != nil || emptyResult(msg.Result)) && p.rescuing() {
 			p.rescue(w.req, w, msg.Raw)
@@ -496,10 +473,16 @@ func (p *Proxy) emit(e Event) {
 // server's place when there is none.
 func (p *Proxy) writeServer(msg frame.Message) {
 	p.mu.Lock()
-	noSrv := p.noSrv
+	noSrv, toSrv := p.noSrv, p.toSrv
+	if noSrv == nil && msg.IsRequest() {
+		if len(p.inflight) >= maxServerCalls {
+			clear(p.inflight) // a server that never answers; keep the bound
+		}
+		p.inflight[msg.Key()] = msg.ID
+	}
 	p.mu.Unlock()
 	if noSrv == nil {
-		if err := p.toSrv.Write(msg.Raw); err != nil {
+		if err := toSrv.Write(msg.Raw); err != nil {
 			p.log.Warn("write to server", "err", err)
 		}
 		return
@@ -556,12 +539,12 @@ func (p *Proxy) notifyEditor(method string, params any) {
 // waits for its answer or ctx's end. The answer does not reach the editor.
 func (p *Proxy) ServerCall(ctx context.Context, method string, params any) (json.RawMessage, error) {
 	p.mu.Lock()
-	noSrv := p.noSrv
+	noSrv, toSrv := p.noSrv, p.toSrv
 	p.mu.Unlock()
-	if noSrv != nil || p.toSrv == nil {
+	if noSrv != nil || toSrv == nil {
 		return nil, fmt.Errorf("%s: %w", method, ErrNoServer)
 	}
-	return p.call(ctx, p.toSrv, method, params)
+	return p.call(ctx, toSrv, method, params)
 }
 
 // Call sends a request to the editor and waits for its answer, ctx's end, or

@@ -133,3 +133,48 @@ func TestUnrecoverableInput(t *testing.T) {
 		t.Errorf("stderr lacks a clear message:\n%s", stderr)
 	}
 }
+
+// TestGoplsRestart: gopls killed under a running proxy is started again,
+// with the editor's documents, and definitions work again; no gopls is left
+// behind.
+func TestGoplsRestart(t *testing.T) {
+	lspshare, gopls := lsptest.Lspshare(t), lsptest.Gopls(t)
+	sb := lsptest.NewDemo(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p := lsptest.Start(t, []string{lspshare, "lsp", "--server", gopls}, lsptest.Options{Dir: sb.Workdir, Env: sb.Env()})
+	if _, err := p.Initialize(ctx, lsptest.InitializeParams(sb.RootURI())); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Notify("textDocument/didOpen", sb.OpenParams(t, "main.go")); err != nil {
+		t.Fatal(err)
+	}
+	children, err := lsptest.Children(p.PID())
+	if err != nil || len(children) != 1 {
+		t.Fatalf("children of the proxy: %+v, %v; want gopls", children, err)
+	}
+	since := p.Since()
+	syscall.Kill(children[0].PID, syscall.SIGKILL)
+	if _, err := p.Await(ctx, since, lsptest.ShowMessage("starting it again")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		raw, err := p.Call(ctx, "textDocument/definition", sb.At(t, "main.go", "Hello("))
+		if err == nil && strings.Contains(string(raw), "greet/greet.go") {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no definition after the restart: %s, %v", raw, err)
+		}
+	}
+	restarted, err := lsptest.Children(p.PID())
+	if err != nil || len(restarted) != 1 || restarted[0].PID == children[0].PID {
+		t.Fatalf("children of the proxy after the restart: %+v, %v; want a new gopls", restarted, err)
+	}
+	if err := p.Shutdown(ctx); err != nil {
+		t.Errorf("exit status: %v", err)
+	}
+	if err := lsptest.AwaitGone(ctx, restarted[0]); err != nil {
+		t.Error(err)
+	}
+}

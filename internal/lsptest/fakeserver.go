@@ -30,6 +30,8 @@ import (
 //   - the notification fake/emit, whose params are an array of strings, by
 //     writing each string as the body of one message, verbatim: the way to
 //     script exact server-to-client bytes;
+//   - fake/crash, request or notification, by exiting at once with status
+//     3, unanswered: a crash;
 //   - exit, or the end of its input, by exiting with status 0.
 func FakeServer(t testing.TB) ([]string, *Recording) {
 	t.Helper()
@@ -118,6 +120,8 @@ func runFakeServer(in io.Reader, out io.Writer, recordPath string) error {
 		switch {
 		case m.Method == "exit":
 			return nil
+		case m.Method == "fake/crash":
+			os.Exit(3)
 		case m.Method == "fake/emit":
 			var bodies []string
 			if err := json.Unmarshal(m.Params, &bodies); err != nil {
