@@ -228,6 +228,16 @@ func (e *editor) command(t *testing.T, ctx context.Context, name string, args ..
 	return s, err
 }
 
+// lspWorks checks that e's language server answers, whatever became of its
+// session.
+func (e *editor) lspWorks(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
+		t.Fatal(err)
+	}
+	e.jump(t, ctx, "Hello(")
+}
+
 // jump makes e ask for the definition at the text at in main.go.
 func (e *editor) jump(t *testing.T, ctx context.Context, at string) {
 	t.Helper()
@@ -371,10 +381,7 @@ func TestWrongKey(t *testing.T) {
 	if st.Connected || strings.Contains(st.Error, "not-the-key") {
 		t.Errorf("state after refusal: %+v", st)
 	}
-	if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
-		t.Fatal(err)
-	}
-	e.jump(t, ctx, "Hello(")
+	e.lspWorks(t, ctx)
 }
 
 // TestVendorMeetsModuleCache: a navigator whose dependency is vendored and
@@ -507,10 +514,7 @@ func TestMalformedLink(t *testing.T) {
 	if _, err := e.Await(ctx, 0, lsptest.ShowMessage("join link looks like")); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Notify("textDocument/didOpen", e.sb.OpenParams(t, "main.go")); err != nil {
-		t.Fatal(err)
-	}
-	e.jump(t, ctx, "Hello(")
+	e.lspWorks(t, ctx)
 }
 
 // TestCursorCoalesced: a burst of cursor moves reaches attendees coalesced,
