@@ -80,7 +80,7 @@ type Proxy struct {
 	// is either in the documents replayed to it or sent after them.
 	gate sync.RWMutex
 
-	exiting atomic.Bool // the editor sent exit or closed its stream
+	exiting atomic.Bool // the editor sent exit or closed its stream, or Run ends
 
 	ctx    context.Context // Run's context, for command goroutines
 	work   sync.WaitGroup  // command goroutines
@@ -202,6 +202,7 @@ func (p *Proxy) Run(ctx context.Context) error {
 		}()
 	}
 	defer func() {
+		p.exiting.Store(true) // the server's exit from here on is no crash
 		p.stopServer(2 * time.Second)
 		cancel()
 		<-supervised
