@@ -32,6 +32,25 @@ func ConvertPosition(text []byte, p Position, from, to Encoding) Position {
 	return Position{Line: line, Character: countUnits(prefix, to)}
 }
 
+// Offset returns the byte offset in text of p, whose Character counts in
+// enc, clamped as ConvertPosition clamps: a line past the end of text is
+// the end of text, a character past the end of its line the end of the line.
+func Offset(text []byte, p Position, enc Encoding) int {
+	start := 0
+	for line := uint32(0); line < p.Line; line++ {
+		i := bytes.IndexByte(text[start:], '\n')
+		if i < 0 {
+			return len(text)
+		}
+		start += i + 1
+	}
+	lineText := text[start:]
+	if i := bytes.IndexByte(lineText, '\n'); i >= 0 {
+		lineText = lineText[:i]
+	}
+	return start + byteOffset(lineText, p.Character, enc)
+}
+
 // ConvertRange converts both ends of r with ConvertPosition.
 func ConvertRange(text []byte, r Range, from, to Encoding) Range {
 	return Range{

@@ -1,7 +1,6 @@
 package participant
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -137,20 +136,10 @@ func (p *Participant) local(raw json.RawMessage) (uri string, r protocol.Range, 
 		return "", r, false
 	}
 	uri, exists, err := p.mapper.ToLocal(loc)
-	if err != nil {
-		return "", r, false
-	}
-	if !exists {
-		// Maybe brought here before.
-		v := p.view.Load()
-		if v.cache == nil || !v.cache.Has(v.origin(), loc) {
+	if err != nil || !exists {
+		if uri, ok = p.view.Load().cached(loc); !ok { // brought here before?
 			return "", r, false
 		}
-		path, err := v.cache.Path(v.origin(), loc)
-		if err != nil {
-			return "", r, false
-		}
-		uri = location.PathToURI(path)
 	}
 	return uri, toProtocol(p.convert(uri, loc.Range, location.UTF16, p.editorEncoding())), true
 }
@@ -208,29 +197,24 @@ func (p *Participant) symbolAt(l protocol.Location) string {
 	if !ok {
 		return ""
 	}
-	lines := bytes.SplitN(doc.Text, []byte("\n"), int(l.Range.Start.Line)+2)
-	if int(l.Range.Start.Line) >= len(lines) {
-		return ""
-	}
-	line := lines[l.Range.Start.Line]
-	at := int(location.ConvertPosition(line, location.Position{Character: l.Range.Start.Character},
-		p.editorEncoding(), location.UTF8).Character)
+	text := doc.Text
+	at := location.Offset(text, fromProtocol(l.Range).Start, p.editorEncoding())
 	start, end := at, at
 	for start > 0 {
-		r, size := utf8.DecodeLastRune(line[:start])
+		r, size := utf8.DecodeLastRune(text[:start])
 		if !isIdent(r) {
 			break
 		}
 		start -= size
 	}
-	for end < len(line) {
-		r, size := utf8.DecodeRune(line[end:])
+	for end < len(text) {
+		r, size := utf8.DecodeRune(text[end:])
 		if !isIdent(r) {
 			break
 		}
 		end += size
 	}
-	return string(line[start:end])
+	return string(text[start:end])
 }
 
 func isIdent(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
@@ -250,8 +234,10 @@ func (p *Participant) hubFrame(ctx context.Context, f session.Frame) {
 		p.st.Connected, p.st.Error = true, ""
 		p.publishView()
 		if !p.followChosen {
-			p.setFollowing(f.Role == session.RoleAttend)
-			p.followChosen = false // still the default: a reconnect may revise it
+			// Attendees follow by default; a choice of their own outlives
+			// reconnects.
+			p.st.Following = f.Role == session.RoleAttend
+			p.client.SetFollowing(p.st.Following)
 		}
 		p.publishState()
 	case session.TypeState:

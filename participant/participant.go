@@ -57,7 +57,6 @@ type Participant struct {
 	client       *session.Client
 	stopClient   context.CancelFunc
 	clientDone   chan struct{}
-	hubURL       string
 	editorInfo   proxy.ClientInfo // what the editor said in initialize
 	initialized  bool             // the editor has its initialize answer
 	mapper       *location.Mapper
@@ -322,7 +321,7 @@ func (p *Participant) join(ctx context.Context, link string) error {
 			p.log.Warn("session client stopped", "err", err)
 		}
 	}()
-	p.client, p.stopClient, p.clientDone, p.hubURL = c, cancel, done, hub
+	p.client, p.stopClient, p.clientDone = c, cancel, done
 	p.st = State{Session: name, Hub: hub, You: p.cfg.Name, Answers: p.st.Answers}
 	p.followChosen = false
 	p.publishState()

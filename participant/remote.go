@@ -97,8 +97,8 @@ func (p *Participant) Answer(ctx context.Context, method string, params json.Raw
 	if err != nil {
 		return nil, fmt.Errorf("%s from %s: %w", method, v.wheel, err)
 	}
-	if isEmpty(result) {
-		return nil, fmt.Errorf("%s from %s: no answer there either", method, v.wheel)
+	if proxy.EmptyResult(result) {
+		return result, nil // the proxy prefers a local answer to an empty one
 	}
 	local, err := rewriteURIs(result, func(u string) (string, error) { return p.localURI(ctx, v, u) })
 	if err != nil {
@@ -106,11 +106,6 @@ func (p *Participant) Answer(ctx context.Context, method string, params json.Raw
 	}
 	p.answeredRemotely(v.wheel)
 	return local, nil
-}
-
-func isEmpty(result json.RawMessage) bool {
-	s := string(bytes.TrimSpace(result))
-	return s == "" || s == "null" || s == "[]" || s == "{}"
 }
 
 // answeredRemotely notes a remote answer for the state and, the first time,
@@ -202,6 +197,18 @@ func (v *view) origin() files.Origin {
 	return files.Origin{Session: v.session, Commit: v.repo.Commit, GoVersion: v.repo.Go}
 }
 
+// cached returns the URI of l's file if it was brought here before.
+func (v *view) cached(l location.Location) (string, bool) {
+	if v.cache == nil || !v.cache.Has(v.origin(), l) {
+		return "", false
+	}
+	path, err := v.cache.Path(v.origin(), l)
+	if err != nil {
+		return "", false
+	}
+	return location.PathToURI(path), true
+}
+
 // fetch brings the file of l from the wheel holder into the cache and
 // returns its URI there.
 func (v *view) fetch(ctx context.Context, l location.Location) (string, error) {
@@ -209,9 +216,8 @@ func (v *view) fetch(ctx context.Context, l location.Location) (string, error) {
 		return "", fmt.Errorf("%s is not on this machine", l.Path)
 	}
 	l.Range = location.Range{}
-	if v.cache.Has(v.origin(), l) {
-		path, err := v.cache.Path(v.origin(), l)
-		return location.PathToURI(path), err
+	if uri, ok := v.cached(l); ok {
+		return uri, nil
 	}
 	data, err := files.FetchRemote(ctx, l, func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
 		return v.client.Ask(ctx, "", method, params)

@@ -1,13 +1,11 @@
 package proxy
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sync"
-	"unicode/utf16"
-	"unicode/utf8"
 
+	"github.com/lspshare/lspshare/location"
 	"go.lsp.dev/protocol"
 )
 
@@ -134,29 +132,9 @@ func (d *documents) all() []Document {
 	return out
 }
 
-// offset returns the byte offset of pos in text, counting characters in the
-// given encoding. Positions past the end of a line or of the text clamp to it,
-// as LSP asks.
+// offset returns the byte offset of pos in text, counting characters in
+// the given encoding. Positions past the end of a line or of the text clamp
+// to it, as LSP asks.
 func offset(text []byte, pos protocol.Position, encoding string) int {
-	i := 0
-	for line := uint32(0); line < pos.Line; line++ {
-		nl := bytes.IndexByte(text[i:], '\n')
-		if nl < 0 {
-			return len(text)
-		}
-		i += nl + 1
-	}
-	for units := uint32(0); units < pos.Character && i < len(text) && text[i] != '\n'; {
-		r, size := utf8.DecodeRune(text[i:])
-		switch encoding {
-		case "utf-8":
-			units += uint32(size)
-		case "utf-32":
-			units++
-		default:
-			units += uint32(utf16.RuneLen(r))
-		}
-		i += size
-	}
-	return i
+	return location.Offset(text, location.Position{Line: pos.Line, Character: pos.Character}, location.Encoding(encoding))
 }

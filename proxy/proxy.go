@@ -404,7 +404,7 @@ func (p *Proxy) fromServer(body []byte) {
 		delete(p.watched, key)
 		delete(p.inflight, key)
 		p.mu.Unlock()
-		if ok && readOnlyMethods[w.method] && (msg.Error != nil || emptyResult(msg.Result)) && p.rescuing() {
+		if ok && readOnlyMethods[w.method] && (msg.Error != nil || EmptyResult(msg.Result)) && p.rescuing() {
 			p.rescue(w.req, w, msg.Raw)
 			return
 		}

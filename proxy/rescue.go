@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/lspshare/lspshare/frame"
@@ -18,8 +19,8 @@ type Rescuer interface {
 	// Remote reports whether requests about the document uri skip the local
 	// server: files brought from elsewhere that it does not know.
 	Remote(uri string) bool
-	// Answer answers a request from elsewhere. It returns an error when it
-	// cannot, or when its answer is empty too.
+	// Answer answers a request from elsewhere, or returns an error when it
+	// cannot. An empty answer (see EmptyResult) loses to a local one.
 	Answer(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error)
 }
 
@@ -71,6 +72,9 @@ func (p *Proxy) rescue(msg frame.Message, w watched, local []byte) {
 		ctx, cancel := context.WithTimeout(p.ctx, rescueTimeout)
 		defer cancel()
 		result, err := p.cfg.Rescue.Answer(ctx, msg.Method, msg.Params)
+		if err == nil && local != nil && EmptyResult(result) {
+			err = errors.New("empty there too")
+		}
 		switch {
 		case err == nil:
 			if jumpMethods[msg.Method] {
@@ -94,8 +98,8 @@ func (p *Proxy) rescuing() bool {
 	return p.cfg.Rescue != nil && p.cfg.Rescue.Available()
 }
 
-// emptyResult reports whether a server's answer says nothing: null, [] or {}.
-func emptyResult(result json.RawMessage) bool {
+// EmptyResult reports whether an answer says nothing: null, [] or {}.
+func EmptyResult(result json.RawMessage) bool {
 	s := string(result)
 	return s == "" || s == "null" || s == "[]" || s == "{}"
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"slices"
 	"strings"
 
 	"github.com/lspshare/lspshare/participant"
@@ -68,7 +69,7 @@ func parseLSPArgs(args []string, stderr io.Writer) (lspOptions, error) {
 		switch {
 		case name == "h" || name == "help":
 			own = append(own, args[i])
-		case isOwnFlag(name):
+		case slices.Contains(lspFlags, name):
 			own = append(own, args[i])
 			if !hasValue && i+1 < len(args) {
 				i++
@@ -95,15 +96,6 @@ func flagName(arg string) (string, bool) {
 		return name[:i], true
 	}
 	return name, false
-}
-
-func isOwnFlag(name string) bool {
-	for _, f := range lspFlags {
-		if f == name {
-			return true
-		}
-	}
-	return false
 }
 
 func envOr(key, def string) string {
