@@ -53,6 +53,7 @@ func startAttendee(t testing.TB, ctx context.Context, sb *lsptest.Sandbox, name,
 type state struct {
 	Session      string `json:"session"`
 	Connected    bool   `json:"connected"`
+	Reconnecting bool   `json:"reconnecting"`
 	You          string `json:"you"`
 	Role         string `json:"role"`
 	Following    bool   `json:"following"`

@@ -223,15 +223,16 @@ func isIdent(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.Is
 func (p *Participant) hubFrame(ctx context.Context, f session.Frame) {
 	switch f.Type {
 	case session.TypeDisconnected:
+		p.st.Reconnecting = p.st.Connected || p.st.Reconnecting
 		p.st.Connected = false
 		p.publishState()
 	case session.TypeRefused:
-		p.st.Connected, p.st.Error = false, f.Message
+		p.st.Connected, p.st.Reconnecting, p.st.Error = false, false, f.Message // no retry follows
 		p.publishState()
 		p.tell("refused:"+f.Message, msgError, "the hub refused to let you join: "+f.Message)
 	case session.TypeConnected: // carries the hub's welcome
 		p.st.You, p.st.Role, p.st.Session = f.Name, f.Role, f.Session
-		p.st.Connected, p.st.Error = true, ""
+		p.st.Connected, p.st.Reconnecting, p.st.Error = true, false, ""
 		p.publishView()
 		if !p.followChosen {
 			// Attendees follow by default; a choice of their own outlives

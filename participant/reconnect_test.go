@@ -2,6 +2,7 @@ package participant_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -120,6 +121,46 @@ func TestCatchUpAfterDisconnect(t *testing.T) {
 	att.awaitState(t, ctx, since, func(s state) bool { return s.Connected })
 	if sd := att.awaitShow(t, ctx, since, "/greet/greet.go"); sd.URI != att.sb.URI("greet/greet.go") {
 		t.Errorf("caught up at %s", sd.URI)
+	}
+}
+
+// TestConnectingIsNotReconnecting: until the first connection is made, the
+// state never says reconnecting, however many attempts fail; once a
+// connection was lost, it does until the next one is made.
+func TestConnectingIsNotReconnecting(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	_, links, base := startHub(t)
+	cab := newCable(t, strings.TrimPrefix(base, "http://"))
+	cab.setCut(true)
+	att := startEditor(t, ctx, "att", strings.Replace(links.Attend, base, cab.addr(), 1))
+
+	failed := 0 // states of the session after the join's own, each a failed attempt
+	att.awaitState(t, ctx, 0, func(s state) bool {
+		if s.Session != "" {
+			failed++
+		}
+		return failed == 3
+	})
+	cab.setCut(false)
+	att.awaitState(t, ctx, 0, func(s state) bool { return s.Connected })
+	for _, m := range att.Received(0) {
+		var s state
+		if m.Method == "$/lspshare/state" && json.Unmarshal(m.Params, &s) == nil && s.Reconnecting {
+			t.Fatalf("before the first connection the state said reconnecting: %s", m.Params)
+		}
+	}
+
+	since := att.Since()
+	cab.setCut(true)
+	st := att.awaitState(t, ctx, since, func(s state) bool { return !s.Connected })
+	if !st.Reconnecting {
+		t.Errorf("after losing the hub the state is %+v, want reconnecting", st)
+	}
+	since = att.Since()
+	cab.setCut(false)
+	if st := att.awaitState(t, ctx, since, func(s state) bool { return s.Connected }); st.Reconnecting {
+		t.Errorf("connected again, the state is %+v, want reconnecting false", st)
 	}
 }
 

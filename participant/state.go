@@ -11,9 +11,12 @@ type State struct {
 	Session   string `json:"session"`
 	Hub       string `json:"hub,omitempty"`
 	Connected bool   `json:"connected"`
-	You       string `json:"you,omitempty"`
-	Role      string `json:"role,omitempty"`
-	Following bool   `json:"following"`
+	// Reconnecting is set while the hub connection is down after it was
+	// up: before the first connection, editors say "connecting".
+	Reconnecting bool   `json:"reconnecting"`
+	You          string `json:"you,omitempty"`
+	Role         string `json:"role,omitempty"`
+	Following    bool   `json:"following"`
 	// Paused is set when following stopped because this participant
 	// navigated on their own.
 	Paused       bool      `json:"paused"`

@@ -114,7 +114,15 @@ func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 	}
 	ed.waitEval("lspshare#ready()", "1")
 
-	// State: the statusline component.
+	// State: the statusline component. Joined but not yet connected, it
+	// says connecting; once a connection was lost, reconnecting.
+	down := state(true, false, "potsbo")
+	down["connected"] = false
+	fake.notify("$/lspshare/state", down)
+	ed.waitEval("lspshare#statusline()", jsonString("connecting"))
+	down["reconnecting"] = true
+	fake.notify("$/lspshare/state", down)
+	ed.waitEval("lspshare#statusline()", jsonString("reconnecting"))
 	fake.notify("$/lspshare/state", state(true, false, "potsbo"))
 	ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
 

@@ -137,7 +137,8 @@ function! lspshare#summary(state) abort
     return empty(get(a:state, 'error', '')) ? '' : 'lspshare: ' . a:state.error
   endif
   if get(a:state, 'connected', v:true) isnot v:true
-    let text = 'reconnecting'
+    " Before the first connection the proxy is connecting, not reconnecting.
+    let text = get(a:state, 'reconnecting', v:false) is v:true ? 'reconnecting' : 'connecting'
   elseif !empty(get(a:state, 'wheel', '')) && get(a:state, 'wheel', '') ==# get(a:state, 'you', '')
     let text = printf('driving · %d following', get(a:state, 'followers', 0))
   elseif get(a:state, 'paused', v:false) is v:true
