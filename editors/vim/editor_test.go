@@ -79,39 +79,6 @@ type editor struct {
 	log  string
 }
 
-// startNeovim runs headless Neovim.
-func startNeovim(t testing.TB, cfg editorConfig) *editor {
-	t.Helper()
-	nvim := needTool(t, "nvim")
-	e := newEditor(t, "nvim", cfg)
-	ctx, cancel := context.WithTimeout(context.Background(), editorTimeout)
-	// -S runs after start-up, so the init script opens the file itself.
-	cmd := exec.CommandContext(ctx, nvim, "--headless", "--clean", "-S", e.initFile(cfg, true))
-	cmd.Dir, cmd.Env = cfg.Dir, append(cfg.Env, "LSPSHARE_TEST_DIR="+e.dir)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatalf("start nvim: %v", err)
-	}
-	go func() {
-		e.err = cmd.Wait()
-		e.log = out.String()
-		close(e.done)
-	}()
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("nvim messages: %s", e.messagesNow())
-		}
-		cancel()
-		<-e.done
-		if t.Failed() {
-			t.Logf("nvim output:\n%s", e.log)
-		}
-	})
-	return e
-}
-
 // startVim runs Vim in a tmux session of its own, 100 columns by 30 lines,
 // so that tests can read what a person would see.
 func startVim(t testing.TB, cfg editorConfig) *editor {

@@ -76,7 +76,9 @@ func lspRange(t *testing.T, sb *lsptest.Sandbox, file, text string) (r map[strin
 // in the current buffer as [line, text] (Neovim's extmarks).
 const cursorMarks = `map(nvim_buf_get_extmarks(0, nvim_create_namespace('lspshare_cursor'), 0, -1, {'details': v:true}), '[v:val[1] + 1, v:val[3].virt_text[0][0]]')`
 
-func TestNeovimPlugin(t *testing.T) { testPlugin(t, startNeovim) }
+func TestNeovimPlugin(t *testing.T) {
+	forEachNeovim(t, func(t *testing.T, nv neovim) { testPlugin(t, nv.start) })
+}
 
 func TestVimPlugin(t *testing.T) { testPlugin(t, startVim) }
 

@@ -9,17 +9,27 @@ function! lspshare#filetypes() abort
   return get(g:, 'lspshare_filetypes', ['go', 'gomod'])
 endfunction
 
-" lspshare#command() is the command line that starts the proxy, from
-" g:lspshare_cmd, g:lspshare_join and g:lspshare_name.
+" lspshare#command() is the command that starts the proxy, a list of
+" arguments (no shell parses it): g:lspshare_cmd, or a program path alone
+" when g:lspshare_cmd is a string, spaces and all.
 function! lspshare#command() abort
-  let cmd = copy(get(g:, 'lspshare_cmd', ['lspshare', 'lsp']))
+  let cmd = get(g:, 'lspshare_cmd', ['lspshare', 'lsp'])
+  return type(cmd) == v:t_string ? [cmd, 'lsp'] : copy(cmd)
+endfunction
+
+" lspshare#env() is what the proxy's environment adds to the editor's:
+" g:lspshare_join and g:lspshare_name. The join link holds a session key,
+" so it goes in the environment, which only its owner can read, never in
+" the arguments, which any local user can.
+function! lspshare#env() abort
+  let env = {}
   if !empty(get(g:, 'lspshare_join', ''))
-    let cmd += ['--join', g:lspshare_join]
+    let env.LSPSHARE_JOIN = g:lspshare_join
   endif
   if !empty(get(g:, 'lspshare_name', ''))
-    let cmd += ['--name', g:lspshare_name]
+    let env.LSPSHARE_NAME = g:lspshare_name
   endif
-  return cmd
+  return env
 endfunction
 
 " lspshare#root() is the workspace folder of a file: the nearest folder with

@@ -32,7 +32,3 @@ augroup lspshare
   autocmd CursorMoved * call lspshare#cursor_moved()
   autocmd BufWinEnter * call lspshare#render_cursors(str2nr(expand('<abuf>')))
 augroup END
-
-if has('nvim')
-  lua require('lspshare').setup()
-endif

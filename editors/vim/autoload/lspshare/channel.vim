@@ -61,7 +61,7 @@ function! s:start(root) abort
         \ 'out_cb': function('s:on_message', [a:root]),
         \ 'err_cb': function('s:on_stderr'),
         \ 'exit_cb': function('s:on_exit', [a:root]),
-        \ 'cwd': a:root, 'noblock': 1})
+        \ 'env': lspshare#env(), 'cwd': a:root, 'noblock': 1})
   if job_status(server.job) !=# 'run'
     call lspshare#message('lspshare: cannot start ' . join(cmd), 'error')
     return {}

@@ -5,6 +5,7 @@
 local M = {}
 
 local api = vim.api
+local compat = require('lspshare.compat')
 
 -- Proxies this module started, by workspace root: root -> client id.
 local started = {}
@@ -24,8 +25,15 @@ local function is_lspshare(client)
 end
 
 local function proxies(bufnr)
-  local clients = bufnr and vim.lsp.buf_get_clients(bufnr) or vim.lsp.get_active_clients()
-  return vim.tbl_filter(is_lspshare, vim.tbl_values(clients))
+  return vim.tbl_filter(is_lspshare, compat.clients(bufnr))
+end
+
+-- live returns the client of an id if it is running.
+local function live(id)
+  local client = id and vim.lsp.get_client_by_id(id)
+  if client and not compat.is_stopped(client) then
+    return client
+  end
 end
 
 --- capabilities returns client capabilities (by default Neovim's own) that
@@ -35,9 +43,9 @@ function M.capabilities(base)
   return vim.tbl_deep_extend('force', base, { window = { showDocument = { support = true } } })
 end
 
---- command returns the command line that starts the proxy. Given the
---- command of an existing gopls set-up, it keeps that server and its
---- arguments behind the proxy.
+--- command returns the command that starts the proxy, as a list of
+--- arguments. Given the command of an existing gopls set-up, it keeps that
+--- server and its arguments behind the proxy.
 function M.command(server_cmd)
   local cmd = vim.fn['lspshare#command']()
   if server_cmd and #server_cmd > 0 then
@@ -49,14 +57,26 @@ function M.command(server_cmd)
   return cmd
 end
 
---- wrap turns a gopls client configuration (for example nvim-lspconfig's
---- gopls.setup{} table) into one that runs gopls behind lspshare, and stops
---- this plugin from starting a proxy of its own.
+--- env returns the environment the proxy needs on top of the editor's:
+--- the join link travels there, never in the arguments, which every local
+--- user can read.
+function M.env()
+  return vim.fn['lspshare#env']()
+end
+
+--- wrap turns a gopls client configuration (for vim.lsp.config('gopls', …)
+--- on Neovim 0.11+, or nvim-lspconfig's gopls.setup{} before) into one that
+--- runs gopls behind lspshare, and stops this plugin from starting a proxy
+--- of its own. It fills in what vim.lsp.enable needs when no
+--- nvim-lspconfig provides it: the filetypes and root markers of gopls.
 function M.wrap(config)
   config = vim.deepcopy(config or {})
-  M.setup()
   config.cmd = M.command(config.cmd or { 'gopls' })
+  config.cmd_env = vim.tbl_extend('force', config.cmd_env or {}, M.env())
   config.capabilities = M.capabilities(config.capabilities)
+  config.handlers = vim.tbl_extend('force', config.handlers or {}, M.handlers())
+  config.filetypes = config.filetypes or { 'go', 'gomod', 'gowork', 'gotmpl' }
+  config.root_markers = config.root_markers or { 'go.work', 'go.mod', '.git' }
   if vim.g.lspshare_autostart == nil then
     vim.g.lspshare_autostart = 0
   end
@@ -77,33 +97,31 @@ function M.attach(bufnr)
     -- brought from the navigator) belongs to the proxy that showed it: a
     -- second proxy would join the session a second time.
     for _, other in pairs(started) do
-      local c = vim.lsp.get_client_by_id(other)
-      if c and not c.is_stopped() then
+      if live(other) then
         id = other
       end
     end
   end
-  local client = id and vim.lsp.get_client_by_id(id)
-  if not client or client.is_stopped() then
-    id = vim.lsp.start_client({
-      name = 'lspshare',
-      cmd = M.command(),
-      root_dir = root,
-      capabilities = M.capabilities(),
-      on_exit = function(code)
-        if code ~= 0 then
-          vim.schedule(function()
-            vim.fn['lspshare#on_answer']('', 'lspshare lsp exited with status ' .. code, vim.NIL)
-          end)
-        end
-      end,
-    })
-    if not id then
-      return
-    end
-    started[root] = id
+  if live(id) then
+    vim.lsp.buf_attach_client(bufnr, id)
+    return
   end
-  vim.lsp.buf_attach_client(bufnr, id)
+  id = compat.start_client({
+    name = 'lspshare',
+    cmd = M.command(),
+    cmd_env = M.env(),
+    root_dir = root,
+    capabilities = M.capabilities(),
+    handlers = M.handlers(),
+    on_exit = function(code)
+      if code ~= 0 then
+        vim.schedule(function()
+          vim.fn['lspshare#on_answer']('', 'lspshare lsp exited with status ' .. code, vim.NIL)
+        end)
+      end
+    end,
+  }, bufnr)
+  started[root] = id
 end
 
 --- ready reports whether a proxy is running and initialized.
@@ -116,7 +134,7 @@ end
 function M.execute(command, arguments)
   local clients = proxies()
   for _, client in ipairs(clients) do
-    client.request('workspace/executeCommand', { command = command, arguments = arguments },
+    compat.request(client, 'workspace/executeCommand', { command = command, arguments = arguments },
       function(err, result)
         vim.fn['lspshare#on_answer'](command, err and err.message or '', result == nil and vim.NIL or result)
       end)
@@ -133,13 +151,14 @@ function M.send_cursor()
     local here = { params.textDocument.uri, params.position.line, params.position.character }
     if not vim.deep_equal(here, landed) then
       landed = nil
-      client.notify('$/lspshare/cursor', { uri = params.textDocument.uri, position = params.position })
+      compat.notify(client, '$/lspshare/cursor', { uri = params.textDocument.uri, position = params.position })
     end
   end
 end
 
--- show_document follows window/showDocument (LSP 3.16) for Neovim
--- versions without a handler of their own.
+-- show_document follows window/showDocument (LSP 3.16): Neovim 0.7 and 0.8
+-- have no handler, and the plugin's own tells where it landed on every
+-- version, so that landing there is not reported as a move of the user's.
 local function show_document(_, params, ctx)
   if params.external then
     return { success = false }
@@ -155,17 +174,13 @@ local function show_document(_, params, ctx)
     local win = vim.fn.bufwinid(bufnr)
     if win ~= -1 then
       local line = api.nvim_buf_get_lines(bufnr, at.line, at.line + 1, false)[1] or ''
-      local ok, col = pcall(vim.str_byteindex, line, at.character, encoding == 'utf-16')
-      if encoding == 'utf-8' or not ok then
-        col = math.min(at.character, #line)
-      end
-      api.nvim_win_set_cursor(win, { at.line + 1, col })
+      api.nvim_win_set_cursor(win, { at.line + 1, compat.byte_column(line, at.character, encoding) })
     end
     return { success = true }
   end
-  local ok, err = pcall(vim.lsp.util.jump_to_location, location, encoding)
-  if not ok then
-    vim.fn['lspshare#on_answer']('', 'cannot follow to ' .. params.uri .. ': ' .. tostring(err), vim.NIL)
+  local ok, went = pcall(compat.jump, location, encoding)
+  if not ok or not went then
+    vim.fn['lspshare#on_answer']('', 'cannot follow to ' .. params.uri .. (ok and '' or ': ' .. tostring(went)), vim.NIL)
     return { success = false }
   end
   landed = { params.uri, at.line, at.character }
@@ -180,19 +195,15 @@ local function on_cursor(_, params)
   vim.fn['lspshare#cursor#show'](params)
 end
 
-local set_up = false
-
---- setup registers the handlers; plugin/lspshare.vim calls it.
-function M.setup()
-  if set_up then
-    return
-  end
-  set_up = true
-  if vim.lsp.handlers['window/showDocument'] == nil then
-    vim.lsp.handlers['window/showDocument'] = show_document
-  end
-  vim.lsp.handlers['$/lspshare/state'] = on_state
-  vim.lsp.handlers['$/lspshare/cursor'] = on_cursor
+--- handlers returns the handlers of a proxy's client: following, and the
+--- proxy's own notifications. They go in the client's configuration, so
+--- that other language servers keep Neovim's.
+function M.handlers()
+  return {
+    ['window/showDocument'] = show_document,
+    ['$/lspshare/state'] = on_state,
+    ['$/lspshare/cursor'] = on_cursor,
+  }
 end
 
 return M
