@@ -71,6 +71,7 @@ type editorConfig struct {
 type editor struct {
 	t    testing.TB
 	name string // "nvim" or "vim"
+	nvim neovim // which Neovim, for "nvim"
 	dir  string // the driver's in/ and out/
 	next int
 	tmux []string // tmux command prefix (Vim only)

@@ -164,6 +164,7 @@ func testNeovimFollows(t *testing.T, nv neovim) {
 	ed.do("LspShareFollow")
 	ed.waitEval(here, place(t, mine, "greet/prefix.go", "greeting Word"))
 	ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
+	ed.checkNothingDeprecated()
 	ed.quit()
 }
 
@@ -247,5 +248,6 @@ func testNeovimNavigates(t *testing.T, nv neovim) {
 	if p.Selection.Start.Line != int(want.Line) || p.Selection.Start.Character != int(want.Character) {
 		t.Errorf("the attendee was shown %s, want %s at %d:%d", shown.Params, mine.URI("greet/greet.go"), want.Line, want.Character)
 	}
+	ed.checkNothingDeprecated()
 	ed.quit()
 }

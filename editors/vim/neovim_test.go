@@ -3,6 +3,7 @@ package vim_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -149,6 +150,7 @@ func (nv neovim) startAsUser(t testing.TB, cfg editorConfig, initLua string) *ed
 func (nv neovim) run(e *editor, cfg editorConfig, args ...string) *editor {
 	t := e.t
 	t.Helper()
+	e.nvim = nv
 	ctx, cancel := context.WithTimeout(context.Background(), editorTimeout)
 	cmd := exec.CommandContext(ctx, nv.path, args...)
 	cmd.Dir, cmd.Env = cfg.Dir, append(slices.Clip(cfg.Env), "LSPSHARE_TEST_DIR="+e.dir)
@@ -184,4 +186,31 @@ func envValue(env []string, key string) string {
 		}
 	}
 	return ""
+}
+
+// checkNothingDeprecated runs :checkhealth vim.deprecated, which Neovim 0.10
+// and later have, and fails the test if it names any of the plugin's code,
+// or if Neovim said "deprecated": what the plugin calls must outlive the
+// next Neovim release. Call it after the test made the plugin work.
+func (e *editor) checkNothingDeprecated() {
+	e.t.Helper()
+	if !e.nvim.atLeast(0, 10) {
+		return
+	}
+	var report []string
+	if err := json.Unmarshal(e.do("checkhealth vim.deprecated\nlet g:out = getline(1, '$')"), &report); err != nil {
+		e.t.Fatalf("checkhealth: %v", err)
+	}
+	text := strings.Join(report, "\n")
+	if !strings.Contains(text, "vim.deprecated:") {
+		e.t.Fatalf("checkhealth vim.deprecated reported no check:\n%s", text)
+	}
+	// Stack traces name the plugin's files by the path Neovim loaded them
+	// from, through whichever link installed it.
+	if strings.Contains(text, "lspshare") {
+		e.t.Errorf("Neovim %s: checkhealth vim.deprecated names the plugin:\n%s", e.nvim.version, text)
+	}
+	if messages := e.eval("execute('messages')"); strings.Contains(messages, "deprecated") {
+		e.t.Errorf("Neovim %s said: %s", e.nvim.version, messages)
+	}
 }

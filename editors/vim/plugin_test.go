@@ -223,5 +223,8 @@ func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 	if a := fake.request("lspshare/unknown", map[string]any{}); a.Error == nil || a.Error.Code != -32601 {
 		t.Errorf("an unknown request was answered %s %v, want MethodNotFound", a.Result, a.Error)
 	}
+	if ed.name == "nvim" {
+		ed.checkNothingDeprecated()
+	}
 	ed.quit()
 }
