@@ -135,6 +135,7 @@ func testNeovimFollows(t *testing.T, nv neovim) {
 		Init: proxyCommand(t, links.Attend, "ann"),
 	})
 	ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
+	ed.checkKeyNotInArgv(links.Attend)
 
 	for _, j := range jumps {
 		nav.jump(j.from, j.text, j.to)
@@ -177,6 +178,7 @@ func TestVimFollowsNavigator(t *testing.T) {
 		Init: proxyCommand(t, links.Attend, "ann") + "\n" + statusline,
 	})
 	ed.waitScreen("main.go", "[following potsbo]")
+	ed.checkKeyNotInArgv(links.Attend)
 	for _, j := range jumps {
 		nav.jump(j.from, j.text, j.to)
 		_, line, col := lspRange(t, mine, j.to, j.target)
