@@ -152,26 +152,36 @@ Session %s
 }
 
 // editorSnippet is the editor configuration to copy, for the given link:
-// every editor runs "lspshare lsp" in place of gopls.
+// every editor runs "lspshare lsp" in place of gopls. The link holds a
+// session key, so every snippet hands it over in settings or the
+// environment: a process's arguments are readable by every local user.
 func editorSnippet(link string) string {
 	return fmt.Sprintf(`
 Point your editor's Go language server at lspshare (navigator: the drive link;
-everyone else: the attend link). Copy one of these:
+everyone else: the attend link). The link holds a key: it goes in settings or
+the environment, never in arguments. Copy one of these:
 
   VS Code, lspshare extension (settings.json):
     "lspshare.join": %[1]q
 
   VS Code, Go extension only (settings.json):
     "go.alternateTools": { "gopls": "lspshare" },
-    "go.languageServerFlags": ["-join", %[1]q]
-
-  Neovim with nvim-lspconfig (init.lua):
-    require('lspconfig').gopls.setup{ cmd = { 'lspshare', 'lsp', '--join', %[1]q } }
+    "go.toolsEnvVars": { "LSPSHARE_JOIN": %[1]q }
 
   Vim or Neovim with the lspshare plugin (editors/vim):
     let g:lspshare_join = %[1]q
 
-  Any other LSP client: run "lspshare lsp" as the Go server, with
+  Neovim 0.11 or later, no plugin (init.lua):
+    vim.lsp.config('gopls', { cmd = { 'lspshare', 'lsp' }, filetypes = { 'go', 'gomod' },
+      cmd_env = { LSPSHARE_JOIN = %[1]q } })
+    vim.lsp.enable('gopls')
+
+  Neovim before 0.11, nvim-lspconfig (init.lua):
+    require('lspconfig').gopls.setup{ cmd = { 'lspshare', 'lsp' },
+      cmd_env = { LSPSHARE_JOIN = %[1]q } }
+
+  Any other LSP client: run "lspshare lsp" as the Go server, with this in
+  its environment:
     LSPSHARE_JOIN=%[1]q
 `, link)
 }
