@@ -122,9 +122,10 @@ func (nv neovim) start(t testing.TB, cfg editorConfig) *editor {
 
 // startAsUser runs this Neovim as a user who followed the README: the
 // plugin installed as a plain package under $XDG_DATA_HOME, and initLua as
-// their $XDG_CONFIG_HOME/nvim/init.lua (both folders taken from cfg.Env).
-// cfg.Init is unused.
-func (nv neovim) startAsUser(t testing.TB, cfg editorConfig, initLua string) *editor {
+// their $XDG_CONFIG_HOME/nvim/init.lua (both folders taken from cfg.Env),
+// with the plugins in testdata/PACKAGE installed beside it. cfg.Init is
+// unused.
+func (nv neovim) startAsUser(t testing.TB, cfg editorConfig, initLua string, packages ...string) *editor {
 	t.Helper()
 	config, data := envValue(cfg.Env, "XDG_CONFIG_HOME"), envValue(cfg.Env, "XDG_DATA_HOME")
 	if config == "" || data == "" {
@@ -138,6 +139,11 @@ func (nv neovim) startAsUser(t testing.TB, cfg editorConfig, initLua string) *ed
 	}
 	if err := os.Symlink(pluginDir(t), filepath.Join(pack, "lspshare")); err != nil {
 		t.Fatal(err)
+	}
+	for _, p := range packages {
+		if err := os.Symlink(filepath.Join(pluginDir(t), "testdata", p), filepath.Join(pack, p)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(config, "nvim", "init.lua"), []byte(initLua), 0o644); err != nil {
 		t.Fatal(err)

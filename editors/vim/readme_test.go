@@ -1,0 +1,100 @@
+package vim_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/lspshare/lspshare/internal/lsptest"
+)
+
+// readmeLink is the placeholder link of the README's snippets.
+const readmeLink = "http://127.0.0.1:7777/s/main?key=…"
+
+// readmeSnippet returns the code block that follows the README's comment
+// "<!-- snippet NAME: … -->", so that what the test runs is what the
+// README says.
+func readmeSnippet(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(pluginDir(t), "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile("(?s)<!-- snippet " + regexp.QuoteMeta(name) + ":[^>]*-->\\s*```lua\n(.*?)```")
+	m := re.FindSubmatch(data)
+	if m == nil {
+		t.Fatalf("README.md has no snippet %q", name)
+	}
+	if !strings.Contains(string(m[1]), readmeLink) {
+		t.Fatalf("README.md's snippet %q has no link %s:\n%s", name, readmeLink, m[1])
+	}
+	return string(m[1])
+}
+
+// readmeSetups are the README's Neovim snippets: the oldest Neovim each is
+// for, and the plugins it needs besides lspshare (testdata folders).
+var readmeSetups = []struct {
+	snippet      string
+	major, minor int
+	packages     []string
+	client       string // the name of the client that runs the proxy
+	// deprecated says the set-up itself warns on the newest Neovim, so
+	// that the plugin cannot be checked for deprecated calls there.
+	deprecated bool
+}{
+	{snippet: "nvim-plugin", minor: 7, client: "lspshare"},
+	{snippet: "nvim-config", minor: 11, client: "gopls"},
+	{snippet: "nvim-lspconfig", minor: 7, packages: []string{"nvim-lspconfig"}, client: "gopls", deprecated: true},
+}
+
+// TestReadmeNeovim runs each of the README's Neovim snippets as the
+// init.lua of a fresh home, on each Neovim it is for, with lspshare and
+// gopls on $PATH as a user has them: the proxy starts, the key stays out
+// of its arguments, and the editor follows the navigator.
+func TestReadmeNeovim(t *testing.T) {
+	for _, setup := range readmeSetups {
+		t.Run(setup.snippet, func(t *testing.T) {
+			snippet := readmeSnippet(t, setup.snippet)
+			forEachNeovim(t, func(t *testing.T, nv neovim) {
+				if !nv.atLeast(setup.major, setup.minor) {
+					t.Skipf("the snippet is for Neovim %d.%d or later", setup.major, setup.minor)
+				}
+				links := startSession(t)
+				nav := startNavigator(t, links.Drive)
+				mine := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
+				ed := nv.startAsUser(t, editorConfig{
+					Env: userPath(t, mine.Env()), Dir: mine.Workdir, File: mine.Path("main.go"),
+				}, strings.ReplaceAll(snippet, readmeLink, links.Attend), setup.packages...)
+				ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
+				ed.checkKeyNotInArgv(links.Attend)
+				// The set-up's own client runs the proxy, not one the plugin added.
+				clients := `luaeval("vim.tbl_map(function(c) return c.name end, require('lspshare.compat').clients())")`
+				if got, want := ed.eval(clients), `[`+jsonString(setup.client)+`]`; got != want {
+					t.Errorf("the clients are %s, want %s", got, want)
+				}
+				j := jumps[0]
+				nav.jump(j.from, j.text, j.to)
+				ed.waitEval(here, place(t, mine, j.to, j.target))
+				if !setup.deprecated {
+					ed.checkNothingDeprecated()
+				}
+				ed.quit()
+			})
+		})
+	}
+}
+
+// userPath puts lspshare and gopls first on env's $PATH, under their own
+// names, as the README's set-ups expect them.
+func userPath(t *testing.T, env []string) []string {
+	t.Helper()
+	bin := t.TempDir()
+	for name, path := range map[string]string{"lspshare": lsptest.Lspshare(t), "gopls": lsptest.Gopls(t)} {
+		if err := os.Symlink(path, filepath.Join(bin, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return append(env, "PATH="+bin+string(os.PathListSeparator)+envValue(env, "PATH"))
+}
