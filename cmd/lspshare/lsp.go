@@ -113,9 +113,14 @@ func defaultName() string {
 }
 
 // serverCommand is the command line of the language server: --server split
-// into words, then the gopls arguments the editor passed.
+// into words, then the gopls arguments the editor passed. A --server that
+// names a file is that program alone, spaces and all: editor plugins pass
+// a path ("C:\Program Files\Go\bin\gopls.exe").
 func (o lspOptions) serverCommand() []string {
 	words := strings.Fields(o.server)
+	if info, err := os.Stat(o.server); err == nil && !info.IsDir() {
+		words = []string{o.server}
+	}
 	if len(words) == 0 || words[0] == "none" {
 		return nil
 	}

@@ -124,13 +124,23 @@ func newFakeProxy(t testing.TB) *fakeProxy {
 // its g:lspshare_cmd.
 func (f *fakeProxy) env() string { return fakeProxyEnv + "=" + f.sock }
 
-// command is the g:lspshare_cmd that starts the fake proxy.
+// command is the g:lspshare_cmd that starts the fake proxy: the path of a
+// program alone, in a folder whose name has spaces, which reaches the
+// program whole only if no shell parses the command.
 func (f *fakeProxy) command() string {
 	exe, err := os.Executable()
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return fmt.Sprintf("let g:lspshare_cmd = [%s]", vimString(exe))
+	dir := filepath.Join(f.t.TempDir(), "Program Files")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		f.t.Fatal(err)
+	}
+	program := filepath.Join(dir, "lspshare test")
+	if err := os.Symlink(exe, program); err != nil {
+		f.t.Fatal(err)
+	}
+	return "let g:lspshare_cmd = " + vimString(program)
 }
 
 // serve takes the one connection of the fake proxy process and logs what
