@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 export PATH="$(go env GOPATH)/bin:$PATH"
 
 scripts/install-test-deps.sh
+# The current Neovim that install-test-deps.d/50-neovim-current.sh installed:
+# editors/vim runs its Neovim tests on it and on Debian's.
+export LSPSHARE_NVIM_CURRENT=${LSPSHARE_NVIM_CURRENT:-${LSPSHARE_NVIM_CURRENT_DIR:-$HOME/.cache/lspshare-test/neovim-current}/bin/nvim}
 
 echo "== gofmt, go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))

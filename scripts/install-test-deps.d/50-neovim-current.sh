@@ -24,7 +24,10 @@ fi
 start=$SECONDS
 echo "50-neovim-current: installing Neovim from Debian sid into $dir"
 if ! command -v patchelf >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq patchelf >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  # The machine's package lists may be missing or old: update once if so.
+  apt-get install -y -qq patchelf >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq patchelf >/dev/null; }
 fi
 
 tmp=$dir.tmp
