@@ -176,7 +176,7 @@ the environment, never in arguments. Copy one of these:
       cmd_env = { LSPSHARE_JOIN = %[1]q } })
     vim.lsp.enable('gopls')
 
-  Neovim before 0.11, nvim-lspconfig (init.lua):
+  Neovim 0.9 or 0.10, nvim-lspconfig, no plugin (init.lua):
     require('lspconfig').gopls.setup{ cmd = { 'lspshare', 'lsp' },
       cmd_env = { LSPSHARE_JOIN = %[1]q } }
 
