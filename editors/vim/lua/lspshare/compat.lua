@@ -24,7 +24,8 @@ function M.start_client(config, bufnr)
     id = vim.lsp.start_client(config)
   end
   if id then
-    -- vim.lsp.start attaches the current buffer before 0.9, which may not be bufnr.
+    -- Older vim.lsp.start attaches the current buffer, whatever opts.bufnr
+    -- says, and bufnr may be another one (attaching twice is harmless).
     vim.lsp.buf_attach_client(bufnr, id)
   end
   return id
