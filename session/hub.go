@@ -78,6 +78,7 @@ func setDefault[T int | float64 | time.Duration](v *T, def T) {
 // Hub serves sessions over HTTP: it is an http.Handler with these routes:
 //
 //	POST /api/sessions   create a session (loopback, or the admin token)
+//	GET  /metrics        drop counters, Prometheus text (loopback, or the admin token)
 //	GET  /s/NAME/ws      a participant's websocket (join key required)
 //	GET  /s/NAME         a placeholder page (join key required); package
 //	                     viewer, in front of the hub, serves the real one
@@ -86,6 +87,8 @@ type Hub struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	upgrader websocket.Upgrader
+
+	metrics *hubMetrics
 
 	mu       sync.Mutex
 	sessions map[string]*session    // loaded from the store on first use
@@ -114,7 +117,9 @@ func NewHub(cfg HubConfig) *Hub {
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
 	}
+	h.metrics = newHubMetrics(h)
 	h.mux.HandleFunc("POST /api/sessions", h.handleCreate)
+	h.mux.HandleFunc("GET /metrics", h.handleMetrics)
 	h.mux.HandleFunc("GET /s/{name}/ws", h.handleWebsocket)
 	h.mux.HandleFunc("GET /s/{name}", h.handlePage)
 	return h
