@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/VictoriaMetrics/metrics"
+	"github.com/lspshare/lspshare/internal/httpreply"
 )
 
 // DropReason says why the hub discarded a frame or a connection. Each reason
@@ -78,7 +79,7 @@ func (h *Hub) WriteMetrics(w io.Writer) { h.metrics.set.WritePrometheus(w) }
 // the hub's own machine or the admin token.
 func (h *Hub) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	if !h.mayAdminister(r) {
-		refuse(w, http.StatusForbidden, "metrics can be read only from the hub's own machine (or with its admin token)")
+		httpreply.Refuse(w, http.StatusForbidden, "metrics can be read only from the hub's own machine (or with its admin token)")
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
