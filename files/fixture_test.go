@@ -38,12 +38,7 @@ type fixture struct {
 // needGit skips the test when git is missing, or fails it on CI.
 func needGit(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git not found on PATH")
-		}
-		t.Skip("git not found on PATH")
-	}
+	lsptest.NeedTool(t, "git", "apt-get install git")
 }
 
 // git runs git in dir with no user or system configuration.

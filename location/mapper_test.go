@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lspshare/lspshare/internal/lsptest"
 )
 
 // writeFiles creates each slash path under dir with its content.
@@ -497,13 +499,7 @@ func BenchmarkToLocal(b *testing.B) {
 // in this machine's module cache (the one this package builds with) are
 // one portable place.
 func TestRealGoModVendor(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("go command missing in CI: %v", err)
-		}
-		t.Skipf("no go command: %v", err)
-	}
+	goTool := lsptest.NeedTool(t, "go", "https://go.dev/doc/install")
 	env := append(os.Environ(), "GOPROXY=off", "GOSUMDB=off", "GOWORK=off", "GOFLAGS=-mod=mod")
 	goCmd := func(dir string, args ...string) string {
 		cmd := exec.Command(goTool, args...)

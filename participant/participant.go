@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lspshare/lspshare/internal/goenv"
+
 	"github.com/lspshare/lspshare/files"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/proxy"
@@ -256,15 +258,11 @@ func (p *Participant) mapWorkspace() error {
 // goEnv returns GOMODCACHE, GOROOT and the Go version, or empty strings
 // where Go is missing: an attendee without Go can still follow.
 func goEnv() (modcache, goroot, version string) {
-	out, err := exec.Command("go", "env", "GOMODCACHE", "GOROOT", "GOVERSION").Output()
+	vars, err := goenv.Read("GOMODCACHE", "GOROOT", "GOVERSION")
 	if err != nil {
 		return "", "", ""
 	}
-	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(lines) != 3 {
-		return "", "", ""
-	}
-	return lines[0], lines[1], lines[2]
+	return vars["GOMODCACHE"], vars["GOROOT"], vars["GOVERSION"]
 }
 
 // repoIdentity reads the checkout's commit, dirty flag and remote; empty

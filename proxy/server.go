@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lspshare/lspshare/internal/goenv"
 )
 
 // ErrNoServer reports that no language server is configured or can be found.
@@ -46,16 +48,12 @@ func goBinDirs() []string {
 	if gobin := os.Getenv("GOBIN"); gobin != "" {
 		dirs = append(dirs, gobin)
 	}
-	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
-		// Not TrimSpace: an unset GOBIN is an empty first line.
-		lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-		if len(lines) == 2 {
-			if lines[0] != "" {
-				dirs = append(dirs, lines[0])
-			}
-			for _, p := range filepath.SplitList(lines[1]) {
-				dirs = append(dirs, filepath.Join(p, "bin"))
-			}
+	if vars, err := goenv.Read("GOBIN", "GOPATH"); err == nil {
+		if vars["GOBIN"] != "" {
+			dirs = append(dirs, vars["GOBIN"])
+		}
+		for _, p := range filepath.SplitList(vars["GOPATH"]) {
+			dirs = append(dirs, filepath.Join(p, "bin"))
 		}
 	} else if home, err := os.UserHomeDir(); err == nil {
 		dirs = append(dirs, filepath.Join(home, "go", "bin"))

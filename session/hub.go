@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/lspshare/lspshare/internal/httpreply"
 )
 
 // HubConfig configures a Hub. Zero values take the defaults noted.
@@ -78,6 +79,7 @@ func setDefault[T int | float64 | time.Duration](v *T, def T) {
 // Hub serves sessions over HTTP: it is an http.Handler with these routes:
 //
 //	POST /api/sessions   create a session (loopback, or the admin token)
+//	GET  /metrics        drop counters, Prometheus text (loopback, or the admin token)
 //	GET  /s/NAME/ws      a participant's websocket (join key required)
 //	GET  /s/NAME         a placeholder page (join key required); package
 //	                     viewer, in front of the hub, serves the real one
@@ -86,6 +88,8 @@ type Hub struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	upgrader websocket.Upgrader
+
+	metrics *hubMetrics
 
 	mu       sync.Mutex
 	sessions map[string]*session    // loaded from the store on first use
@@ -114,7 +118,9 @@ func NewHub(cfg HubConfig) *Hub {
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
 	}
+	h.metrics = newHubMetrics(h)
 	h.mux.HandleFunc("POST /api/sessions", h.handleCreate)
+	h.mux.HandleFunc("GET /metrics", h.handleMetrics)
 	h.mux.HandleFunc("GET /s/{name}/ws", h.handleWebsocket)
 	h.mux.HandleFunc("GET /s/{name}", h.handlePage)
 	return h
@@ -276,37 +282,23 @@ func (h *Hub) originAllowed(r *http.Request) bool {
 	return err == nil && base.Host != "" && strings.EqualFold(u.Host, base.Host)
 }
 
-func refuse(w http.ResponseWriter, status int, reason string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	io.WriteString(w, reason+"\n")
-}
-
-// privateHeaders keep a page whose URL holds a key out of caches and
-// referrers.
-func privateHeaders(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-}
-
 func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
-	privateHeaders(w)
+	httpreply.Private(w)
 	if !h.originAllowed(r) {
-		refuse(w, http.StatusForbidden, fmt.Sprintf("origin %s may not join sessions on this hub", truncate(r.Header.Get("Origin"), 100)))
+		httpreply.Refuse(w, http.StatusForbidden, fmt.Sprintf("origin %s may not join sessions on this hub", truncate(r.Header.Get("Origin"), 100)))
 		return
 	}
 	s, role, status, reason := h.admit(r)
 	if s == nil {
 		h.log.Info("join refused", "session", r.PathValue("name"), "status", status, "remote", r.RemoteAddr)
-		refuse(w, status, reason)
+		httpreply.Refuse(w, status, reason)
 		return
 	}
 	h.mu.Lock()
 	closed := h.closed
 	h.mu.Unlock()
 	if closed {
-		refuse(w, http.StatusServiceUnavailable, "the hub is shutting down")
+		httpreply.Refuse(w, http.StatusServiceUnavailable, "the hub is shutting down")
 		return
 	}
 	ws, err := h.upgrader.Upgrade(w, r, nil)
@@ -338,10 +330,10 @@ func (h *Hub) connDone(c *conn) {
 }
 
 func (h *Hub) handlePage(w http.ResponseWriter, r *http.Request) {
-	privateHeaders(w)
+	httpreply.Private(w)
 	s, _, status, reason := h.admit(r)
 	if s == nil {
-		refuse(w, status, reason)
+		httpreply.Refuse(w, status, reason)
 		return
 	}
 	name := html.EscapeString(s.rec.Name)
@@ -356,16 +348,16 @@ type createRequest struct {
 
 func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !h.mayAdminister(r) {
-		refuse(w, http.StatusForbidden, "sessions can be created only from the hub's own machine (or with its admin token)")
+		httpreply.Refuse(w, http.StatusForbidden, "sessions can be created only from the hub's own machine (or with its admin token)")
 		return
 	}
 	if !h.originAllowed(r) {
-		refuse(w, http.StatusForbidden, "web pages may not create sessions")
+		httpreply.Refuse(w, http.StatusForbidden, "web pages may not create sessions")
 		return
 	}
 	var req createRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil {
-		refuse(w, http.StatusBadRequest, `the body must be JSON like {"name": "demo"}`)
+		httpreply.Refuse(w, http.StatusBadRequest, `the body must be JSON like {"name": "demo"}`)
 		return
 	}
 	base := h.cfg.BaseURL
@@ -376,20 +368,20 @@ func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := CheckSessionName(req.Name); err != nil {
-		refuse(w, http.StatusBadRequest, err.Error())
+		httpreply.Refuse(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	links, err := h.createSession(req.Name, base)
 	switch {
 	case errors.Is(err, ErrSessionExists):
-		refuse(w, http.StatusConflict, fmt.Sprintf("session %s exists already", req.Name))
+		httpreply.Refuse(w, http.StatusConflict, fmt.Sprintf("session %s exists already", req.Name))
 		return
 	case err != nil:
 		h.log.Error("create session failed", "err", err)
-		refuse(w, http.StatusInternalServerError, "the hub could not store the session")
+		httpreply.Refuse(w, http.StatusInternalServerError, "the hub could not store the session")
 		return
 	}
-	privateHeaders(w)
+	httpreply.Private(w)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	json.NewEncoder(w).Encode(links)

@@ -248,6 +248,7 @@ func TestBadFramesGetErrors(t *testing.T) {
 	}
 	bob.send(Frame{Type: TypeLocate, Ref: "still-here", Name: "bob"})
 	bob.await(isType(TypeLocated), "the connection survives bad frames")
+	wantDrops(t, th, DropMalformed, 6)
 }
 
 // smallBuffers makes accepted connections buffer little in the kernel, so
@@ -306,6 +307,7 @@ func TestSlowParticipantDoesNotDelayOthers(t *testing.T) {
 	if !dropped {
 		fast.await(slowGone, "slow dropped")
 	}
+	wantDrops(t, th, DropQueueFull, 1)
 }
 
 // TestRateLimitSlows: a burst over the rate is slowed down, not dropped:
@@ -336,10 +338,12 @@ func TestRateLimit(t *testing.T) {
 	if err := p.awaitClosed(); !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
 		t.Errorf("closed with %v, want policy violation", err)
 	}
+	wantDrops(t, th, DropRateLimited, 1)
 }
 
 func TestOversizedFrame(t *testing.T) {
 	th := startHub(t, HubConfig{}, "", nil)
+	ann := join(t, th, key(t, th.Links.Attend), "ann")
 	p := join(t, th, key(t, th.Links.Attend), "big")
 	huge := Frame{Type: TypeNav, Kind: KindJump, To: loc("a.go", 1), Symbol: strings.Repeat("x", MaxFrameSize)}
 	b, _ := json.Marshal(huge)
@@ -347,6 +351,8 @@ func TestOversizedFrame(t *testing.T) {
 	if err := p.awaitClosed(); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
 		t.Errorf("closed with %v, want message too big", err)
 	}
+	ann.await(stateWhere(func(f Frame) bool { p, ok := participant(f, "big"); return ok && !p.Connected }), "big gone")
+	wantDrops(t, th, DropTooBig, 1)
 }
 
 func TestAskAndAnswer(t *testing.T) {
@@ -380,12 +386,20 @@ func TestAskAndAnswer(t *testing.T) {
 
 	// An unanswered question times out at the hub.
 	ann.send(Frame{Type: TypeAsk, Ref: "q2", Name: "eve", Method: "m", DeadlineMS: 50})
-	eve.await(isType(TypeAsk), "question")
+	q2 := eve.await(isType(TypeAsk), "question")
 	if a := ann.await(isType(TypeAnswer), "timeout answer"); a.Ref != "q2" || !strings.Contains(a.Error, "no answer from eve") {
 		t.Errorf("timeout: %+v", a)
 	}
-	// eve's answer is too late, and reaches nobody.
-	eve.send(Frame{Type: TypeAnswer, Ref: "h2", Result: json.RawMessage(`1`)})
+	// eve's answer is too late, and reaches nobody: like her forged one,
+	// it is counted as stray.
+	eve.send(Frame{Type: TypeAnswer, Ref: q2.Ref, Result: json.RawMessage(`1`)})
+	eve.send(Frame{Type: TypeLocate, Ref: "sync", Name: "bob"})
+	eve.await(isType(TypeLocated), "located")
+	wantDrops(t, th, DropStrayAnswer, 2)
+	ann.send(Frame{Type: TypeLocate, Ref: "sync", Name: "bob"})
+	if f := ann.await(func(f Frame) bool { return f.Type == TypeAnswer || f.Type == TypeLocated }, "located"); f.Type != TypeLocated {
+		t.Errorf("ann got a stray answer: %+v", f)
+	}
 }
 
 func TestAskTargetLeaves(t *testing.T) {

@@ -141,10 +141,16 @@ func (c *conn) readLoop() error {
 	for {
 		_, data, err := c.ws.ReadMessage()
 		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// Counted before leave, so the state that shows the
+				// participant gone comes after the count.
+				c.hub.metrics.drop(DropTooBig)
+			}
 			return err
 		}
 		wait, ok := c.bucket.take(time.Now())
 		if !ok {
+			c.hub.metrics.drop(DropRateLimited)
 			c.log.Warn("participant dropped: too many frames", "name", c.memberName())
 			c.sendError(fmt.Sprintf("too many frames: at most %g a second", c.bucket.rate))
 			return errRateLimited
@@ -161,7 +167,7 @@ func (c *conn) readLoop() error {
 		}
 		f, err := DecodeFrame(data)
 		if err != nil {
-			c.sendError(err.Error())
+			c.refuseFrame(err.Error())
 			continue
 		}
 		c.sess.handle(c, f)
@@ -249,8 +255,10 @@ func (c *conn) enqueue(b []byte) {
 	select {
 	case c.send <- b:
 	default:
-		c.log.Warn("participant dropped: send queue full", "queue", cap(c.send))
-		c.kill()
+		if c.kill() { // counted once, by the frame that ended it
+			c.hub.metrics.drop(DropQueueFull)
+			c.log.Warn("participant dropped: send queue full", "queue", cap(c.send))
+		}
 	}
 }
 
@@ -258,6 +266,7 @@ func (c *conn) enqueue(b []byte) {
 // it is older than this move and must not be written after it.
 func (c *conn) enqueueMove(b []byte) {
 	c.slotMu.Lock()
+	c.supersede(c.cursor)
 	c.cursor = nil
 	c.slotMu.Unlock()
 	c.enqueue(b)
@@ -269,12 +278,28 @@ func (c *conn) setCursor(b []byte) { c.setSlot(&c.cursor, b) }
 
 func (c *conn) setSlot(slot *[]byte, b []byte) {
 	c.slotMu.Lock()
+	c.supersede(*slot)
 	*slot = b
 	c.slotMu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
+}
+
+// supersede counts a slot's frame that is replaced before it was written.
+func (c *conn) supersede(old []byte) {
+	if old != nil {
+		c.hub.metrics.drop(DropSuperseded)
+	}
+}
+
+// refuseFrame drops a frame the hub cannot take (it does not decode, or is
+// not one a participant may send as it is) and tells the sender, who stays
+// connected.
+func (c *conn) refuseFrame(msg string) {
+	c.hub.metrics.drop(DropMalformed)
+	c.sendError(msg)
 }
 
 // sendError queues an error frame for this participant.
@@ -292,12 +317,15 @@ func (c *conn) finish(code int, text string) {
 	})
 }
 
-// kill closes the connection at once; both goroutines then stop.
-func (c *conn) kill() {
+// kill closes the connection at once; both goroutines then stop. It
+// reports whether this call was the one that closed it.
+func (c *conn) kill() (killed bool) {
 	c.killOnce.Do(func() {
+		killed = true
 		close(c.done)
 		c.ws.Close()
 	})
+	return killed
 }
 
 // tokenBucket limits a participant's frame rate: a participant over it is

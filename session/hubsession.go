@@ -306,9 +306,9 @@ func (s *session) handle(c *conn, f Frame) {
 	case TypeAnswer:
 		s.answer(m, f)
 	case TypeHello:
-		c.sendError("hello was said already on this connection")
+		c.refuseFrame("hello was said already on this connection")
 	default:
-		c.sendError(fmt.Sprintf("a participant may not send %s frames", f.Type))
+		c.refuseFrame(fmt.Sprintf("a participant may not send %s frames", f.Type))
 	}
 }
 
@@ -318,11 +318,11 @@ func (s *session) nav(m *member, f Frame) {
 	switch f.Kind {
 	case KindJump, KindOpen, KindCursor:
 	default:
-		m.conn.sendError("a nav frame's kind must be jump, open or cursor")
+		m.conn.refuseFrame("a nav frame's kind must be jump, open or cursor")
 		return
 	}
 	if len(f.To) == 0 || f.To[0] != '{' {
-		m.conn.sendError("a nav frame needs a location in to")
+		m.conn.refuseFrame("a nav frame needs a location in to")
 		return
 	}
 	m.place = f.To
@@ -415,7 +415,7 @@ func (s *session) locate(m *member, f Frame) {
 // with an error at once.
 func (s *session) ask(m *member, f Frame) {
 	if f.Ref == "" {
-		m.conn.sendError("an ask needs a ref")
+		m.conn.refuseFrame("an ask needs a ref")
 		return
 	}
 	fail := func(msg string) { s.sendTo(m, Frame{Type: TypeAnswer, Ref: f.Ref, Error: msg}) }
@@ -474,6 +474,7 @@ func (s *session) startAsk(p *pendingAsk, by string, f Frame) string {
 func (s *session) answer(m *member, f Frame) {
 	p := s.asks[f.Ref]
 	if p == nil || p.target != m {
+		s.hub.metrics.drop(DropStrayAnswer)
 		s.log.Debug("answer to no pending question dropped", "name", m.name)
 		return
 	}

@@ -144,6 +144,7 @@ func TestWatchOverflowEnds(t *testing.T) {
 	if _, err := w.Next(ctx); !errors.Is(err, ErrWatchEnded) {
 		t.Fatalf("Next after overflow: %v, want ErrWatchEnded", err)
 	}
+	wantDrops(t, th, DropViewerBehind, 1)
 }
 
 func TestAskWheel(t *testing.T) {

@@ -130,17 +130,27 @@ func (w *Watch) push(b []byte, kind int) {
 	switch {
 	case w.ended:
 	case kind == watchCursor:
+		w.supersede()
 		w.cursor = b
 	case len(w.queue) >= watchQueue:
+		w.s.hub.metrics.drop(DropViewerBehind)
 		w.ended = true
 		w.queue, w.cursor = nil, nil
 		delete(w.s.watches, w)
 		w.s.stateChanged()
 	default:
 		if kind == watchMove {
-			w.cursor = nil // older than this move
+			w.supersede() // older than this move
+			w.cursor = nil
 		}
 		w.queue = append(w.queue, b)
+	}
+}
+
+// supersede counts the slot's cursor, which is about to be replaced.
+func (w *Watch) supersede() {
+	if w.cursor != nil {
+		w.s.hub.metrics.drop(DropSuperseded)
 	}
 }
 

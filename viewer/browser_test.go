@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/lspshare/lspshare/internal/lsptest"
 	"github.com/lspshare/lspshare/location"
 )
 
@@ -23,13 +23,7 @@ var updateScreenshot = flag.Bool("update", false, "rewrite ../docs/viewer.png wi
 // Without chromium the test is skipped, except under CI=true.
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is missing (scripts/install-test-deps.sh installs it): %v", err)
-		}
-		t.Skipf("chromium is missing: %v", err)
-	}
+	path := lsptest.NeedTool(t, "chromium", "scripts/install-test-deps.sh")
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
 		chromedp.Headless,

@@ -13,6 +13,7 @@ import (
 	"github.com/alecthomas/chroma/v2/formatters/html"
 
 	"github.com/lspshare/lspshare/files"
+	"github.com/lspshare/lspshare/internal/httpreply"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/session"
 )
@@ -244,7 +245,7 @@ func (v *Viewer) handleFile(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	l := location.Location{Space: location.Space(q.Get("space")), Module: q.Get("module"), Path: q.Get("path")}
 	if err := l.Validate(); err != nil {
-		refuse(w, http.StatusBadRequest, err.Error())
+		httpreply.Refuse(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	name := r.PathValue("name")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/lspshare/lspshare/internal/httpreply"
 	"github.com/lspshare/lspshare/session"
 )
 
@@ -32,21 +33,21 @@ var upgrader = websocket.Upgrader{
 func (v *Viewer) handleLive(w http.ResponseWriter, r *http.Request) {
 	privateHeaders(w)
 	if !v.hub.OriginAllowed(r) {
-		refuse(w, http.StatusForbidden, "pages of other sites may not watch sessions on this hub")
+		httpreply.Refuse(w, http.StatusForbidden, "pages of other sites may not watch sessions on this hub")
 		return
 	}
 	if !v.admit(w, r) {
 		return
 	}
 	if !v.startLive() {
-		refuse(w, http.StatusServiceUnavailable, "too many pages are watching sessions on this hub; try again later")
+		httpreply.Refuse(w, http.StatusServiceUnavailable, "too many pages are watching sessions on this hub; try again later")
 		return
 	}
 	defer v.endLive()
 	name := r.PathValue("name")
 	watch, err := v.hub.Watch(name, v.cfg.TrailShown)
 	if err != nil {
-		refuse(w, http.StatusServiceUnavailable, err.Error())
+		httpreply.Refuse(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
 	defer watch.Close()

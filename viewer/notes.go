@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/lspshare/lspshare/internal/httpreply"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/notes"
 )
@@ -26,7 +27,7 @@ func (v *Viewer) handleNotes(w http.ResponseWriter, r *http.Request) {
 	md, err := v.notes(r.Context(), name)
 	if err != nil {
 		v.log.Error("notes failed", "session", name, "err", err)
-		refuse(w, http.StatusInternalServerError, "the hub cannot read the session's trail")
+		httpreply.Refuse(w, http.StatusInternalServerError, "the hub cannot read the session's trail")
 		return
 	}
 	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")

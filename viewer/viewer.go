@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lspshare/lspshare/internal/httpreply"
 	"github.com/lspshare/lspshare/session"
 )
 
@@ -101,18 +102,8 @@ const pagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img
 // privateHeaders keep responses to requests holding a key out of caches
 // and referrers, and out of other sites' frames.
 func privateHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", pagePolicy)
-}
-
-// refuse answers a refused request with a plain-text reason.
-func refuse(w http.ResponseWriter, status int, reason string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write([]byte(reason + "\n"))
+	httpreply.Private(w)
+	w.Header().Set("Content-Security-Policy", pagePolicy)
 }
 
 // admit checks a request's session and key; on refusal it has answered.
@@ -120,7 +111,7 @@ func (v *Viewer) admit(w http.ResponseWriter, r *http.Request) bool {
 	privateHeaders(w)
 	if _, status, reason := v.hub.Admit(r); status != http.StatusOK {
 		v.log.Info("viewer refused", "session", r.PathValue("name"), "path", r.URL.Path, "status", status, "remote", r.RemoteAddr)
-		refuse(w, status, reason)
+		httpreply.Refuse(w, status, reason)
 		return false
 	}
 	return true

@@ -30,7 +30,12 @@ print them again after a restart; the links of sessions made with
 
 Examples:
   lspshare hub
-  lspshare hub --addr 0.0.0.0:7777 --url https://hub.example.org --admin-token "$TOKEN"`
+  lspshare hub --addr 0.0.0.0:7777 --url https://hub.example.org --admin-token "$TOKEN"
+  lspshare hub --stats              # counters of the hub running on 127.0.0.1:7777
+
+The hub serves its counters (connections, frames dropped by reason) on
+GET /metrics in the Prometheus text format, to its own machine or with the
+admin token.`
 
 // hubOptions are the settings of "lspshare hub".
 type hubOptions struct {
@@ -39,6 +44,7 @@ type hubOptions struct {
 	data       string
 	first      string
 	adminToken string
+	stats      bool
 }
 
 func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
@@ -48,7 +54,8 @@ func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
 	fs.StringVar(&o.url, "url", "", "the hub's address as participants reach it, for links (default http://ADDR)")
 	fs.StringVar(&o.data, "data", defaultDataDir(), "directory of the hub's store")
 	fs.StringVar(&o.first, "session", "main", `first session, made if missing ("" for none)`)
-	fs.StringVar(&o.adminToken, "admin-token", o.adminToken, "lets POST /api/sessions come from other machines with this bearer token (env LSPSHARE_ADMIN_TOKEN)")
+	fs.StringVar(&o.adminToken, "admin-token", o.adminToken, "lets POST /api/sessions and GET /metrics come from other machines with this bearer token (env LSPSHARE_ADMIN_TOKEN)")
+	fs.BoolVar(&o.stats, "stats", false, "print the counters of the hub running at --url (or --addr) and exit: connections, and frames dropped by reason")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -58,10 +65,21 @@ func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
 	return o, nil
 }
 
+// baseURL is the hub's address as others reach it, before it listens.
+func (o hubOptions) baseURL() string {
+	if o.url != "" {
+		return strings.TrimSuffix(o.url, "/")
+	}
+	return "http://" + o.addr
+}
+
 func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseHubArgs(args, stderr)
 	if err != nil {
 		return err
+	}
+	if o.stats {
+		return printStats(ctx, stdout, o.baseURL(), o.adminToken)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	store, err := session.OpenBoltStore(o.data)

@@ -49,29 +49,17 @@ func runNew(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	body, _ := json.Marshal(map[string]string{"name": name})
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(*hubURL, "/")+"/api/sessions", bytes.NewReader(body))
+	resp, err := hubRequest(ctx, http.MethodPost, *hubURL, "/api/sessions", *token, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("hub address: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if *token != "" {
-		req.Header.Set("Authorization", "Bearer "+*token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		var dial *net.OpError
-		if errors.As(err, &dial) && dial.Op == "dial" {
-			return fmt.Errorf("no hub at %s: start one with `lspshare hub` (%v)", *hubURL, dial.Err)
-		}
-		return fmt.Errorf("reach the hub at %s: %w", *hubURL, err)
+		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("the hub refused: %s", readReason(resp.Body))
+	}
 	reply, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
 		return fmt.Errorf("read the hub's answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("the hub refused: %s", strings.TrimSpace(string(reply)))
 	}
 	var links session.Links
 	if err := json.Unmarshal(reply, &links); err != nil {
@@ -83,4 +71,36 @@ func runNew(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	printLinks(stdout, links)
 	return nil
+}
+
+// hubRequest sends an administrative request (JSON body, or none) to the
+// hub at hubURL, with its admin token if one is given. Not reaching the hub
+// at all is told apart from everything else, since it usually means no hub
+// was started.
+func hubRequest(ctx context.Context, method, hubURL, path, token string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(hubURL, "/")+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("hub address: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		var dial *net.OpError
+		if errors.As(err, &dial) && dial.Op == "dial" {
+			return nil, fmt.Errorf("no hub at %s: start one with `lspshare hub` (%v)", hubURL, dial.Err)
+		}
+		return nil, fmt.Errorf("reach the hub at %s: %w", hubURL, err)
+	}
+	return resp, nil
+}
+
+// readReason reads a refusal's plain-text reason.
+func readReason(r io.Reader) string {
+	b, _ := io.ReadAll(io.LimitReader(r, 4<<10))
+	return strings.TrimSpace(string(b))
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lspshare/lspshare/internal/goenv"
 )
 
 // Options configure a server process started by Start.
@@ -166,10 +168,14 @@ func (b *LockedBuffer) String() string {
 // environment variable CI is "true".
 func Gopls(t testing.TB) string {
 	t.Helper()
-	return needTool(t, "gopls", "go install golang.org/x/tools/gopls@v0.23.0")
+	return NeedTool(t, "gopls", "go install golang.org/x/tools/gopls@v0.23.0")
 }
 
-func needTool(t testing.TB, name, install string) string {
+// NeedTool returns the path of a program a test needs: on PATH, in $GOBIN,
+// or in $GOPATH/bin. When it is missing the test is skipped with how to
+// install it, or fails when the environment variable CI is "true": there a
+// missing tool is a broken set-up, never a reason to test less.
+func NeedTool(t testing.TB, name, install string) string {
 	t.Helper()
 	if p, err := exec.LookPath(name); err == nil {
 		return p
@@ -198,21 +204,7 @@ var hostEnv = struct {
 func hostGoEnv(t testing.TB, name string) string {
 	t.Helper()
 	hostEnv.once.Do(func() {
-		keys := []string{"GOBIN", "GOPATH", "GOCACHE", "GOMODCACHE", "GOROOT"}
-		out, err := exec.Command("go", append([]string{"env"}, keys...)...).Output()
-		if err != nil {
-			hostEnv.err = fmt.Errorf("go env: %w", err)
-			return
-		}
-		lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-		if len(lines) != len(keys) {
-			hostEnv.err = fmt.Errorf("go env: %d lines for %d variables", len(lines), len(keys))
-			return
-		}
-		hostEnv.vars = make(map[string]string)
-		for i, k := range keys {
-			hostEnv.vars[k] = lines[i]
-		}
+		hostEnv.vars, hostEnv.err = goenv.Read("GOBIN", "GOPATH", "GOCACHE", "GOMODCACHE", "GOROOT")
 	})
 	if hostEnv.err != nil {
 		t.Fatal(hostEnv.err)

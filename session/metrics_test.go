@@ -1,0 +1,127 @@
+package session
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// wantDrops checks the hub's drop counter for reason as a scraper reads it:
+// GET /metrics over the hub's listener, in the Prometheus text format.
+func wantDrops(t *testing.T, th *testHub, reason DropReason, want uint64) {
+	t.Helper()
+	got, ok := scrape(t, th.URL)[fmt.Sprintf(`lspshare_hub_drops_total{reason=%q}`, reason)]
+	if !ok {
+		t.Fatalf("/metrics has no counter for %s", reason)
+	}
+	if got != float64(want) {
+		t.Errorf("drops for %s: %v, want %d", reason, got, want)
+	}
+}
+
+// scrape reads a /metrics page into name{labels} → value.
+func scrape(t *testing.T, base string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %s", resp.Status)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("Content-Type %q, want text/plain", ct)
+	}
+	m := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if i < 0 || err != nil {
+			t.Fatalf("/metrics line %q is not NAME VALUE", line)
+		}
+		m[line[:i]] = v
+	}
+	return m
+}
+
+func TestMetricsListEveryReason(t *testing.T) {
+	th := startHub(t, HubConfig{}, "", nil)
+	join(t, th, key(t, th.Links.Attend), "ann")
+	m := scrape(t, th.URL)
+	for _, r := range dropReasons {
+		if v, ok := m[fmt.Sprintf(`lspshare_hub_drops_total{reason=%q}`, r)]; !ok || v != 0 {
+			t.Errorf("%s: %v %v, want 0 listed", r, v, ok)
+		}
+	}
+	if m["lspshare_hub_connections"] != 1 {
+		t.Errorf("connections %v, want 1", m["lspshare_hub_connections"])
+	}
+}
+
+func TestMetricsNeedLoopbackOrToken(t *testing.T) {
+	h := NewHub(HubConfig{AdminToken: "tok"})
+	for _, c := range []struct {
+		remote, auth string
+		want         int
+	}{
+		{"192.0.2.1:5000", "", http.StatusForbidden},
+		{"192.0.2.1:5000", "Bearer wrong", http.StatusForbidden},
+		{"192.0.2.1:5000", "Bearer tok", http.StatusOK},
+		{"127.0.0.1:5000", "", http.StatusOK},
+	} {
+		r := httptest.NewRequest("GET", "http://hub.example/metrics", nil)
+		r.RemoteAddr = c.remote
+		if c.auth != "" {
+			r.Header.Set("Authorization", c.auth)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != c.want {
+			t.Errorf("%s %q: %d, want %d", c.remote, c.auth, w.Code, c.want)
+		}
+		if c.want == http.StatusOK && !strings.Contains(w.Body.String(), "lspshare_hub_drops_total") {
+			t.Errorf("%s %q: no counters in %q", c.remote, c.auth, w.Body.String())
+		}
+	}
+}
+
+// TestMetricsCountSuperseded: a cursor that a newer one replaces before it
+// was written is counted; the newer one is what the watcher gets.
+func TestMetricsCountSuperseded(t *testing.T) {
+	th := startHub(t, HubConfig{}, "", nil)
+	bob := join(t, th, key(t, th.Links.Drive), "bob")
+	w, err := th.Watch("demo", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for line := range 3 {
+		bob.send(Frame{Type: TypeNav, Kind: KindCursor, To: loc("a.go", line)})
+	}
+	bob.send(Frame{Type: TypeLocate, Ref: "sync", Name: "bob"})
+	bob.await(isType(TypeLocated), "located")
+	wantDrops(t, th, DropSuperseded, 2)
+	ctx := t.Context()
+	for {
+		b, err := w.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := DecodeFrame(b); f.Kind == KindCursor {
+			if string(f.To) != string(loc("a.go", 2)) {
+				t.Errorf("cursor %s, want the newest", f.To)
+			}
+			return
+		}
+	}
+}
