@@ -358,6 +358,7 @@ func TestRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	nav.awaitState(t, ctx, 0, func(s state) bool { return s.Wheel == "co" })
+	co.awaitState(t, ctx, 0, func(s state) bool { return s.Wheel == "co" }) // its proxy checks passes against what it knows
 	if _, err := nav.command(t, ctx, "lspshare.pass", "att"); err == nil {
 		t.Errorf("a former holder passed the wheel")
 	}

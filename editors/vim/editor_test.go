@@ -37,22 +37,6 @@ func pluginDir(t testing.TB) string {
 	return dir
 }
 
-// needTool returns the path of an external program the test needs: it
-// skips the test when missing, or fails it when CI is "true".
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	msg := fmt.Sprintf("%s is not installed (scripts/install-test-deps.sh installs it)", name)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
 // editorConfig says how to start an editor.
 type editorConfig struct {
 	// Env is the editor's whole environment; the proxy it starts inherits
@@ -84,8 +68,8 @@ type editor struct {
 // so that tests can read what a person would see.
 func startVim(t testing.TB, cfg editorConfig) *editor {
 	t.Helper()
-	vim := needTool(t, "vim")
-	tmux := needTool(t, "tmux")
+	vim := lsptest.NeedTool(t, "vim", "scripts/install-test-deps.sh")
+	tmux := lsptest.NeedTool(t, "tmux", "scripts/install-test-deps.sh")
 	e := newEditor(t, "vim", cfg)
 	e.tmux = []string{tmux, "-S", filepath.Join(e.dir, "tmux.sock")}
 	env := append(cfg.Env, "LSPSHARE_TEST_DIR="+e.dir, "TERM=xterm-256color")

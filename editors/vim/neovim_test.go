@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/lspshare/lspshare/internal/lsptest"
 )
 
 // The Neovims every Neovim test runs on, each as a subtest: Debian 12's
@@ -46,11 +48,7 @@ func (nv neovim) need(t testing.TB) {
 	if nv.err == nil {
 		return
 	}
-	msg := fmt.Sprintf("Neovim (%s): %v (scripts/install-test-deps.sh installs it)", nv.kind, nv.err)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	lsptest.Missing(t, fmt.Sprintf("Neovim (%s): %v (scripts/install-test-deps.sh installs it)", nv.kind, nv.err))
 }
 
 // atLeast reports whether this Neovim is of version major.minor or later.
