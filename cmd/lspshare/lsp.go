@@ -27,12 +27,14 @@ works unchanged. stdout carries LSP only; logs go to stderr or --log.
 
 Every flag has an environment variable, for editors that start the proxy as
 a bare command: LSPSHARE_SERVER, LSPSHARE_JOIN, LSPSHARE_NAME, LSPSHARE_LOG.
+Give the join link in LSPSHARE_JOIN rather than --join: a command line can
+be read by every user of the machine, and the link holds the session's key.
 
 Examples:
   lspshare lsp                                    # just a transparent gopls
-  lspshare lsp --join 'http://hub:7777/s/main?key=…' --name ada
+  LSPSHARE_JOIN='http://hub:7777/s/main?key=…' LSPSHARE_NAME=ada lspshare lsp
   lspshare lsp --server 'gopls -remote=auto'
-  lspshare lsp --server none --join LINK          # no local gopls: answers come from the navigator`
+  LSPSHARE_JOIN=LINK lspshare lsp --server none   # no local gopls: answers come from the navigator`
 
 // lspOptions are the settings of "lspshare lsp".
 type lspOptions struct {

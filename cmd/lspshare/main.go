@@ -48,7 +48,7 @@ Commands:
 %s
 Start here:
   lspshare hub                      # a hub on 127.0.0.1:7777 with a first session; prints join links
-  lspshare lsp --join LINK          # what your editor runs instead of gopls
+  LSPSHARE_JOIN=LINK lspshare lsp   # what your editor runs instead of gopls
 
 Run "lspshare <command> --help" for a command's flags.
 `
