@@ -97,9 +97,15 @@ type answer struct {
 }
 
 // ask joins the session afresh and, as soon as the editor is told that the
-// state matches ok, asks for a definition.
+// state matches ok, asks for a definition. It leaves first, so that the
+// states that follow are the new connection's: until the leave, the old one
+// may report a holder, and a question asked on that word while the join
+// replaces the connection rightly finds nobody to ask.
 func (r *rescueRig) ask(t *testing.T, ctx context.Context, ok func(state) bool) <-chan answer {
 	t.Helper()
+	if _, err := r.att.command(t, ctx, "lspshare.leave"); err != nil {
+		t.Fatal(err)
+	}
 	since := r.att.Since()
 	if _, err := r.att.command(t, ctx, "lspshare.join", r.join); err != nil {
 		t.Fatal(err)
