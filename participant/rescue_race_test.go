@@ -132,8 +132,8 @@ func askDefinition(t *testing.T, ctx context.Context, e *editor) <-chan answer {
 	return got
 }
 
-// holderThere accepts a state in which the holder is connected and holds
-// the wheel.
+// holderThere accepts a state in which the holder holds the wheel, connected
+// or gone as connected says.
 func holderThere(connected bool) func(state) bool {
 	return func(s state) bool {
 		for _, p := range s.Participants {
@@ -177,53 +177,52 @@ func wantError(t *testing.T, got <-chan answer, why string) {
 // gets an answer or an LSP error, and never a local "no server" while its
 // state says that a holder is there to ask.
 func TestRescueRaces(t *testing.T) {
-	t.Run("holder gone mid-question", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-		defer cancel()
-		r := newRescueRig(t, ctx)
-		for range 20 {
+	for _, c := range []struct {
+		name string
+		run  func(t *testing.T, ctx context.Context, r *rescueRig)
+	}{
+		{"holder gone mid-question", func(t *testing.T, ctx context.Context, r *rescueRig) {
+			for range 20 {
+				h := startHolder(t, ctx, r.drive)
+				got := r.ask(t, ctx, holderThere(true))
+				awaitQuestion(t, h, got)
+				h.leave()
+				wantError(t, got, "holder gone")
+			}
+		}},
+		{"holder never answers", func(t *testing.T, ctx context.Context, r *rescueRig) {
 			h := startHolder(t, ctx, r.drive)
 			got := r.ask(t, ctx, holderThere(true))
-			awaitQuestion(t, h, got)
-			h.leave()
-			wantError(t, got, "holder gone")
-		}
-	})
-	t.Run("holder never answers", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-		defer cancel()
-		r := newRescueRig(t, ctx)
-		h := startHolder(t, ctx, r.drive)
-		got := r.ask(t, ctx, holderThere(true))
-		awaitQuestion(t, h, got)
-		wantError(t, got, "silent holder")
-	})
-	t.Run("hub link dropped mid-question", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-		defer cancel()
-		r := newRescueRig(t, ctx)
-		h := startHolder(t, ctx, r.drive)
-		for range 10 {
-			got := r.ask(t, ctx, holderThere(true))
-			q := awaitQuestion(t, h, got)
-			r.cab.setCut(true)
-			wantError(t, got, "link dropped")
-			r.cab.setCut(false)
-			// Too late: the hub has nobody to give it to.
-			h.Send(session.Frame{Type: session.TypeAnswer, Ref: q.Ref, Result: json.RawMessage(`[]`)})
-		}
-	})
-	t.Run("no holder", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-		defer cancel()
-		r := newRescueRig(t, ctx)
-		wantError(t, r.ask(t, ctx, func(s state) bool { return s.Wheel == "" }), "nobody ever held the wheel")
-		for range 10 {
+			awaitQuestion(t, h, got) // and no answer: the deadline ends it
+			wantError(t, got, "silent holder")
+		}},
+		{"hub link dropped mid-question", func(t *testing.T, ctx context.Context, r *rescueRig) {
 			h := startHolder(t, ctx, r.drive)
-			got := r.ask(t, ctx, holderThere(true))
-			h.leave() // while the question is on its way
-			wantError(t, got, "holder leaving")
-			wantError(t, r.ask(t, ctx, holderThere(false)), "holder gone before the question")
-		}
-	})
+			for range 10 {
+				got := r.ask(t, ctx, holderThere(true))
+				q := awaitQuestion(t, h, got)
+				r.cab.setCut(true)
+				wantError(t, got, "link dropped")
+				r.cab.setCut(false)
+				// Too late: the hub has nobody to give it to.
+				h.Send(session.Frame{Type: session.TypeAnswer, Ref: q.Ref, Result: json.RawMessage(`[]`)})
+			}
+		}},
+		{"no holder", func(t *testing.T, ctx context.Context, r *rescueRig) {
+			wantError(t, r.ask(t, ctx, func(s state) bool { return s.Wheel == "" }), "nobody ever held the wheel")
+			for range 10 {
+				h := startHolder(t, ctx, r.drive)
+				got := r.ask(t, ctx, holderThere(true))
+				h.leave() // while the question is on its way
+				wantError(t, got, "holder leaving")
+				wantError(t, r.ask(t, ctx, holderThere(false)), "holder gone before the question")
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+			defer cancel()
+			c.run(t, ctx, newRescueRig(t, ctx))
+		})
+	}
 }
