@@ -233,7 +233,6 @@ func (p *Participant) hubFrame(ctx context.Context, f session.Frame) {
 	case session.TypeConnected: // carries the hub's welcome
 		p.st.You, p.st.Role, p.st.Session = f.Name, f.Role, f.Session
 		p.st.Connected, p.st.Reconnecting, p.st.Error = true, false, ""
-		p.publishView()
 		if !p.followChosen {
 			// Attendees follow by default; a choice of their own outlives
 			// reconnects.
@@ -267,7 +266,6 @@ func (p *Participant) hubState(f session.Frame) {
 		}
 	}
 	p.publishState()
-	p.publishView()
 	if m := p.st.Mismatch; m != nil && (before == nil || *before != *m) {
 		p.tell("mismatch:"+m.Wheel, msgWarning, fmt.Sprintf(
 			"your checkout is at commit %s but %s reads commit %s: lines may not match", short(m.Yours), p.st.Wheel, short(m.Wheel)))

@@ -323,7 +323,6 @@ func (p *Participant) join(ctx context.Context, link string) error {
 	p.st = State{Session: name, Hub: hub, You: p.cfg.Name, Answers: p.st.Answers}
 	p.followChosen = false
 	p.publishState()
-	p.publishView()
 	return nil
 }
 
@@ -346,7 +345,12 @@ func (p *Participant) leave() {
 	p.publishView()
 }
 
+// publishState tells the editor the session's state, after publishing the
+// view that goes with it: an editor told that someone holds the wheel may
+// ask at once, and the relay must not answer from an older view in which
+// nobody does.
 func (p *Participant) publishState() {
+	p.publishView()
 	if p.px == nil {
 		return
 	}

@@ -22,6 +22,7 @@ type cable struct {
 
 	mu    sync.Mutex
 	cut   bool
+	delay time.Duration // holds every chunk this long
 	conns []net.Conn
 	wg    sync.WaitGroup
 }
@@ -61,17 +62,39 @@ func (c *cable) accept() {
 		}
 		c.conns = append(c.conns, in, out)
 		c.wg.Add(2)
-		go c.pipe(in, out)
-		go c.pipe(out, in)
+		go c.pipe(in, slowReader{out, c.delay})
+		go c.pipe(out, slowReader{in, c.delay})
 		c.mu.Unlock()
 	}
 }
 
-func (c *cable) pipe(dst, src net.Conn) {
+func (c *cable) pipe(dst net.Conn, src slowReader) {
 	defer c.wg.Done()
 	io.Copy(dst, src)
 	dst.Close()
 	src.Close()
+}
+
+// slow makes the connections made from now on hold every chunk for d, as a
+// link across the internet does.
+func (c *cable) slow(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.delay = d
+}
+
+// slowReader holds every chunk it reads for delay before handing it on.
+type slowReader struct {
+	net.Conn
+	delay time.Duration
+}
+
+func (s slowReader) Read(b []byte) (int, error) {
+	n, err := s.Conn.Read(b)
+	if n > 0 && s.delay > 0 {
+		time.Sleep(s.delay)
+	}
+	return n, err
 }
 
 // setCut cuts every connection through the cable and refuses new ones, or

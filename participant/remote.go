@@ -48,7 +48,8 @@ type view struct {
 	you     string
 }
 
-// publishView refreshes the view from Run's state.
+// publishView refreshes the view from Run's state; publishState does so
+// before it tells the editor anything.
 func (p *Participant) publishView() {
 	v := &view{client: p.client, mapper: p.mapper, cache: p.cache, served: p.served,
 		session: p.st.Session, wheel: p.st.Wheel, you: p.st.You, repo: p.wheelRepo}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/lspshare/lspshare/internal/lsptest"
 	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/session"
 )
 
 // setEnv returns env with k set to v.
@@ -211,34 +210,21 @@ func TestHolderGoneMidQuestion(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	_, links, _ := startHub(t)
-	holder, err := session.NewClient(session.ClientConfig{Link: links.Drive, ID: "h", Name: "holder"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hctx, hcancel := context.WithCancel(ctx)
-	defer hcancel()
-	go holder.Run(hctx)
+	holder := startHolder(t, ctx, links.Drive)
 
 	att := startAttendee(t, ctx, brokenDemo(t), "att", links.Attend, "none")
 	att.awaitState(t, ctx, 0, func(s state) bool { return s.Wheel == "holder" && s.Connected })
 	if err := att.Notify("textDocument/didOpen", att.sb.OpenParams(t, "main.go")); err != nil {
 		t.Fatal(err)
 	}
-	pending, err := att.Send("textDocument/definition", att.sb.At(t, "main.go", "Hello("))
-	if err != nil {
-		t.Fatal(err)
+	got := askDefinition(t, ctx, att)
+	awaitQuestion(t, holder, got)
+	holder.leave() // gone without answering
+	a := <-got
+	if a.err != nil {
+		t.Fatalf("no answer after the holder left: %v", a.err)
 	}
-	for f := range holder.Events() {
-		if f.Type == session.TypeAsk {
-			hcancel() // gone without answering
-			break
-		}
-	}
-	m, err := pending.Wait(ctx)
-	if err != nil {
-		t.Fatalf("no answer after the holder left: %v", err)
-	}
-	if m.Error == nil {
-		t.Errorf("answer without a holder: %s", m.Raw)
+	if a.m.Error == nil {
+		t.Errorf("answer without a holder: %s", a.m.Raw)
 	}
 }

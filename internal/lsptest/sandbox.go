@@ -129,7 +129,23 @@ func homeEnv(t testing.TB, home string) map[string]string {
 			}
 		}
 	}
+	telemetryOff(t, set["XDG_CONFIG_HOME"])
 	return set
+}
+
+// telemetryOff turns Go's telemetry off in a fresh config folder. The go
+// command ignores GOTELEMETRY in the environment; in a fresh home it starts
+// a detached child that writes counters there after the command (and the
+// proxy that ran it) has exited, so removing the test's temporary folder
+// failed now and then with "directory not empty".
+func telemetryOff(t testing.TB, config string) {
+	dir := filepath.Join(config, "go", "telemetry")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mode"), []byte("off"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // mergeEnv returns the test's environment with the variables of set, and
