@@ -204,6 +204,11 @@ func (p *Pending) Wait(ctx context.Context) (Message, error) {
 	case m := <-p.answer:
 		return m, nil
 	case <-ctx.Done():
+		select {
+		case m := <-p.answer: // an answer that came in time wins over the deadline
+			return m, nil
+		default:
+		}
 		p.c.forget(p.ID)
 		return Message{}, fmt.Errorf("%s (id %s): no answer: %w", p.Method, p.ID, ctx.Err())
 	case <-p.c.done:
