@@ -162,6 +162,9 @@ func (c *Client) SetFollowing(following bool) {
 // empty) and waits for its answer, until ctx ends. The question's deadline
 // is ctx's (30s if none).
 func (c *Client) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
+	if err := ctx.Err(); err != nil { // the asker stopped waiting: ask nobody
+		return nil, fmt.Errorf("ask %s: %w", method, err)
+	}
 	ttl := defaultAskTTL
 	if dl, ok := ctx.Deadline(); ok {
 		ttl = time.Until(dl)
