@@ -172,9 +172,6 @@ func (p *Proxy) ServerAvailable() bool {
 // Document returns the current text of an open document.
 func (p *Proxy) Document(uri string) (Document, bool) { return p.docs.get(uri) }
 
-// Documents returns every open document.
-func (p *Proxy) Documents() []Document { return p.docs.all() }
-
 // Run relays between the editor and the language server until the editor
 // exits or closes its input, or ctx ends. A server that crashes is started
 // again (see superviseServer). The server is stopped before Run returns.
@@ -359,7 +356,7 @@ func (p *Proxy) editorNotification(msg frame.Message) (exit bool) {
 		return false // the server has no use for it
 	case "textDocument/didOpen":
 		if err = p.docs.didOpen(msg.Params); err == nil {
-			if at, perr := positionOf(msg.Params); perr == nil || at.URI != "" {
+			if at, perr := positionOf(msg.Params); perr == nil {
 				p.emit(Event{Kind: Open, Method: msg.Method, From: at})
 			}
 		}
