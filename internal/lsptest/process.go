@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lspshare/lspshare/internal/child"
 )
 
 // Options configure a server process started by Start.
@@ -138,7 +139,7 @@ func (p *Process) stop() {
 		return
 	case <-time.After(5 * time.Second):
 	}
-	p.Cmd.Process.Signal(syscall.SIGKILL)
+	p.Cmd.Process.Kill()
 	<-p.exited
 }
 
@@ -313,7 +314,7 @@ func CopyRelay(t testing.TB, server []string) []string {
 func runCopyRelay(argv []string) error {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	child.Bind(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return err
