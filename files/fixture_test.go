@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,13 +67,6 @@ func symlink(t testing.TB, target, p string) {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(target, p); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func mkfifo(t testing.TB, p string) {
-	t.Helper()
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

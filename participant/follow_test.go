@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.lsp.dev/protocol"
+
 	"github.com/lspshare/lspshare/internal/lsptest"
 	"github.com/lspshare/lspshare/session"
 )
@@ -109,6 +111,56 @@ func (e *editor) awaitShow(t *testing.T, ctx context.Context, since int, suffix 
 		t.Fatalf("%s: showDocument for …%s: %v", e.name, suffix, err)
 	}
 	return sd
+}
+
+// firstShow waits for e's first window/showDocument since since and returns
+// its URI and the line its selection starts on.
+func (e *editor) firstShow(t *testing.T, ctx context.Context, since int) (uri string, line uint32) {
+	t.Helper()
+	m, err := e.Await(ctx, since, lsptest.Method("window/showDocument"))
+	if err != nil {
+		t.Fatalf("%s: showDocument: %v", e.name, err)
+	}
+	var sd struct {
+		URI       string `json:"uri"`
+		Selection struct {
+			Start struct{ Line uint32 }
+		}
+	}
+	if err := json.Unmarshal(m.Params, &sd); err != nil {
+		t.Fatalf("%s: showDocument %s: %v", e.name, m.Params, err)
+	}
+	return sd.URI, sd.Selection.Start.Line
+}
+
+// cursorAt sends e's exact cursor at pos in uri, as the editor plugins do.
+func (e *editor) cursorAt(t *testing.T, uri string, pos protocol.Position) {
+	t.Helper()
+	if err := e.Notify("$/lspshare/cursor", map[string]any{"uri": uri, "position": pos}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cursor is the part of $/lspshare/cursor the tests read.
+type cursor struct {
+	URI   string `json:"uri"`
+	Name  string `json:"name"`
+	Range struct {
+		Start struct{ Line, Character uint32 }
+	} `json:"range"`
+}
+
+// awaitCursor waits for a $/lspshare/cursor to e at uri's line.
+func (e *editor) awaitCursor(t *testing.T, ctx context.Context, since int, uri string, line uint32) cursor {
+	t.Helper()
+	var got cursor
+	_, err := e.Await(ctx, since, func(m lsptest.Message) bool {
+		return m.Method == "$/lspshare/cursor" && json.Unmarshal(m.Params, &got) == nil && got.URI == uri && got.Range.Start.Line == line
+	})
+	if err != nil {
+		t.Fatalf("%s: no cursor at %s line %d: %v (last: %+v)", e.name, uri, line, err, got)
+	}
+	return got
 }
 
 // startHub serves a hub on a loopback port and creates session "t".
@@ -290,29 +342,27 @@ func TestPauseAndResume(t *testing.T) {
 	}
 	nav.awaitState(t, ctx, navSince, func(s state) bool { return s.Followers == 0 })
 
-	// The navigator moves on; the paused attendee is not moved. The
-	// attendee's next state proves the jump was seen (and not shown).
+	// The navigator jumps, then moves the cursor elsewhere in the file it
+	// jumped to; the paused attendee is not moved, and sees the cursor.
 	since = att.Since()
 	nav.jump(t, ctx, "Hello(")
-	if _, err := att.Await(ctx, since, lsptest.Method("$/lspshare/cursor")); err != nil {
-		t.Fatalf("navigator's cursor did not reach the attendee: %v", err)
-	}
-	for _, m := range att.Received(since) {
-		if m.Method == "window/showDocument" {
-			t.Errorf("paused attendee was moved: %s", m.Params)
-		}
-	}
+	now := nav.sb.Pos(t, "greet/greet.go", "suffix =")
+	nav.cursorAt(t, nav.sb.URI("greet/greet.go"), now)
+	att.awaitCursor(t, ctx, since, att.sb.URI("greet/greet.go"), now.Line)
 
-	// follow catches up with where the navigator is now.
-	since = att.Since()
+	// follow catches up with where the navigator is now, not with the jump.
+	// Its showDocument is also the barrier for the pause: had the jump moved
+	// the paused attendee, that showDocument would have come first.
 	if st, err := att.command(t, ctx, "lspshare.follow"); err != nil || !st.Following || st.Paused {
 		t.Fatalf("follow: %+v, %v", st, err)
 	}
-	if sd := att.awaitShow(t, ctx, since, "/greet/greet.go"); sd.URI != att.sb.URI("greet/greet.go") {
-		t.Errorf("follow went to %s", sd.URI)
+	if uri, line := att.firstShow(t, ctx, since); uri != att.sb.URI("greet/greet.go") || line != now.Line {
+		t.Errorf("first showDocument since the navigator's jump: %s line %d; want greet/greet.go line %d, where the navigator is now (a paused attendee is not moved)", uri, line, now.Line)
 	}
 
-	// unfollow stops; jump goes once.
+	// unfollow stops: the navigator's next jump does not move the attendee.
+	// lspshare.jump then goes once to where the navigator is now, and its
+	// showDocument is the barrier: one for the jump would have come first.
 	navSince = nav.Since()
 	if st, err := att.command(t, ctx, "lspshare.unfollow"); err != nil || st.Following {
 		t.Fatalf("unfollow: %+v, %v", st, err)
@@ -320,19 +370,16 @@ func TestPauseAndResume(t *testing.T) {
 	nav.awaitState(t, ctx, navSince, func(s state) bool { return s.Followers == 0 })
 	since = att.Since()
 	nav.jump(t, ctx, "Answer()")
-	if _, err := att.Await(ctx, since, lsptest.Method("$/lspshare/cursor")); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range att.Received(since) {
-		if m.Method == "window/showDocument" {
-			t.Errorf("unfollowed attendee was moved: %s", m.Params)
-		}
-	}
-	since = att.Since()
+	const depGo = "/example.com/dep@v1.0.0/dep.go"
+	now = protocol.Position{Line: 1} // "package dep", above Answer
+	nav.cursorAt(t, lsptest.FileURI(nav.sb.GOMODCACHE)+depGo, now)
+	att.awaitCursor(t, ctx, since, lsptest.FileURI(att.sb.GOMODCACHE)+depGo, now.Line)
 	if _, err := att.command(t, ctx, "lspshare.jump"); err != nil {
 		t.Fatalf("jump: %v", err)
 	}
-	att.awaitShow(t, ctx, since, "/dep.go")
+	if uri, line := att.firstShow(t, ctx, since); !strings.HasSuffix(uri, depGo) || line != now.Line {
+		t.Errorf("first showDocument since unfollow: %s line %d; want dep.go line %d, lspshare.jump's (an unfollowed attendee is not moved)", uri, line, now.Line)
+	}
 	if st, _ := att.command(t, ctx, "lspshare.status"); st.Following {
 		t.Errorf("jump turned following on: %+v", st)
 	}
@@ -485,24 +532,10 @@ func TestCursor(t *testing.T) {
 	defer cancel()
 	nav, att := newSession(t, ctx)
 	since := att.Since()
-	pos := nav.sb.At(t, "main.go", "show(msg)").Position
-	if err := nav.Notify("$/lspshare/cursor", map[string]any{"uri": nav.sb.URI("main.go"), "position": pos}); err != nil {
-		t.Fatal(err)
-	}
-	var got struct {
-		URI   string `json:"uri"`
-		Name  string `json:"name"`
-		Range struct {
-			Start struct{ Line, Character uint32 }
-		} `json:"range"`
-	}
-	_, err := att.Await(ctx, since, func(m lsptest.Message) bool {
-		return m.Method == "$/lspshare/cursor" && json.Unmarshal(m.Params, &got) == nil && got.Range.Start.Line == pos.Line
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.URI != att.sb.URI("main.go") || got.Name != "nav" || got.Range.Start.Character != pos.Character {
+	pos := nav.sb.Pos(t, "main.go", "show(msg)")
+	nav.cursorAt(t, nav.sb.URI("main.go"), pos)
+	got := att.awaitCursor(t, ctx, since, att.sb.URI("main.go"), pos.Line)
+	if got.Name != "nav" || got.Range.Start.Character != pos.Character {
 		t.Errorf("cursor %+v, want att's main.go at %v by nav", got, pos)
 	}
 }

@@ -285,9 +285,10 @@ func (p *Participant) wheelMoved(ctx context.Context, f session.Frame) {
 	if f.By == p.st.You {
 		return
 	}
-	if f.Kind != session.KindCursor || p.wheelAt == nil || p.wheelAt.Seq <= f.Seq {
-		p.wheelAt = &f
-	}
+	// Whatever its kind, the newest frame is where the wheel holder is now,
+	// which follow and jump go to: frames come in the order the holder made
+	// them (the hub never lets a cursor overtake a move queued before it).
+	p.wheelAt = &f
 	if f.Kind != session.KindCursor {
 		p.moves++
 	}

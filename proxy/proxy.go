@@ -75,15 +75,17 @@ type Proxy struct {
 	in     io.Reader
 	editor *frame.Writer
 
-	// gate lets one editor message through at a time (read lock) or a
+	// gate lets one editor message through at a time (read lock), or a
 	// restarted server be brought up to date (write lock), so that a change
-	// is either in the documents replayed to it or sent after them.
-	gate sync.RWMutex
+	// is either in the documents replayed to it or sent after them, or Run
+	// end the relay between two messages (stopEditor).
+	gate    sync.RWMutex
+	stopped bool // under gate: Run ends, so editor messages are no longer handled
 
 	exiting atomic.Bool // the editor sent exit or closed its stream, or Run ends
 
 	ctx    context.Context // Run's context, for command goroutines
-	work   sync.WaitGroup  // command goroutines
+	work   sync.WaitGroup  // command and rescue goroutines
 	nextID atomic.Int64
 
 	mu          sync.Mutex
@@ -172,14 +174,16 @@ func (p *Proxy) ServerAvailable() bool {
 // Document returns the current text of an open document.
 func (p *Proxy) Document(uri string) (Document, bool) { return p.docs.get(uri) }
 
-// Documents returns every open document.
-func (p *Proxy) Documents() []Document { return p.docs.all() }
-
 // Run relays between the editor and the language server until the editor
 // exits or closes its input, or ctx ends. A server that crashes is started
-// again (see superviseServer). The server is stopped before Run returns.
+// again (see superviseServer). Before Run returns, the server is stopped and
+// the relay of the editor's messages has ended: a message under way is
+// handled to the end, none after it is, and what it started (commands,
+// rescues) has finished. When ctx ends, in is closed if it is an io.Closer,
+// which ends the read under way; a read that closing cannot end (a blocking
+// file) stays pending, and what it brings is dropped.
 func (p *Proxy) Run(ctx context.Context) error {
-	defer p.work.Wait() // after cancel, below, has stopped the commands
+	defer p.work.Wait() // after the relays, below, can start no more commands
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p.ctx = ctx
@@ -204,12 +208,13 @@ func (p *Proxy) Run(ctx context.Context) error {
 	defer func() {
 		p.exiting.Store(true) // the server's exit from here on is no crash
 		p.stopServer(2 * time.Second)
-		cancel()
+		cancel() // ends a replay, which holds the gate
+		p.stopEditor()
 		<-supervised
 	}()
 
 	editorDone := make(chan error, 1)
-	go func() { editorDone <- p.relayEditor(frame.NewReader(p.in, p.cfg.MaxMessage)) }()
+	go func() { editorDone <- p.relayEditor() }()
 	select {
 	case err := <-editorDone:
 		return err
@@ -219,46 +224,57 @@ func (p *Proxy) Run(ctx context.Context) error {
 }
 
 // relayEditor copies the editor's messages to the server until the editor
-// sends exit or its stream ends.
-func (p *Proxy) relayEditor(r *frame.Reader) error {
-	for {
-		body, err := r.Read()
-		if err != nil {
-			if errors.Is(err, frame.ErrTooLarge) || errors.Is(err, frame.ErrNoLength) {
-				p.log.Warn("bad message from editor, skipped", "err", err)
-				continue
-			}
-			p.exiting.Store(true)
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("read from editor: %w", err)
-		}
+// sends exit or its stream ends, or stopEditor has been called.
+func (p *Proxy) relayEditor() error {
+	err := p.relay(frame.NewReader(p.in, p.cfg.MaxMessage), "editor", func(body []byte) bool {
 		p.gate.RLock()
-		exit := p.fromEditor(body)
-		p.gate.RUnlock()
-		if exit {
-			return nil
-		}
+		defer p.gate.RUnlock()
+		return !p.stopped && !p.fromEditor(body)
+	})
+	p.exiting.Store(true)
+	return err
+}
+
+// stopEditor ends relayEditor's handling of messages: it waits for the
+// message under way, if any, and lets no other through. It closes the
+// editor's stream, if it can, so that the read under way ends too.
+func (p *Proxy) stopEditor() {
+	p.gate.Lock()
+	p.stopped = true
+	p.gate.Unlock()
+	if c, ok := p.in.(io.Closer); ok {
+		c.Close()
 	}
 }
 
 // relayServer copies the server's messages to the editor until the server's
 // output ends.
 func (p *Proxy) relayServer(r *frame.Reader) {
+	err := p.relay(r, "server", func(body []byte) bool {
+		p.fromServer(body)
+		return true
+	})
+	if err != nil {
+		p.log.Warn("relay from the server ended", "err", err)
+	}
+}
+
+// relay reads the messages of one side (named for the log) and hands each
+// to handle until handle returns false or the stream ends: nil at its end,
+// the error otherwise. Messages that cannot be framed are skipped.
+func (p *Proxy) relay(r *frame.Reader, side string, handle func(body []byte) bool) error {
 	for {
 		body, err := r.Read()
-		if err != nil {
-			if errors.Is(err, frame.ErrTooLarge) || errors.Is(err, frame.ErrNoLength) {
-				p.log.Warn("bad message from server, skipped", "err", err)
-				continue
-			}
-			if !errors.Is(err, io.EOF) {
-				p.log.Warn("read from server", "err", err)
-			}
-			return
+		switch {
+		case errors.Is(err, frame.ErrTooLarge) || errors.Is(err, frame.ErrNoLength):
+			p.log.Warn("bad message from "+side+", skipped", "err", err)
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return fmt.Errorf("read from %s: %w", side, err)
+		case !handle(body):
+			return nil
 		}
-		p.fromServer(body)
 	}
 }
 
@@ -359,7 +375,7 @@ func (p *Proxy) editorNotification(msg frame.Message) (exit bool) {
 		return false // the server has no use for it
 	case "textDocument/didOpen":
 		if err = p.docs.didOpen(msg.Params); err == nil {
-			if at, perr := positionOf(msg.Params); perr == nil || at.URI != "" {
+			if at, perr := positionOf(msg.Params); perr == nil {
 				p.emit(Event{Kind: Open, Method: msg.Method, From: at})
 			}
 		}

@@ -9,9 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/lspshare/lspshare/internal/child"
 	"github.com/lspshare/lspshare/internal/goenv"
 )
 
@@ -72,8 +72,8 @@ type server struct {
 
 // startServer starts the language server command with stderr passed through
 // (to the proxy's own log stream, never to the editor). The process is bound
-// to ctx and, on Linux, to the proxy's life (Pdeathsig), so no orphan outlives
-// a killed proxy.
+// to ctx and, as far as the system allows, to the proxy's life (see
+// child.Bind), so no orphan outlives a killed proxy.
 func startServer(ctx context.Context, argv []string, stderr io.Writer) (*server, error) {
 	path, err := FindServer(argv[0])
 	if err != nil {
@@ -81,8 +81,8 @@ func startServer(ctx context.Context, argv []string, stderr io.Writer) (*server,
 	}
 	cmd := exec.CommandContext(ctx, path, argv[1:]...)
 	cmd.Stderr = stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	child.Bind(cmd)
+	cmd.Cancel = func() error { return child.Terminate(cmd.Process) }
 	cmd.WaitDelay = 2 * time.Second
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -112,11 +112,11 @@ func (s *server) stop(grace time.Duration) {
 		return
 	case <-time.After(grace):
 	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
+	child.Terminate(s.cmd.Process)
 	select {
 	case <-s.done:
 	case <-time.After(grace):
-		s.cmd.Process.Kill()
+		child.Kill(s.cmd.Process)
 		<-s.done
 	}
 }

@@ -17,6 +17,14 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 
+echo "== cross-builds"
+# Every release target must vet and build: starting and ending processes
+# differs by system (internal/child, behind build tags).
+for t in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do
+  GOOS=${t%/*} GOARCH=${t#*/} go vet ./...
+  CGO_ENABLED=0 GOOS=${t%/*} GOARCH=${t#*/} go build -o /dev/null ./cmd/lspshare
+done
+
 echo "== go test"
 go test -count=1 -timeout 20m ./...
 

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -146,13 +145,6 @@ func BenchmarkHubCPUCursor(b *testing.B) {
 	}
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	b.ReportMetric(float64(cpu.Milliseconds())/wall.Seconds(), "cpu-ms/s")
-}
-
-// cpuTime returns this process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // startClients starts a child process holding n attendees connected to th,

@@ -56,14 +56,14 @@ type ClientConfig struct {
 // the asker already), and the follow state travels in the next hello.
 // Frames taken from the backlog when a connection breaks are lost.
 type Client struct {
-	cfg                  ClientConfig
-	hubURL, session, key string
-	wsURL                string
-	log                  *slog.Logger
-	dialer               *websocket.Dialer
-	events               chan Frame
-	out                  outbox
-	running              atomic.Bool
+	cfg         ClientConfig
+	hubURL, key string
+	wsURL       string
+	log         *slog.Logger
+	dialer      *websocket.Dialer
+	events      chan Frame
+	out         outbox
+	running     atomic.Bool
 
 	mu        sync.Mutex
 	connected bool
@@ -115,7 +115,6 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	c := &Client{
 		cfg:     cfg,
 		hubURL:  hubURL,
-		session: name,
 		key:     key,
 		wsURL:   u.String(),
 		log:     cfg.Logger,
@@ -133,10 +132,6 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	return c, nil
 }
-
-// HubURL and Session say where the client's link points.
-func (c *Client) HubURL() string  { return c.hubURL }
-func (c *Client) Session() string { return c.session }
 
 // Events delivers incoming frames and connection news: "connected" (with
 // the welcome's id, name, role, session and seq), "disconnected" (message:

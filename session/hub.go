@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -81,8 +80,6 @@ func setDefault[T int | float64 | time.Duration](v *T, def T) {
 //	POST /api/sessions   create a session (loopback, or the admin token)
 //	GET  /metrics        drop counters, Prometheus text (loopback, or the admin token)
 //	GET  /s/NAME/ws      a participant's websocket (join key required)
-//	GET  /s/NAME         a placeholder page (join key required); package
-//	                     viewer, in front of the hub, serves the real one
 type Hub struct {
 	cfg      HubConfig
 	log      *slog.Logger
@@ -92,9 +89,8 @@ type Hub struct {
 	metrics *hubMetrics
 
 	mu       sync.Mutex
-	sessions map[string]*session    // loaded from the store on first use
-	keys     map[string]sessionKeys // of the sessions this hub created
-	conns    map[*conn]struct{}     // every open websocket, for Close
+	sessions map[string]*session // loaded from the store on first use
+	conns    map[*conn]struct{}  // every open websocket, for Close
 	closed   bool
 	wg       sync.WaitGroup // one per conn.serve goroutine
 }
@@ -107,7 +103,6 @@ func NewHub(cfg HubConfig) *Hub {
 		log:      cfg.Logger,
 		mux:      http.NewServeMux(),
 		sessions: map[string]*session{},
-		keys:     map[string]sessionKeys{},
 		conns:    map[*conn]struct{}{},
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: cfg.WriteTimeout,
@@ -122,7 +117,6 @@ func NewHub(cfg HubConfig) *Hub {
 	h.mux.HandleFunc("POST /api/sessions", h.handleCreate)
 	h.mux.HandleFunc("GET /metrics", h.handleMetrics)
 	h.mux.HandleFunc("GET /s/{name}/ws", h.handleWebsocket)
-	h.mux.HandleFunc("GET /s/{name}", h.handlePage)
 	return h
 }
 
@@ -143,38 +137,16 @@ func (h *Hub) createSession(name, base string) (Links, error) {
 	if err := CheckSessionName(name); err != nil {
 		return Links{}, err
 	}
-	keys := sessionKeys{drive: newKey(), attend: newKey()}
-	rec := SessionRecord{Name: name, DriveHash: HashKey(keys.drive), AttendHash: HashKey(keys.attend), Created: time.Now().UTC()}
+	drive, attend := newKey(), newKey()
+	rec := SessionRecord{Name: name, DriveHash: HashKey(drive), AttendHash: HashKey(attend), Created: time.Now().UTC()}
 	if err := h.cfg.Store.CreateSession(rec); err != nil {
 		if errors.Is(err, ErrSessionExists) {
 			return Links{}, fmt.Errorf("session %s exists: %w", name, err)
 		}
 		return Links{}, fmt.Errorf("create session %s: %w", name, err)
 	}
-	h.mu.Lock()
-	h.keys[name] = keys
-	h.mu.Unlock()
 	h.log.Info("session created", "session", name)
-	return MakeLinks(base, name, keys.drive, keys.attend), nil
-}
-
-// ErrLinksUnknown is returned by Links for a session this hub did not
-// create: the store keeps only the hashes of its keys.
-var ErrLinksUnknown = errors.New("its keys are stored hashed, so only the links printed when it was created can join it")
-
-// sessionKeys are a session's join keys in the clear, known only to the hub
-// that created it, until it stops.
-type sessionKeys struct{ drive, attend string }
-
-// Links returns the links of a session this hub created, built on BaseURL.
-func (h *Hub) Links(name string) (Links, error) {
-	h.mu.Lock()
-	keys, ok := h.keys[name]
-	h.mu.Unlock()
-	if !ok {
-		return Links{}, fmt.Errorf("links of session %s: %w", name, ErrLinksUnknown)
-	}
-	return MakeLinks(h.cfg.BaseURL, name, keys.drive, keys.attend), nil
+	return MakeLinks(base, name, drive, attend), nil
 }
 
 // Close drops every connection, stops every timer and waits until the
@@ -327,18 +299,6 @@ func (h *Hub) connDone(c *conn) {
 	delete(h.conns, c)
 	h.mu.Unlock()
 	h.wg.Done()
-}
-
-func (h *Hub) handlePage(w http.ResponseWriter, r *http.Request) {
-	httpreply.Private(w)
-	s, _, status, reason := h.admit(r)
-	if s == nil {
-		httpreply.Refuse(w, status, reason)
-		return
-	}
-	name := html.EscapeString(s.rec.Name)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, "<!doctype html>\n<meta charset=utf-8>\n<title>lspshare %s</title>\n<p>lspshare session %s — the viewer arrives in a later release.</p>\n", name, name)
 }
 
 // createRequest is the body of POST /api/sessions.

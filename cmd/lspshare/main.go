@@ -54,6 +54,8 @@ Run "lspshare <command> --help" for a command's flags.
 `
 
 func main() {
+	// syscall.SIGTERM exists on every target: on Windows it stands for the
+	// console's close, logoff and shutdown events (see os/signal).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/lspshare/lspshare/internal/child"
 	"github.com/lspshare/lspshare/internal/goenv"
 )
 
@@ -140,7 +140,7 @@ func (p *Process) stop() {
 		return
 	case <-time.After(5 * time.Second):
 	}
-	p.Cmd.Process.Signal(syscall.SIGKILL)
+	p.Cmd.Process.Kill()
 	<-p.exited
 }
 
@@ -312,7 +312,7 @@ func CopyRelay(t testing.TB, server []string) []string {
 func runCopyRelay(argv []string) error {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	child.Bind(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return err

@@ -1,0 +1,23 @@
+//go:build unix && !linux
+
+package child
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// Bind puts cmd's process in a process group of its own, so that Terminate
+// and Kill also reach what it started (gopls runs go list, for one). These
+// systems have no Pdeathsig: a child outlives a parent killed with SIGKILL,
+// but a language server exits anyway when its input closes with its parent.
+func Bind(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+}
+
+// Terminate asks the process's group to end (SIGTERM).
+func Terminate(p *os.Process) error { return syscall.Kill(-p.Pid, syscall.SIGTERM) }
+
+// Kill ends the process's group at once.
+func Kill(p *os.Process) error { return syscall.Kill(-p.Pid, syscall.SIGKILL) }
