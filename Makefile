@@ -15,6 +15,7 @@ build:
 
 # Release files in dist/: lspshare for macOS, Windows and Linux (amd64 and
 # arm64), the VS Code extension for each platform with its lspshare inside,
-# and SHA256SUMS (scripts/dist.sh; needs editors/vscode/node_modules).
+# and SHA256SUMS (scripts/dist.sh, docs/install.md; needs
+# editors/vscode/node_modules).
 dist:
 	scripts/dist.sh

@@ -22,7 +22,7 @@ cd "$root"
 # Go platforms, and the VS Code targets with the Go platform each needs.
 platforms="darwin/arm64 darwin/amd64 windows/amd64 windows/arm64 linux/amd64 linux/arm64"
 declare -A vscode=([darwin-arm64]=darwin/arm64 [darwin-x64]=darwin/amd64 [win32-x64]=windows/amd64
-  [linux-x64]=linux/amd64 [linux-arm64]=linux/arm64)
+  [win32-arm64]=windows/arm64 [linux-x64]=linux/amd64 [linux-arm64]=linux/arm64)
 
 fail() { echo "dist: $*" >&2; exit 1; }
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -63,6 +64,9 @@ func TestVersionOfBuilds(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			bin := filepath.Join(t.TempDir(), "lspshare")
+			if runtime.GOOS == "windows" {
+				bin += ".exe"
+			}
 			build := exec.Command("go", append(append([]string{"build", "-trimpath", "-o", bin}, c.flags...), "./cmd/lspshare")...)
 			build.Dir = repo
 			build.Env = append(os.Environ(), "CGO_ENABLED=0")
