@@ -1,5 +1,5 @@
 # The two commands of the README.
-.PHONY: run test build
+.PHONY: run test build dist
 
 # A ready hub on 127.0.0.1:7777 with a first session; prints join links.
 run:
@@ -12,3 +12,10 @@ test:
 
 build:
 	go build -o bin/lspshare ./cmd/lspshare
+
+# Release files in dist/: lspshare for macOS, Windows and Linux (amd64 and
+# arm64), the VS Code extension for each platform with its lspshare inside,
+# and SHA256SUMS (scripts/dist.sh, docs/install.md; needs
+# editors/vscode/node_modules).
+dist:
+	scripts/dist.sh

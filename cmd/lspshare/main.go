@@ -17,9 +17,6 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "devel"
-
 // command is one subcommand of lspshare.
 type command struct {
 	name    string
@@ -34,7 +31,7 @@ func commands() []command {
 		{"new", "create a session on a hub and print its join links", runNew},
 		{"sessions", "list or delete the sessions a hub keeps", runSessions},
 		{"notes", "write Markdown notes of a session's walk, with a diagram", runNotes},
-		{"version", "print the version", runVersion},
+		{"version", "print the version and the commit it was built from", runVersion},
 	}
 }
 
@@ -115,11 +112,6 @@ func printUsage(w io.Writer) {
 		list += fmt.Sprintf("  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, usage, list)
-}
-
-func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
-	fmt.Fprintf(stdout, "lspshare %s\n", version)
-	return nil
 }
 
 // parseArgs parses flags wherever they stand among args, so that

@@ -6,10 +6,10 @@
 // Usage: node out/e2e/goext.js LSPSHARE_VSIX GOLANG_GO_VSIX. Not part of
 // CI: the Go extension's .vsix comes from the marketplace (or a build of
 // github.com/golang/vscode-go), which CI cannot reach.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness, activeTab, notification, openFile, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
-import { waitFor } from './procs';
+import { ProcInfo, processesWithHome, waitFor } from './procs';
 
 async function goExtension(h: Harness, vsix: string, goVsix: string): Promise<void> {
   const lspshare = await step('build lspshare', () => h.lspshare());
@@ -60,28 +60,13 @@ async function goExtension(h: Harness, vsix: string, goVsix: string): Promise<vo
   await h.screenshot('resolved.png');
 }
 
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-}
-
 /** servers lists the language servers (gopls, lspshare lsp) of this test: those with HOME under tmp. */
 function servers(tmp: string): { gopls: ProcInfo[]; lspshare: ProcInfo[] } {
   const out = { gopls: [] as ProcInfo[], lspshare: [] as ProcInfo[] };
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
-      if (!env.includes(`HOME=${join(tmp, 'home')}`)) continue;
-      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const exe = argv[0].split('/').pop();
-      if (exe === 'gopls') out.gopls.push({ pid: Number(name), ppid });
-      if (exe === 'lspshare' && argv[1] === 'lsp') out.lspshare.push({ pid: Number(name), ppid });
-    } catch {
-      // the process ended while we looked
-    }
+  for (const p of processesWithHome(join(tmp, 'home'))) {
+    const exe = p.argv[0].split('/').pop();
+    if (exe === 'gopls') out.gopls.push(p);
+    if (exe === 'lspshare' && p.argv[1] === 'lsp') out.lspshare.push(p);
   }
   // gopls runs a telemetry helper as its own child: not a second server.
   const goplsPids = new Set(out.gopls.map((p) => p.pid));

@@ -4,7 +4,7 @@
 // checkouts the scenarios share.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
 import { Proc, run, waitFor } from './procs';
 
@@ -56,7 +56,7 @@ export class Harness {
     private readonly name: string,
     readonly tmp: string,
   ) {
-    for (const d of ['home', 'config', 'cache', 'data', 'state', 'bin']) mkdirSync(join(tmp, d), { recursive: true });
+    for (const d of ['home/go/bin', 'config', 'cache', 'data', 'state', 'build']) mkdirSync(join(tmp, d), { recursive: true });
     this.env = {
       ...process.env,
       HOME: join(tmp, 'home'),
@@ -69,8 +69,15 @@ export class Harness {
       GOCACHE: process.env.GOCACHE || join(homedir(), '.cache/go-build'),
       GOPROXY: 'off',
       GOTOOLCHAIN: 'local',
-      PATH: `${join(tmp, 'bin')}:${join(homedir(), 'go/bin')}:${process.env.PATH}`,
+      // No lspshare on PATH, as on a laptop with nothing but VS Code
+      // and Go: the extension must find its own.
+      PATH: [join(tmp, 'home/go/bin'), ...withoutLspshare(process.env.PATH)].join(delimiter),
     };
+  }
+
+  /** extensionsDir is where openVSCode installs the .vsix files. */
+  get extensionsDir(): string {
+    return join(this.tmp, 'vscode/extensions');
   }
 
   /**
@@ -80,16 +87,19 @@ export class Harness {
    */
   async homeOfAGoUser(): Promise<void> {
     const home = this.env.HOME!;
-    const gopls = (await run('sh', ['-c', 'command -v gopls'], { env: this.env })).trim();
-    mkdirSync(join(home, 'go/bin'), { recursive: true });
+    const path = `${join(homedir(), 'go/bin')}${delimiter}${process.env.PATH}`;
+    const gopls = (await run('sh', ['-c', 'command -v gopls'], { env: { ...process.env, PATH: path } })).trim();
     symlinkSync(gopls, join(home, 'go/bin/gopls'));
     writeFileSync(join(home, '.profile'), 'export PATH="$HOME/go/bin:/usr/local/go/bin:$PATH"\n');
   }
 
-  /** lspshare builds the binary ($LSPSHARE_BIN instead, when set). */
+  /**
+   * lspshare builds the binary ($LSPSHARE_BIN instead, when set), for the
+   * hub and the navigator; it is not on the PATH.
+   */
   async lspshare(): Promise<string> {
     if (process.env.LSPSHARE_BIN) return process.env.LSPSHARE_BIN;
-    const bin = join(this.tmp, 'bin/lspshare');
+    const bin = join(this.tmp, 'build/lspshare');
     await run('go', ['build', '-o', bin, './cmd/lspshare'], { cwd: repo });
     return bin;
   }
@@ -136,7 +146,7 @@ export class Harness {
    * on folder with the given user settings, and opens it in Chromium.
    */
   async openVSCode(vsixes: string[], settings: Record<string, unknown>, folder: string, env: NodeJS.ProcessEnv = {}): Promise<Page> {
-    const ext = join(this.tmp, 'vscode/extensions');
+    const ext = this.extensionsDir;
     const data = join(this.tmp, 'vscode/data');
     mkdirSync(join(data, 'User'), { recursive: true });
     writeFileSync(
@@ -190,6 +200,11 @@ export class Harness {
     for (const p of this.procs.reverse()) await p.stop();
     rmSync(this.tmp, { recursive: true, force: true, maxRetries: 3 });
   }
+}
+
+/** withoutLspshare is the directories of path that hold no lspshare. */
+function withoutLspshare(path: string | undefined): string[] {
+  return (path ?? '').split(delimiter).filter((d) => d && !existsSync(join(d, 'lspshare')));
 }
 
 /** step runs one named step of a scenario and reports it. */

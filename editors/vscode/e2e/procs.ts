@@ -1,6 +1,6 @@
 // Child processes and waiting with deadlines, for the end-to-end test.
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Fatal ends a waitFor at once: waiting longer cannot help. */
@@ -103,4 +103,44 @@ export function run(command: string, args: string[], opts: SpawnOptions = {}): P
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')}: exit ${code}\n${out}`))));
   });
+}
+
+/** A process of this machine, as /proc shows it. */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  argv: string[];
+  /** The binary it runs (/proc/PID/exe), whatever argv[0] says. */
+  exe: string;
+  env: Map<string, string>;
+}
+
+/**
+ * processesWithHome lists the processes whose HOME is home: a test gives
+ * every process it starts its own HOME, and their children inherit it.
+ */
+export function processesWithHome(home: string): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const env = new Map<string, string>();
+      for (const kv of readFileSync(`/proc/${name}/environ`, 'utf8').split('\0')) {
+        const i = kv.indexOf('=');
+        if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
+      }
+      if (env.get('HOME') !== home) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      out.push({
+        pid: Number(name),
+        ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]),
+        argv: readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'),
+        exe: readlinkSync(`/proc/${name}/exe`),
+        env,
+      });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
 }

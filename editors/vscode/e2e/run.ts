@@ -1,7 +1,9 @@
 // The extension's end-to-end test in a real VS Code (code-server, driven
 // through Debian's Chromium with playwright-core):
 //
-//  1. solo: the extension starts `lspshare lsp`; the status bar says "Not connected";
+//  1. solo: the extension starts `lspshare lsp` with the binary bundled in
+//     the platform's .vsix (no lspshare.path setting, no lspshare on PATH);
+//     the status bar says "Not connected";
 //  2. an attendee joins a real hub through "lspshare: Join Session…";
 //  3. a scripted navigator (its own `lspshare lsp` on gopls, at another path)
 //     makes three jumps; after each, the attendee's active tab and selection
@@ -12,15 +14,17 @@
 //  5. commands the proxy refuses show its message ("Take the Wheel" with an
 //     attend link).
 //
-// Usage: node out/e2e/run.js LSPSHARE_VSIX. Writes logs and screenshots to
+// Usage: node out/e2e/run.js LSPSHARE_VSIX, the .vsix scripts/dist.sh makes
+// for this machine (lspshare-linux-x64.vsix); $LSPSHARE_BIN (or a fresh
+// build) runs the hub and the navigator. Writes logs and screenshots to
 // $LSPSHARE_E2E_OUT (default testdata-out/vscode-e2e in the repository).
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { Page } from 'playwright-core';
 import { Harness, notification, openFile, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
 import { Navigator, Target } from './navigator';
-import { run, waitFor } from './procs';
+import { processesWithHome, run, waitFor } from './procs';
 
 const navigatorName = 'potsbo';
 const attendeeName = 'ada';
@@ -33,13 +37,14 @@ async function follow(h: Harness, vsix: string): Promise<void> {
   const attRoot = await h.checkout(join(h.tmp, 'attendee/code/reading-copy'));
 
   const page = await step('code-server with the extension', async () => {
-    const p = await h.openVSCode([vsix], { 'lspshare.path': lspshare, 'lspshare.name': attendeeName }, attRoot, {
+    const p = await h.openVSCode([vsix], { 'lspshare.name': attendeeName }, attRoot, {
       LSPSHARE_LOG: h.log('attendee-lsp'),
     });
     await openFile(p, 'main.go');
     return p;
   });
   await step('solo: status bar says Not connected', () => statusText(page, /Not connected/, startupMs));
+  await step('the proxy is the bundled lspshare, with none on PATH', () => bundledProxy(h));
 
   const links = await step('hub and session', () => startHub(h, lspshare));
   const nav = await step('navigator joins and takes the wheel', async () => {
@@ -102,6 +107,26 @@ async function follow(h: Harness, vsix: string): Promise<void> {
     await palette(page, 'lspshare: Take the Wheel');
     await notification(page, /lspshare: .*drive link/, stepMs);
   });
+}
+
+/**
+ * bundledProxy checks that the one `lspshare lsp` of the test (the hub and
+ * the navigator do not run yet) runs the binary inside the installed
+ * extension, which kept its execute bits, and that its PATH has no
+ * lspshare to offer instead.
+ */
+async function bundledProxy(h: Harness): Promise<void> {
+  const installed = readdirSync(h.extensionsDir).filter((d) => d.startsWith('lspshare.lspshare-'));
+  if (installed.length !== 1) throw new Error(`installed lspshare extensions: ${installed.join(', ') || 'none'}`);
+  const bundled = realpathSync(join(h.extensionsDir, installed[0], 'bin/lspshare'));
+  if ((statSync(bundled).mode & 0o111) !== 0o111) throw new Error(`${bundled} lost its execute bits: ${statSync(bundled).mode.toString(8)}`);
+  const proxies = processesWithHome(h.env.HOME!).filter((p) => p.argv[1] === 'lsp');
+  if (proxies.length !== 1) throw new Error(`want one lspshare lsp, found ${JSON.stringify(proxies.map((p) => p.argv))}`);
+  const [proxy] = proxies;
+  if (proxy.exe !== bundled) throw new Error(`the proxy runs ${proxy.exe}, not the bundled ${bundled}`);
+  const onPath = (proxy.env.get('PATH') ?? '').split(delimiter).filter((d) => d && existsSync(join(d, 'lspshare')));
+  if (onPath.length > 0) throw new Error(`the proxy's PATH has lspshare in ${onPath.join(', ')}`);
+  console.log(`     ${bundled}`);
 }
 
 /**

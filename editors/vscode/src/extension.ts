@@ -12,7 +12,7 @@ import {
 } from 'vscode-languageclient/node';
 import { Cursor, CursorMarks, Debouncer, EchoFilter, Range, parseCursor } from './cursor';
 import { GoConflict, detectGoConflict, fixButton, goConflictFix, goExtensionId } from './goconflict';
-import { Settings, documentFilters, launch, settingsFrom } from './launch';
+import { Binary, Settings, bundledBinary, chooseBinary, documentFilters, launch, settingsFrom } from './launch';
 import {
   Participant,
   State,
@@ -34,7 +34,7 @@ const cursorDebounceMs = 150;
 let running: Extension | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
-  running = new Extension();
+  running = new Extension(bundledBinary(context.extensionPath, process.platform));
   context.subscriptions.push(running);
   void running.start();
 }
@@ -70,7 +70,8 @@ class Extension implements vscode.Disposable {
   /** Serializes starts and stops of the client. */
   private lifecycle: Promise<void> = Promise.resolve();
 
-  constructor() {
+  /** bundled is the lspshare binary inside the extension (missing in a development build). */
+  constructor(private readonly bundled: string) {
     this.statusItem.name = 'lspshare';
     this.disposables.push(
       this.output,
@@ -114,8 +115,18 @@ class Extension implements vscode.Disposable {
 
   private async startClient(): Promise<void> {
     const s = this.settings();
-    const run = launch(s, process.env);
-    this.output.appendLine(`starting ${run.command} ${run.args.join(' ')}`);
+    const bin = chooseBinary(s.path, { path: process.env.PATH, bundled: this.bundled, platform: process.platform });
+    if (!bin) {
+      const problem = `no lspshare binary: none on PATH and none bundled at ${this.bundled}`;
+      this.output.appendLine(problem);
+      this.setState({ ...solo, error: problem });
+      void vscode.window.showErrorMessage(
+        `lspshare: ${problem}. Install the extension for your platform (lspshare-<platform>.vsix), or set lspshare.path to an lspshare binary.`,
+      );
+      return;
+    }
+    const run = launch(bin.command, s, process.env);
+    this.output.appendLine(`starting ${run.command} ${run.args.join(' ')} (${whyThisBinary(bin)})`);
     const options: LanguageClientOptions = {
       documentSelector: documentFilters(s.documentSelector),
       outputChannel: this.output,
@@ -397,6 +408,17 @@ function normalizeUri(uri: string): string {
     return vscode.Uri.parse(uri, true).toString();
   } catch {
     return uri;
+  }
+}
+
+function whyThisBinary(b: Binary): string {
+  switch (b.from) {
+    case 'setting':
+      return 'the lspshare.path setting';
+    case 'PATH':
+      return 'found on PATH; it wins over the bundled one, lspshare.path over both';
+    case 'bundled':
+      return 'bundled with the extension; lspshare on PATH or lspshare.path would win over it';
   }
 }
 
