@@ -16,6 +16,8 @@ export interface State {
   session: string;
   hub: string;
   connected: boolean;
+  /** True only while a connection that was up is down again. */
+  reconnecting: boolean;
   you: string;
   role: string;
   following: boolean;
@@ -33,6 +35,7 @@ export const solo: State = {
   session: '',
   hub: '',
   connected: false,
+  reconnecting: false,
   you: '',
   role: '',
   following: false,
@@ -55,6 +58,7 @@ export function parseState(raw: unknown): State {
     session: str(o.session),
     hub: str(o.hub),
     connected: o.connected === true,
+    reconnecting: o.reconnecting === true,
     you: str(o.you),
     role: str(o.role),
     following: o.following === true,
@@ -121,7 +125,7 @@ export function statusView(s: State): StatusView {
     const tooltip = s.error
       ? `lspshare: ${s.error}`
       : s.session
-        ? `lspshare: reconnecting to session ${s.session}`
+        ? `lspshare: ${s.reconnecting ? 'reconnecting' : 'connecting'} to session ${s.session}`
         : 'lspshare: not in a session — click to join';
     return { text: 'Not connected', tooltip, action: s.session ? 'showStatus' : 'join', warning: s.error !== '', icon: 'debug-disconnect' };
   }

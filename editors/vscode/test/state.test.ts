@@ -46,6 +46,9 @@ test('status bar texts', () => {
     assert.equal(v.action, action, name);
   }
   assert.match(statusView(parseState({ session: 'demo', error: 'wrong key' })).tooltip, /wrong key/);
+  // Before the first connection the proxy is connecting, not reconnecting.
+  assert.match(statusView(parseState({ session: 'demo' })).tooltip, /: connecting to session demo/);
+  assert.match(statusView(parseState({ session: 'demo', reconnecting: true })).tooltip, /: reconnecting to session demo/);
   assert.equal(statusView(parseState({ ...attendee, mismatch: { yours: 'a', wheel: 'b' } })).warning, true);
 });
 
