@@ -26,15 +26,42 @@ var benchConfig = HubConfig{FrameRate: 1e9, FrameBurst: 1e9}
 
 // BenchmarkFanOut measures how long a jump takes from the wheel holder's
 // socket to every follower's, over real loopback websockets, with the
-// followers in this process.
+// followers in this process. Each size runs on the memory store and then on
+// bbolt in a temporary directory, so that what the disk costs fan-out is
+// measured side by side, in one run.
 func BenchmarkFanOut(b *testing.B) {
 	for _, n := range []int{1, 10, 100, 1000} {
-		b.Run(fmt.Sprintf("followers=%d", n), func(b *testing.B) { benchFanOut(b, n) })
+		for _, store := range []string{"mem", "bolt"} {
+			b.Run(fmt.Sprintf("followers=%d/store=%s", n, store), func(b *testing.B) {
+				benchFanOut(b, n, benchStore(b, store))
+			})
+		}
 	}
 }
 
-func benchFanOut(b *testing.B, n int) {
-	th := startHub(b, benchConfig, "", nil)
+// benchStore returns a new store of the kind named ("mem" or "bolt"); a
+// bbolt store is closed when the benchmark ends, after the hub (cleanups
+// run last-registered first).
+func benchStore(b *testing.B, kind string) Store {
+	if kind == "mem" {
+		return NewMemStore()
+	}
+	st, err := OpenBoltStore(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			b.Error(err)
+		}
+	})
+	return st
+}
+
+func benchFanOut(b *testing.B, n int, store Store) {
+	cfg := benchConfig
+	cfg.Store = store
+	th := startHub(b, cfg, "", nil)
 	drive, attend := key(b, th.Links.Drive), key(b, th.Links.Attend)
 	bob := join(b, th, drive, "bob")
 
