@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -13,6 +14,14 @@ import (
 // are not on disk yet: some 25 000 jumps of a few hundred bytes, or minutes
 // of a busy hub, but only eight of the largest frames a driver may send.
 const maxUnwritten = 8 << 20
+
+// commitGap is the least time from the start of one commit to the start
+// of the next. A commit costs about half a millisecond of CPU on the
+// project's machine, two thirds of it in the kernel for the fsyncs, and
+// fan-out competes for that CPU: pacing commits makes a burst of jumps, or
+// many busy sessions, share each one, and bounds the hub's fsyncs to 100 a
+// second whatever the load. A store that was idle commits at once.
+const commitGap = 10 * time.Millisecond
 
 // write is one queued write to a session: a trail entry or a participant
 // record, with its JSON.
@@ -39,7 +48,7 @@ func (b *BoltStore) queue(w write) error {
 	switch {
 	case b.closed:
 		return ErrStoreClosed
-	case b.unwrittenBytes+len(w.data) > maxUnwritten:
+	case b.unwrittenBytes+len(w.data) > b.maxUnwritten:
 		return ErrStoreBehind
 	}
 	b.queued = append(b.queued, w)
@@ -66,8 +75,8 @@ func (b *BoltStore) SaveMember(session string, m MemberRecord, stored func(error
 
 // writeLoop is the store's writer goroutine, started by OpenBoltStore and
 // stopped by Close once everything queued is written. It takes everything
-// queued so far as one batch and commits it in one transaction: one fsync
-// for all the jumps and joins that arrived during the previous one.
+// queued so far as one batch and commits it in one transaction: one commit
+// for all the jumps and joins that arrived since the previous one began.
 func (b *BoltStore) writeLoop() {
 	defer close(b.stopped)
 	for {
@@ -75,6 +84,7 @@ func (b *BoltStore) writeLoop() {
 		if !ok {
 			return
 		}
+		began := time.Now()
 		var failed []error // of each write, when the transaction commits
 		err := b.db.Update(func(tx *bolt.Tx) error {
 			var err error
@@ -85,6 +95,21 @@ func (b *BoltStore) writeLoop() {
 			b.commits.Add(1)
 		}
 		b.finish(batch, failed, err)
+		b.pause(began.Add(commitGap))
+	}
+}
+
+// pause waits until t, or until the store closes.
+func (b *BoltStore) pause(t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-b.closing:
 	}
 }
 
@@ -192,9 +217,11 @@ type writer struct {
 	queued         []write    // accepted, not taken yet
 	writing        []write    // the batch being written
 	unwrittenBytes int        // JSON in queued and writing
+	maxUnwritten   int        // bound on unwrittenBytes: maxUnwritten, lowered by tests
 	taken          uint64     // batches taken by the writer
 	finished       uint64     // batches finished
 	closed         bool
+	closing        chan struct{} // closed by Close, to end a pause
 	stopped        chan struct{} // closed when writeLoop returns
 
 	commits atomic.Uint64 // transactions committed, for tests and benchmarks
@@ -203,6 +230,8 @@ type writer struct {
 func (b *BoltStore) startWriter() {
 	b.work = sync.NewCond(&b.mu)
 	b.progress = sync.NewCond(&b.mu)
+	b.maxUnwritten = maxUnwritten
+	b.closing = make(chan struct{})
 	b.stopped = make(chan struct{})
 	go b.writeLoop()
 }
@@ -211,8 +240,11 @@ func (b *BoltStore) startWriter() {
 // database; the store is unusable afterwards.
 func (b *BoltStore) Close() error {
 	b.mu.Lock()
-	b.closed = true
-	b.work.Signal()
+	if !b.closed {
+		b.closed = true
+		close(b.closing)
+		b.work.Signal()
+	}
 	b.mu.Unlock()
 	<-b.stopped
 	if err := b.db.Close(); err != nil {

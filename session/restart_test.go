@@ -240,6 +240,7 @@ func TestHubFanOutDoesNotWaitForDisk(t *testing.T) {
 // catches up, numbering goes on without a gap.
 func TestHubRefusesMovesWhenDiskBehind(t *testing.T) {
 	st := openBolt(t, t.TempDir())
+	st.maxUnwritten = 64 << 10
 	th := startHub(t, HubConfig{Store: st}, "", nil)
 	bob := join(t, th, key(t, th.Links.Drive), "bob")
 	ann := join(t, th, key(t, th.Links.Attend), "ann")
@@ -248,11 +249,11 @@ func TestHubRefusesMovesWhenDiskBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hold.Rollback()
-	big := json.RawMessage(`{"pad":"` + strings.Repeat("x", MaxFrameSize-200) + `"}`)
+	big := json.RawMessage(`{"pad":"` + strings.Repeat("x", 10000) + `"}`)
 	var refused Frame
 	sent := 0
 	for refused.Type == "" {
-		if sent++; sent > maxUnwritten/len(big)+1 {
+		if sent++; sent > st.maxUnwritten/len(big)+1 {
 			t.Fatalf("%d large moves taken with the disk held", sent)
 		}
 		bob.send(Frame{Type: TypeNav, Kind: KindJump, To: big})
