@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,18 +37,22 @@ var (
 	bucketNames    = []byte("member-names")
 )
 
-// BoltStore is a Store on disk (a bbolt database). Every call is one
-// transaction, committed and synced before it returns, so a hub killed at
-// any moment leaves a readable store holding every call that returned.
+// BoltStore is a Store on disk (a bbolt database). Writes to sessions are
+// queued for its writer goroutine, which commits (and syncs) each batch of
+// them in one transaction; reads see queued writes at once. A hub killed at
+// any moment leaves a readable store holding every write whose stored
+// callback was called, each trail a whole prefix of what was appended.
 type BoltStore struct {
 	db *bolt.DB
+	writer
 }
 
 var _ Store = (*BoltStore)(nil)
 
 // OpenBoltStore opens (creating if needed) the store in dir, which it
-// creates private to this user. Only one process may have it open: another
-// gets ErrStoreBusy after a second.
+// creates private to this user, and starts its writer goroutine: Close the
+// store to write what is queued and stop it. Only one process may have it
+// open: another gets ErrStoreBusy after a second.
 func OpenBoltStore(dir string) (*BoltStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -68,11 +73,10 @@ func OpenBoltStore(dir string) (*BoltStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	return &BoltStore{db: db}, nil
+	b := &BoltStore{db: db}
+	b.startWriter()
+	return b, nil
 }
-
-// Close closes the database; the store is unusable afterwards.
-func (b *BoltStore) Close() error { return b.db.Close() }
 
 // sessionBucket returns the bucket of a session, or ErrNoSession.
 func sessionBucket(tx *bolt.Tx, name string) (*bolt.Bucket, error) {
@@ -81,17 +85,6 @@ func sessionBucket(tx *bolt.Tx, name string) (*bolt.Bucket, error) {
 		return nil, fmt.Errorf("session %s: %w", name, ErrNoSession)
 	}
 	return s, nil
-}
-
-// updateSession runs fn on the bucket of a session in a write transaction.
-func (b *BoltStore) updateSession(name string, fn func(s *bolt.Bucket) error) error {
-	return b.db.Update(func(tx *bolt.Tx) error {
-		s, err := sessionBucket(tx, name)
-		if err != nil {
-			return err
-		}
-		return fn(s)
-	})
 }
 
 func (b *BoltStore) CreateSession(rec SessionRecord) error {
@@ -136,19 +129,35 @@ func decodeRecord(name string, s *bolt.Bucket, rec *SessionRecord) error {
 	return nil
 }
 
-func (b *BoltStore) AppendTrail(session string, e TrailEntry) error {
-	data, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	return b.updateSession(session, func(s *bolt.Bucket) error {
-		return s.Bucket(bucketTrail).Put(seqKey(e.Seq), data)
-	})
-}
-
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
 func (b *BoltStore) Trail(session string, after uint64, limit int) ([]TrailEntry, error) {
+	queued := queuedTrail(b.unwritten(session), after)
+	if len(queued) >= limit {
+		return queued[len(queued)-limit:], nil
+	}
+	var below uint64 = math.MaxUint64 // entries from here on are in queued
+	if len(queued) > 0 {
+		below = queued[0].Seq
+	}
+	out, err := b.storedTrail(session, after, below, limit-len(queued))
+	return append(out, queued...), err
+}
+
+// queuedTrail returns the trail entries among writes with Seq > after.
+func queuedTrail(writes []write, after uint64) []TrailEntry {
+	var out []TrailEntry
+	for _, w := range writes {
+		if w.entry != nil && w.entry.Seq > after {
+			out = append(out, *w.entry)
+		}
+	}
+	return out
+}
+
+// storedTrail returns the newest limit entries on disk with after < Seq <
+// below, oldest first.
+func (b *BoltStore) storedTrail(session string, after, below uint64, limit int) ([]TrailEntry, error) {
 	var out []TrailEntry
 	err := b.db.View(func(tx *bolt.Tx) error {
 		s := tx.Bucket(bucketSessions).Bucket([]byte(session))
@@ -159,6 +168,9 @@ func (b *BoltStore) Trail(session string, after uint64, limit int) ([]TrailEntry
 		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
 			if len(k) != 8 || binary.BigEndian.Uint64(k) <= after {
 				break
+			}
+			if binary.BigEndian.Uint64(k) >= below {
+				continue // written since unwritten was called
 			}
 			var e TrailEntry
 			if err := json.Unmarshal(v, &e); err != nil {
@@ -173,6 +185,9 @@ func (b *BoltStore) Trail(session string, after uint64, limit int) ([]TrailEntry
 }
 
 func (b *BoltStore) LastSeq(session string) (seq uint64, err error) {
+	if queued := queuedTrail(b.unwritten(session), 0); len(queued) > 0 {
+		return queued[len(queued)-1].Seq, nil
+	}
 	err = b.db.View(func(tx *bolt.Tx) error {
 		s := tx.Bucket(bucketSessions).Bucket([]byte(session))
 		if s == nil {
@@ -186,29 +201,36 @@ func (b *BoltStore) LastSeq(session string) (seq uint64, err error) {
 	return seq, err
 }
 
-func (b *BoltStore) SaveMember(session string, m MemberRecord) error {
-	data, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	return b.updateSession(session, func(s *bolt.Bucket) error {
-		members, names := s.Bucket(bucketMembers), s.Bucket(bucketNames)
-		key := names.Get([]byte(m.Name))
-		if key == nil {
-			n, err := members.NextSequence()
-			if err != nil {
-				return err
-			}
-			key = seqKey(n)
-			if err := names.Put([]byte(m.Name), key); err != nil {
-				return err
-			}
+// putMember stores a participant's record (JSON) under the key it got when
+// its name was first stored.
+func putMember(s *bolt.Bucket, name string, data []byte) error {
+	members, names := s.Bucket(bucketMembers), s.Bucket(bucketNames)
+	key := names.Get([]byte(name))
+	if key == nil {
+		n, err := members.NextSequence()
+		if err != nil {
+			return err
 		}
-		return members.Put(key, data)
-	})
+		key = seqKey(n)
+		if err := names.Put([]byte(name), key); err != nil {
+			return err
+		}
+	}
+	return members.Put(key, data)
 }
 
 func (b *BoltStore) Members(session string) ([]MemberRecord, error) {
+	queued := b.unwritten(session)
+	out, err := b.storedMembers(session)
+	for _, w := range queued {
+		if w.member != nil {
+			out = withMember(out, *w.member)
+		}
+	}
+	return out, err
+}
+
+func (b *BoltStore) storedMembers(session string) ([]MemberRecord, error) {
 	var out []MemberRecord
 	err := b.db.View(func(tx *bolt.Tx) error {
 		s := tx.Bucket(bucketSessions).Bucket([]byte(session))
@@ -227,7 +249,7 @@ func (b *BoltStore) Members(session string) ([]MemberRecord, error) {
 	return out, err
 }
 
-// SessionInfo summarises a stored session for listings.
+// SessionInfo summarises// SessionInfo summarises a stored session for listings.
 type SessionInfo struct {
 	SessionRecord
 	Moves    uint64    // numbered moves in the trail
@@ -235,8 +257,10 @@ type SessionInfo struct {
 	People   int       // participants ever joined
 }
 
-// Sessions lists the stored sessions by name.
+// Sessions lists the stored sessions by name, once the writes queued
+// before the call are on disk.
 func (b *BoltStore) Sessions() ([]SessionInfo, error) {
+	b.flush()
 	var out []SessionInfo
 	err := b.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSessions).ForEachBucket(func(k []byte) error {
@@ -260,8 +284,10 @@ func (b *BoltStore) Sessions() ([]SessionInfo, error) {
 	return out, err
 }
 
-// DeleteSession removes a session with its trail and participants.
+// DeleteSession removes a session with its trail and participants, once
+// the writes queued before the call are on disk.
 func (b *BoltStore) DeleteSession(name string) error {
+	b.flush()
 	return b.db.Update(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketSessions).DeleteBucket([]byte(name))
 		if errors.Is(err, bolterrors.ErrBucketNotFound) {

@@ -331,12 +331,11 @@ func (s *session) nav(m *member, f Frame) {
 	}
 	out := Frame{Type: TypeNav, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
 	if f.Kind != KindCursor {
+		if !s.appendTrail(m, TrailEntry{Seq: s.seq + 1, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol, At: time.Now().UTC()}) {
+			return
+		}
 		s.seq++
 		out.Seq = s.seq
-		e := TrailEntry{Seq: s.seq, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol, At: time.Now().UTC()}
-		if err := s.hub.cfg.Store.AppendTrail(s.rec.Name, e); err != nil {
-			s.log.Error("cannot store a trail entry", "seq", s.seq, "err", err)
-		}
 	}
 	b, err := encode(out)
 	if err != nil {

@@ -1,14 +1,43 @@
 package session
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // saveMember records m in the store, so that a restarted hub lists it, knows
-// whether it held the wheel, and keeps its checkout for the notes.
+// whether it held the wheel, and keeps its checkout for the notes. The
+// store queues the record: the session's lock is never held for the disk.
 func (s *session) saveMember(m *member) {
 	rec := MemberRecord{ID: m.id, Name: m.name, Role: m.role, Repo: m.repo, Wheel: s.wheel == m, Joined: m.joined, Left: m.left}
-	if err := s.hub.cfg.Store.SaveMember(s.rec.Name, rec); err != nil {
-		s.log.Error("cannot store a participant", "name", m.name, "err", err)
+	failed := func(err error) {
+		if err != nil {
+			s.log.Error("cannot store a participant", "name", rec.Name, "err", err)
+		}
 	}
+	if err := s.hub.cfg.Store.SaveMember(s.rec.Name, rec, failed); err != nil {
+		failed(err)
+	}
+}
+
+// appendTrail queues e, m's move, for the trail, and reports whether the
+// store took it. The store does not wait for the disk, so the move is fanned
+// out at once; its stored callback is where the move becomes durable, and
+// where an acknowledgement to its sender belongs once the wire has one. A
+// move the store refuses (its disk is too far behind) is not numbered or
+// fanned out, and m is told.
+func (s *session) appendTrail(m *member, e TrailEntry) bool {
+	err := s.hub.cfg.Store.AppendTrail(s.rec.Name, e, func(err error) {
+		if err != nil {
+			s.log.Error("cannot store a trail entry", "seq", e.Seq, "err", err)
+		}
+	})
+	if err != nil {
+		s.log.Error("move not shared: the store refused it", "seq", e.Seq, "err", err)
+		m.conn.sendError(fmt.Sprintf("the hub could not store your move, so nobody saw it: %v", err))
+		return false
+	}
+	return true
 }
 
 // restore brings back, disconnected, the participants the store remembers

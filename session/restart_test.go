@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +190,117 @@ func TestAskWheel(t *testing.T) {
 	bob.close()
 	if r := <-done; r.err == nil || !strings.Contains(r.err.Error(), "before answering") {
 		t.Fatalf("holder gone: %v", r.err)
+	}
+}
+
+// Fan-out does not wait for the disk: with bbolt's writer lock held (what a
+// slow fsync does to the store's writer), jumps still reach the followers,
+// a newcomer gets them replayed, and the trail lists them; they reach the
+// disk once it is free.
+func TestHubFanOutDoesNotWaitForDisk(t *testing.T) {
+	dir := t.TempDir()
+	st := openBolt(t, dir)
+	th := startHub(t, HubConfig{Store: st}, "", nil)
+	bob := join(t, th, key(t, th.Links.Drive), "bob")
+	ann := join(t, th, key(t, th.Links.Attend), "ann")
+	st.flush() // their joins
+	commits := st.commits.Load()
+	hold, err := st.db.Begin(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback() // before the store's Close, which waits for it
+	for i := 1; i <= 3; i++ {
+		bob.send(Frame{Type: TypeNav, Kind: KindJump, To: loc("a.go", i), Symbol: fmt.Sprint("F", i)})
+	}
+	ann.await(isNav(3), "jump 3 while the disk is held")
+	cat := join(t, th, key(t, th.Links.Attend), "cat")
+	if f := cat.await(isNav(3), "jump 3 replayed"); !f.Replay || f.Symbol != "F3" {
+		t.Errorf("replayed: %+v", f)
+	}
+	if trail, err := th.Trail("demo"); len(trail) != 3 || err != nil {
+		t.Errorf("trail while the disk is held: %+v, %v", trail, err)
+	}
+	if n := st.commits.Load(); n != commits {
+		t.Fatalf("%d commits while the disk was held", n-commits)
+	}
+	hold.Rollback()
+	th.stop()
+	st.Close()
+	trail, err := openBolt(t, dir).Trail("demo", 0, 10)
+	if err != nil || len(trail) != 3 || trail[2].Symbol != "F3" {
+		t.Fatalf("trail after restart: %+v, %v", trail, err)
+	}
+}
+
+// A move the store refuses, because too much is waiting for the disk, is
+// neither numbered nor fanned out, and its sender is told; once the disk
+// catches up, numbering goes on without a gap.
+func TestHubRefusesMovesWhenDiskBehind(t *testing.T) {
+	st := openBolt(t, t.TempDir())
+	st.maxUnwritten = 64 << 10
+	th := startHub(t, HubConfig{Store: st}, "", nil)
+	bob := join(t, th, key(t, th.Links.Drive), "bob")
+	ann := join(t, th, key(t, th.Links.Attend), "ann")
+	hold, err := st.db.Begin(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	big := json.RawMessage(`{"pad":"` + strings.Repeat("x", 10000) + `"}`)
+	var refused Frame
+	sent := 0
+	for refused.Type == "" {
+		if sent++; sent > st.maxUnwritten/len(big)+1 {
+			t.Fatalf("%d large moves taken with the disk held", sent)
+		}
+		bob.send(Frame{Type: TypeNav, Kind: KindJump, To: big})
+		bob.send(Frame{Type: TypeLocate, Ref: "sync", Name: "bob"})
+		f := bob.await(func(f Frame) bool { return f.Type == TypeError || f.Type == TypeLocated }, "error or located")
+		if f.Type == TypeError {
+			refused = f
+		}
+	}
+	if !strings.Contains(refused.Message, "nobody saw it") {
+		t.Errorf("refusal: %q", refused.Message)
+	}
+	hold.Rollback()
+	bob.send(Frame{Type: TypeNav, Kind: KindJump, To: loc("a.go", 1), Symbol: "after"})
+	f := ann.await(func(f Frame) bool { return f.Type == TypeNav && f.Symbol == "after" }, "the move after the disk caught up")
+	if f.Seq != uint64(sent) {
+		t.Errorf("move after the refusal has seq %d, want %d (the refused one got none)", f.Seq, sent)
+	}
+}
+
+// Jumps sent back to back while followers watch all reach the disk, in
+// order, by the time the store is closed.
+func TestHubStoresEveryJumpInOrder(t *testing.T) {
+	dir := t.TempDir()
+	st := openBolt(t, dir)
+	th := startHub(t, HubConfig{Store: st, FrameRate: 1e6, FrameBurst: 1e6, SendQueue: 1024}, "", nil)
+	bob := join(t, th, key(t, th.Links.Drive), "bob")
+	ann := join(t, th, key(t, th.Links.Attend), "ann")
+	const jumps = 500
+	for i := 1; i <= jumps; i++ {
+		bob.send(Frame{Type: TypeNav, Kind: KindJump, To: loc("a.go", i), Symbol: fmt.Sprint("F", i)})
+	}
+	ann.await(isNav(jumps), "the last jump")
+	th.stop()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d jumps in %d commits", jumps, st.commits.Load())
+	st = openBolt(t, dir)
+	trail, err := st.Trail("demo", 0, math.MaxInt)
+	if err != nil || len(trail) != jumps {
+		t.Fatalf("trail of %d entries (%v), want %d", len(trail), err, jumps)
+	}
+	for i, e := range trail {
+		if e.Seq != uint64(i+1) || e.Symbol != fmt.Sprint("F", i+1) || e.By != "bob" {
+			t.Fatalf("trail entry %d: %+v", i, e)
+		}
+	}
+	if m, err := st.Members("demo"); len(m) != 2 || err != nil {
+		t.Errorf("members: %+v, %v", m, err)
 	}
 }

@@ -67,27 +67,41 @@ type TrailEntry struct {
 }
 
 // Store keeps sessions and their trails. The hub calls it with a session's
-// lock held, so calls should be quick. [MemStore] keeps everything in memory;
-// a store on disk is what lets a hub restart lose nothing.
+// lock held, so no call may wait for the disk: writes to a session
+// (AppendTrail, SaveMember) are queued and return at once, and reads see
+// them at once, whether they are on disk yet or not.
 type Store interface {
 	// CreateSession records a new session, or returns ErrSessionExists.
+	// The record is durable when it returns.
 	CreateSession(rec SessionRecord) error
 	// Session returns the record of the named session; ok is false if
 	// there is none.
 	Session(name string) (rec SessionRecord, ok bool, err error)
-	// AppendTrail adds e (whose Seq is one more than the last) to a trail.
-	AppendTrail(session string, e TrailEntry) error
+	// AppendTrail queues e (whose Seq is one more than the last) for a
+	// trail. A returned error (ErrStoreBehind, ErrStoreClosed) means e was
+	// refused and stored is never called. Otherwise stored, if not nil, is
+	// called exactly once, with nil when e is durable or with the reason it
+	// could not be stored; it may be called before AppendTrail returns and
+	// must not block. Entries reach the disk in the order they were queued.
+	AppendTrail(session string, e TrailEntry, stored func(error)) error
 	// Trail returns the entries with Seq > after, oldest first, at most
 	// limit of them (the newest ones).
 	Trail(session string, after uint64, limit int) ([]TrailEntry, error)
 	// LastSeq returns the Seq of a trail's newest entry, 0 if empty.
 	LastSeq(session string) (uint64, error)
-	// SaveMember records a participant, replacing the record of the same
-	// name.
-	SaveMember(session string, m MemberRecord) error
+	// SaveMember queues a participant's record, replacing the record of
+	// the same name, like AppendTrail queues a trail entry.
+	SaveMember(session string, m MemberRecord, stored func(error)) error
 	// Members returns a session's participant records in order of joining.
 	Members(session string) ([]MemberRecord, error)
 }
+
+// ErrStoreBehind is returned by a store's writes when more is waiting for
+// the disk than the store will hold.
+var ErrStoreBehind = errors.New("the store's disk is behind: too many writes waiting")
+
+// ErrStoreClosed is returned by a store's writes once it is closed.
+var ErrStoreClosed = errors.New("the store is closed")
 
 // MemStore is a Store in memory, keeping the newest MaxTrail entries of each
 // trail. Two hubs given the same MemStore share their sessions, which is how
@@ -125,7 +139,21 @@ func (m *MemStore) Session(name string) (SessionRecord, bool, error) {
 	return rec, ok, nil
 }
 
-func (m *MemStore) AppendTrail(session string, e TrailEntry) error {
+// AppendTrail stores e at once: memory is as durable as a MemStore gets.
+func (m *MemStore) AppendTrail(session string, e TrailEntry, stored func(error)) error {
+	m.appendTrail(session, e)
+	done(stored)
+	return nil
+}
+
+// done tells a caller of a MemStore write that it is stored.
+func done(stored func(error)) {
+	if stored != nil {
+		stored(nil)
+	}
+}
+
+func (m *MemStore) appendTrail(session string, e TrailEntry) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.trails[session]
@@ -138,7 +166,6 @@ func (m *MemStore) AppendTrail(session string, e TrailEntry) error {
 		m.trails[session] = r
 	}
 	r.push(e)
-	return nil
 }
 
 func (m *MemStore) Trail(session string, after uint64, limit int) ([]TrailEntry, error) {
@@ -170,18 +197,24 @@ func (m *MemStore) LastSeq(session string) (uint64, error) {
 	return r.at(len(r.entries) - 1).Seq, nil
 }
 
-func (m *MemStore) SaveMember(session string, rec MemberRecord) error {
+func (m *MemStore) SaveMember(session string, rec MemberRecord, stored func(error)) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	list := m.members[session]
+	m.members[session] = withMember(m.members[session], rec)
+	m.mu.Unlock()
+	done(stored)
+	return nil
+}
+
+// withMember returns list with rec in place of the record of the same name,
+// or added at the end.
+func withMember(list []MemberRecord, rec MemberRecord) []MemberRecord {
 	for i := range list {
 		if list[i].Name == rec.Name {
 			list[i] = rec
-			return nil
+			return list
 		}
 	}
-	m.members[session] = append(list, rec)
-	return nil
+	return append(list, rec)
 }
 
 func (m *MemStore) Members(session string) ([]MemberRecord, error) {

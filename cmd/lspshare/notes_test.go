@@ -26,7 +26,7 @@ func TestSessionsCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	store.AppendTrail("old", session.TrailEntry{Seq: 1, Kind: session.KindJump, To: []byte(`{}`), At: time.Now()})
+	store.AppendTrail("old", session.TrailEntry{Seq: 1, Kind: session.KindJump, To: []byte(`{}`), At: time.Now()}, nil)
 	if err := saveFirstLinks(data, session.MakeLinks("http://h", "old", "d", "a")); err != nil {
 		t.Fatal(err)
 	}
