@@ -7,7 +7,7 @@ import (
 	"unicode"
 
 	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // maxMapped bounds the moves drawn: Mermaid refuses diagrams of more than
@@ -80,7 +80,7 @@ func nodeName(s Step) string {
 	switch {
 	case s.Symbol != "":
 		return s.Symbol
-	case s.Kind == session.KindOpen:
+	case s.Kind == wire.KindOpen:
 		return path.Base(s.To.Path)
 	}
 	return fmt.Sprintf("%s:%d", path.Base(s.To.Path), s.To.Range.Start.Line+1)

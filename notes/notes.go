@@ -19,7 +19,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/store"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // ExcerptLines is how many lines of code an excerpt shows, from the line
@@ -38,7 +39,7 @@ type Walk struct {
 // Step is one move of the wheel holder.
 type Step struct {
 	Seq    uint64
-	Kind   string // session.KindJump or session.KindOpen
+	Kind   string // wire.KindJump or wire.KindOpen
 	By     string
 	Symbol string             // "" when unknown
 	From   *location.Location // nil when unknown
@@ -50,7 +51,7 @@ type Step struct {
 
 // FromTrail makes a walk of a session's trail, taking each mover's
 // checkout from the participant records.
-func FromTrail(name string, trail []session.TrailEntry, members []session.MemberRecord) Walk {
+func FromTrail(name string, trail []store.TrailEntry, members []store.MemberRecord) Walk {
 	repos := map[string]Repo{}
 	for _, m := range members {
 		if m.Repo != nil {
@@ -192,7 +193,7 @@ func writeStep(b *bytes.Buffer, n int, s Step) {
 	fmt.Fprintf(b, "\n### %d. %s\n\n", n, title)
 	fmt.Fprintf(b, "%s, %s · ", escapeText(s.By), s.At.UTC().Format("15:04:05"))
 	switch {
-	case s.Kind == session.KindOpen:
+	case s.Kind == wire.KindOpen:
 		fmt.Fprintf(b, "opened %s\n", place(s.Repo, s.To))
 	case s.From != nil:
 		fmt.Fprintf(b, "jump from %s to %s\n", place(s.Repo, *s.From), place(s.Repo, s.To))

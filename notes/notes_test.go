@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/store"
+	"github.com/lspshare/lspshare/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden with the current output")
@@ -41,18 +42,18 @@ func raw(l location.Location) json.RawMessage {
 
 // trail is a walk by bob (and one move by ann, who took the wheel) from
 // main into greet, through a module and into the standard library.
-func trail() []session.TrailEntry {
+func trail() []store.TrailEntry {
 	at := time.Date(2026, 11, 29, 13, 40, 0, 0, time.UTC)
 	ws := func(p string, line uint32) json.RawMessage { return raw(loc(location.Workspace, "", p, line)) }
-	return []session.TrailEntry{
-		{Seq: 1, By: "bob", Kind: session.KindOpen, To: ws("main.go", 4), At: at},
-		{Seq: 2, By: "bob", Kind: session.KindJump, From: ws("main.go", 5), To: ws("greet/greet.go", 6), Symbol: "greet.Hello", At: at.Add(20 * time.Second)},
-		{Seq: 3, By: "bob", Kind: session.KindJump, From: ws("greet/greet.go", 7), To: ws("greet/greet.go", 10), Symbol: "message", At: at.Add(45 * time.Second)},
-		{Seq: 4, By: "bob", Kind: session.KindJump, From: ws("greet/greet.go", 7), To: raw(loc(location.GOROOT, "", "src/fmt/print.go", 3)), Symbol: "fmt.Println", At: at.Add(time.Minute)},
-		{Seq: 5, By: "bob", Kind: session.KindJump, To: json.RawMessage(`{"space":"workspace","path":"../etc/passwd"}`), At: at.Add(70 * time.Second)},
-		{Seq: 6, By: "ann <img src=x>", Kind: session.KindJump, From: ws("main.go", 5), To: raw(loc(location.Module, "golang.org/x/text@v0.21.0", "unicode/norm/normalize.go", 99)), Symbol: "norm.Form.String", At: at.Add(2 * time.Minute)},
-		{Seq: 7, By: "ann <img src=x>", Kind: session.KindJump, To: raw(loc(location.Module, "github.com/google/go-cmp@v0.6.0", "cmp/compare.go", 9)), Symbol: "cmp.Equal", At: at.Add(3 * time.Minute)},
-		{Seq: 8, By: "bob", Kind: session.KindJump, From: ws("greet/greet.go", 10), To: ws("greet/greet.go", 6), Symbol: "greet.Hello", At: at.Add(4 * time.Minute)},
+	return []store.TrailEntry{
+		{Seq: 1, By: "bob", Kind: wire.KindOpen, To: ws("main.go", 4), At: at},
+		{Seq: 2, By: "bob", Kind: wire.KindJump, From: ws("main.go", 5), To: ws("greet/greet.go", 6), Symbol: "greet.Hello", At: at.Add(20 * time.Second)},
+		{Seq: 3, By: "bob", Kind: wire.KindJump, From: ws("greet/greet.go", 7), To: ws("greet/greet.go", 10), Symbol: "message", At: at.Add(45 * time.Second)},
+		{Seq: 4, By: "bob", Kind: wire.KindJump, From: ws("greet/greet.go", 7), To: raw(loc(location.GOROOT, "", "src/fmt/print.go", 3)), Symbol: "fmt.Println", At: at.Add(time.Minute)},
+		{Seq: 5, By: "bob", Kind: wire.KindJump, To: json.RawMessage(`{"space":"workspace","path":"../etc/passwd"}`), At: at.Add(70 * time.Second)},
+		{Seq: 6, By: "ann <img src=x>", Kind: wire.KindJump, From: ws("main.go", 5), To: raw(loc(location.Module, "golang.org/x/text@v0.21.0", "unicode/norm/normalize.go", 99)), Symbol: "norm.Form.String", At: at.Add(2 * time.Minute)},
+		{Seq: 7, By: "ann <img src=x>", Kind: wire.KindJump, To: raw(loc(location.Module, "github.com/google/go-cmp@v0.6.0", "cmp/compare.go", 9)), Symbol: "cmp.Equal", At: at.Add(3 * time.Minute)},
+		{Seq: 8, By: "bob", Kind: wire.KindJump, From: ws("greet/greet.go", 10), To: ws("greet/greet.go", 6), Symbol: "greet.Hello", At: at.Add(4 * time.Minute)},
 	}
 }
 
@@ -76,8 +77,8 @@ func TestGolden(t *testing.T) {
 		{"unknown", "https://git.example.org/demo.git", "3f2a1b2c3d4e5f60718293a4b5c6d7e8f9012345", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			repo := &session.Repo{Remote: tc.remote, Commit: tc.commit, Dirty: tc.dirty}
-			members := []session.MemberRecord{{Name: "bob", Repo: repo}, {Name: "ann <img src=x>", Repo: repo}}
+			repo := &wire.Repo{Remote: tc.remote, Commit: tc.commit, Dirty: tc.dirty}
+			members := []store.MemberRecord{{Name: "bob", Repo: repo}, {Name: "ann <img src=x>", Repo: repo}}
 			w := FromTrail("demo", trail(), members)
 			w.AddCode(context.Background(), source)
 			var out bytes.Buffer
@@ -229,11 +230,11 @@ func FuzzNotes(f *testing.F) {
 	f.Add("<b>\"#&`", "a\"]-->|x| b", `{"space":"module","module":"golang.org/x/text@v0.21.0","path":"x.go"}`, "https://gitlab.com/g/r", "zz", "```\n")
 	f.Add("", "", `{"space":"goroot","path":"src/fmt/print.go","range":{"start":{"line":4000000000}}}`, "", "", "")
 	f.Fuzz(func(t *testing.T, by, symbol, to, remote, commit, text string) {
-		trail := []session.TrailEntry{
-			{Seq: 1, By: by, Kind: session.KindJump, To: json.RawMessage(to), From: json.RawMessage(to), Symbol: symbol},
-			{Seq: 2, By: by + "2", Kind: session.KindOpen, To: json.RawMessage(to), Symbol: symbol + "x"},
+		trail := []store.TrailEntry{
+			{Seq: 1, By: by, Kind: wire.KindJump, To: json.RawMessage(to), From: json.RawMessage(to), Symbol: symbol},
+			{Seq: 2, By: by + "2", Kind: wire.KindOpen, To: json.RawMessage(to), Symbol: symbol + "x"},
 		}
-		w := FromTrail("s", trail, []session.MemberRecord{{Name: by, Repo: &session.Repo{Remote: remote, Commit: commit}}})
+		w := FromTrail("s", trail, []store.MemberRecord{{Name: by, Repo: &wire.Repo{Remote: remote, Commit: commit}}})
 		w.AddCode(context.Background(), func(context.Context, location.Location) ([]byte, error) { return []byte(text), nil })
 		var out bytes.Buffer
 		if err := Write(&out, w); err != nil {
@@ -254,8 +255,8 @@ func ExampleFlowchart() {
 	ws := func(p string, line uint32) location.Location { return loc(location.Workspace, "", p, line) }
 	from := ws("main.go", 5)
 	fmt.Print(Flowchart([]Step{
-		{Kind: session.KindJump, From: &from, To: ws("greet/greet.go", 6), Symbol: "greet.Hello"},
-		{Kind: session.KindJump, To: loc(location.GOROOT, "", "src/fmt/print.go", 3), Symbol: "fmt.Println"},
+		{Kind: wire.KindJump, From: &from, To: ws("greet/greet.go", 6), Symbol: "greet.Hello"},
+		{Kind: wire.KindJump, To: loc(location.GOROOT, "", "src/fmt/print.go", 3), Symbol: "fmt.Println"},
 	}))
 	// Output:
 	// flowchart LR

@@ -11,15 +11,17 @@ import (
 	"time"
 
 	"github.com/lspshare/lspshare/files"
+	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/lsptest"
 	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // benchHub lifts the hub's per-participant rate limit, which a benchmark
 // asking questions back to back exceeds on purpose (no person asks 300
 // definitions a second).
-var benchHub = session.HubConfig{FrameRate: 1e9, FrameBurst: 1e9}
+var benchHub = hub.HubConfig{FrameRate: 1e9, FrameBurst: 1e9}
 
 // percentile returns the p-th percentile of sorted durations.
 func percentile(sorted []time.Duration, p float64) time.Duration {
@@ -87,7 +89,7 @@ func BenchmarkFetch1MiB(b *testing.B) {
 		b.Fatal(err)
 	}
 	startAttendee(b, ctx, sb, "nav", links.Drive, "none")
-	c, err := session.NewClient(session.ClientConfig{Link: links.Attend, ID: "bench", Name: "bench"})
+	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: links.Attend, ID: "bench", Name: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func BenchmarkFetch1MiB(b *testing.B) {
 	defer ccancel()
 	go c.Run(cctx)
 	for f := range c.Events() {
-		if f.Type == session.TypeState && f.Wheel == "nav" {
+		if f.Type == wire.TypeState && f.Wheel == "nav" {
 			break
 		}
 	}

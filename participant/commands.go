@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // Errors of commands are shown to the person at the editor: they say what to
@@ -83,7 +83,7 @@ func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any,
 	if err != nil {
 		return nil, err
 	}
-	var answer chan session.Frame
+	var answer chan wire.Frame
 	var wheelPlace json.RawMessage
 	if err := p.do(ctx, func() {
 		if p.client == nil {
@@ -97,9 +97,9 @@ func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any,
 		}
 		p.nextRef++
 		ref := "locate:" + strconv.Itoa(p.nextRef)
-		answer = make(chan session.Frame, 1)
+		answer = make(chan wire.Frame, 1)
 		p.locates[ref] = answer
-		p.client.Send(session.Frame{Type: session.TypeLocate, Ref: ref, Name: name})
+		p.client.Send(wire.Frame{Type: wire.TypeLocate, Ref: ref, Name: name})
 	}); err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any,
 	})
 }
 
-func (p *Participant) awaitLocate(ctx context.Context, name string, answer chan session.Frame) (json.RawMessage, error) {
+func (p *Participant) awaitLocate(ctx context.Context, name string, answer chan wire.Frame) (json.RawMessage, error) {
 	ctx, cancel := context.WithTimeout(ctx, locateTimeout)
 	defer cancel()
 	select {
@@ -151,11 +151,11 @@ func (p *Participant) cmdDrive(ctx context.Context, _ []json.RawMessage) (any, e
 		if !p.st.Connected {
 			return fmt.Errorf("not connected to the hub yet: try again in a moment")
 		}
-		if p.st.Role != session.RoleDrive {
+		if p.st.Role != wire.RoleDrive {
 			return fmt.Errorf("you joined with an attend link: only a drive link can take the wheel")
 		}
 		p.setFollowing(false)
-		p.client.Send(session.Frame{Type: session.TypeDrive})
+		p.client.Send(wire.Frame{Type: wire.TypeDrive})
 		return nil
 	})
 }
@@ -172,7 +172,7 @@ func (p *Participant) cmdPass(ctx context.Context, args []json.RawMessage) (any,
 		if p.st.Wheel != p.st.You {
 			return fmt.Errorf("only the wheel holder (%s) can pass the wheel", p.st.Wheel)
 		}
-		p.client.Send(session.Frame{Type: session.TypePass, Name: name})
+		p.client.Send(wire.Frame{Type: wire.TypePass, Name: name})
 		return nil
 	})
 }

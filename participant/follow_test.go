@@ -13,8 +13,9 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/lsptest"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 func TestMain(m *testing.M) { lsptest.Main(m) }
@@ -164,13 +165,13 @@ func (e *editor) awaitCursor(t *testing.T, ctx context.Context, since int, uri s
 }
 
 // startHub serves a hub on a loopback port and creates session "t".
-func startHub(t testing.TB) (*session.Hub, session.Links, string) {
+func startHub(t testing.TB) (*hub.Hub, wire.Links, string) {
 	t.Helper()
-	return startHubWith(t, session.HubConfig{})
+	return startHubWith(t, hub.HubConfig{})
 }
 
 // startHubWith is startHub with a configuration (BaseURL is set here).
-func startHubWith(t testing.TB, cfg session.HubConfig) (*session.Hub, session.Links, string) {
+func startHubWith(t testing.TB, cfg hub.HubConfig) (*hub.Hub, wire.Links, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -178,15 +179,15 @@ func startHubWith(t testing.TB, cfg session.HubConfig) (*session.Hub, session.Li
 	}
 	base := "http://" + ln.Addr().String()
 	cfg.BaseURL = base
-	hub := session.NewHub(cfg)
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: hub}}
+	h := hub.NewHub(cfg)
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
-	t.Cleanup(func() { hub.Close(); srv.Close() })
-	links, err := hub.CreateSession("t")
+	t.Cleanup(func() { h.Close(); srv.Close() })
+	links, err := h.CreateSession("t")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hub, links, base
+	return h, links, base
 }
 
 // jumpTarget is where the navigator asks for a definition, and the file the
@@ -258,7 +259,7 @@ func TestFollow(t *testing.T) {
 	}
 	var symbols []string
 	for _, e := range trail {
-		if e.Kind == session.KindJump {
+		if e.Kind == wire.KindJump {
 			symbols = append(symbols, e.Symbol)
 		}
 	}

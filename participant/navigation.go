@@ -13,7 +13,7 @@ import (
 
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/proxy"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // farLines is how far (in lines, or another file) an attendee's own cursor
@@ -44,7 +44,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 		}
 		p.navigatedAlone(nil)
 		p.lastURI = string(e.To[0].URI)
-		p.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindJump,
+		p.client.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump,
 			From: from, To: to, Symbol: p.symbolAt(e.From)})
 	case proxy.Open:
 		if string(e.From.URI) == p.lastURI {
@@ -53,7 +53,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 			return
 		}
 		p.lastURI = string(e.From.URI)
-		p.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindOpen, To: from})
+		p.client.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindOpen, To: from})
 	case proxy.Cursor:
 		if e.Exact {
 			p.navigatedAlone(&e.From)
@@ -62,10 +62,10 @@ func (p *Participant) editorMoved(e proxy.Event) {
 			// Another document under the cursor: a switch, which followers see at once.
 			p.lastURI = string(e.From.URI)
 			p.cursor = nil
-			p.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindOpen, To: from})
+			p.client.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindOpen, To: from})
 			return
 		}
-		p.cursor = &session.Frame{Type: session.TypeNav, Kind: session.KindCursor, To: from}
+		p.cursor = &wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: from}
 		if wait := cursorInterval - time.Since(p.cursorSent); wait > 0 {
 			p.cursorTimer.Reset(wait)
 			return
@@ -220,46 +220,46 @@ func (p *Participant) symbolAt(l protocol.Location) string {
 func isIdent(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // hubFrame applies a frame from the hub (or the client's connection news).
-func (p *Participant) hubFrame(ctx context.Context, f session.Frame) {
+func (p *Participant) hubFrame(ctx context.Context, f wire.Frame) {
 	switch f.Type {
-	case session.TypeDisconnected:
+	case wire.TypeDisconnected:
 		p.st.Reconnecting = p.st.Connected || p.st.Reconnecting
 		p.st.Connected = false
 		p.publishState()
-	case session.TypeRefused:
+	case wire.TypeRefused:
 		p.st.Connected, p.st.Reconnecting, p.st.Error = false, false, f.Message // no retry follows
 		p.publishState()
 		p.tell("refused:"+f.Message, msgError, "the hub refused to let you join: "+f.Message)
-	case session.TypeConnected: // carries the hub's welcome
+	case wire.TypeConnected: // carries the hub's welcome
 		p.st.You, p.st.Role, p.st.Session = f.Name, f.Role, f.Session
 		p.st.Connected, p.st.Reconnecting, p.st.Error = true, false, ""
 		if !p.followChosen {
 			// Attendees follow by default; a choice of their own outlives
 			// reconnects.
-			p.st.Following = f.Role == session.RoleAttend
+			p.st.Following = f.Role == wire.RoleAttend
 			p.client.SetFollowing(p.st.Following)
 		}
 		p.publishState()
-	case session.TypeState:
+	case wire.TypeState:
 		p.hubState(f)
-	case session.TypeNav:
+	case wire.TypeNav:
 		p.wheelMoved(ctx, f)
-	case session.TypeLocated:
+	case wire.TypeLocated:
 		if ch, ok := p.locates[f.Ref]; ok {
 			delete(p.locates, f.Ref)
 			ch <- f
 		}
-	case session.TypeAsk:
+	case wire.TypeAsk:
 		p.answerAsk(ctx, f)
-	case session.TypeError:
+	case wire.TypeError:
 		p.tell("", msgWarning, f.Message)
 	}
 }
 
-func (p *Participant) hubState(f session.Frame) {
+func (p *Participant) hubState(f wire.Frame) {
 	before := p.st.Mismatch
 	p.st.applyHubState(f, p.repo)
-	p.wheelRepo = session.Repo{}
+	p.wheelRepo = wire.Repo{}
 	for _, m := range f.Participants {
 		if m.Name == f.Wheel && m.Repo != nil {
 			p.wheelRepo = *m.Repo
@@ -281,7 +281,7 @@ func short(commit string) string {
 
 // wheelMoved shows the wheel holder's move: their cursor to everyone, and
 // their jumps and switches to a following editor.
-func (p *Participant) wheelMoved(ctx context.Context, f session.Frame) {
+func (p *Participant) wheelMoved(ctx context.Context, f wire.Frame) {
 	if f.By == p.st.You {
 		return
 	}
@@ -289,12 +289,12 @@ func (p *Participant) wheelMoved(ctx context.Context, f session.Frame) {
 	// which follow and jump go to: frames come in the order the holder made
 	// them (the hub never lets a cursor overtake a move queued before it).
 	p.wheelAt = &f
-	if f.Kind != session.KindCursor {
+	if f.Kind != wire.KindCursor {
 		p.moves++
 	}
 	uri, r, ok := p.local(f.To)
 	if !ok {
-		if f.Kind != session.KindCursor {
+		if f.Kind != wire.KindCursor {
 			p.bring(ctx, f)
 		}
 		return
@@ -303,11 +303,11 @@ func (p *Participant) wheelMoved(ctx context.Context, f session.Frame) {
 }
 
 // showWheel shows the wheel holder's move at uri and r.
-func (p *Participant) showWheel(f session.Frame, uri string, r protocol.Range) {
+func (p *Participant) showWheel(f wire.Frame, uri string, r protocol.Range) {
 	if err := p.px.Notify(proxy.CursorMethod, proxy.CursorParams{URI: uri, Range: &r, Name: f.By, Wheel: true}); err != nil {
 		p.log.Debug("cursor not sent", "err", err)
 	}
-	if f.Kind != session.KindCursor && p.st.Following {
+	if f.Kind != wire.KindCursor && p.st.Following {
 		p.show(uri, r)
 	}
 }
@@ -315,7 +315,7 @@ func (p *Participant) showWheel(f session.Frame, uri string, r protocol.Range) {
 // bring fetches the file of the wheel holder's move f, which this machine
 // lacks, and shows the move when the file has come, unless the wheel holder
 // has moved on meanwhile.
-func (p *Participant) bring(ctx context.Context, f session.Frame) {
+func (p *Participant) bring(ctx context.Context, f wire.Frame) {
 	var loc location.Location
 	if err := json.Unmarshal(f.To, &loc); err != nil || loc.Validate() != nil {
 		return

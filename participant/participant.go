@@ -22,12 +22,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/goenv"
+	"github.com/lspshare/lspshare/wire"
 
 	"github.com/lspshare/lspshare/files"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/proxy"
-	"github.com/lspshare/lspshare/session"
 )
 
 // Config configures a Participant.
@@ -56,7 +57,7 @@ type Participant struct {
 	shows   chan showRequest      // newest place to show; capacity one
 
 	// Owned by Run's goroutine.
-	client       *session.Client
+	client       *hubclient.Client
 	stopClient   context.CancelFunc
 	clientDone   chan struct{}
 	editorInfo   proxy.ClientInfo // what the editor said in initialize
@@ -64,19 +65,19 @@ type Participant struct {
 	mapper       *location.Mapper
 	cache        *files.Cache
 	served       *files.Server
-	wheelRepo    session.Repo
+	wheelRepo    wire.Repo
 	moves        int // the wheel holder's jumps and opens so far, to drop stale fetches
-	repo         *session.Repo
+	repo         *wire.Repo
 	st           State
 	followChosen bool
-	wheelAt      *session.Frame // the wheel holder's newest move
-	lastURI      string         // of this editor's newest cursor
-	cursor       *session.Frame // coalesced cursor not yet sent
+	wheelAt      *wire.Frame // the wheel holder's newest move
+	lastURI      string      // of this editor's newest cursor
+	cursor       *wire.Frame // coalesced cursor not yet sent
 	cursorSent   time.Time
 	cursorTimer  *time.Timer
 	shownAt      time.Time // when this editor was last moved for the wheel
 	told         map[string]bool
-	locates      map[string]chan session.Frame
+	locates      map[string]chan wire.Frame
 	nextRef      int
 }
 
@@ -110,7 +111,7 @@ func New(cfg Config) *Participant {
 		answering: make(chan struct{}, maxAnswering),
 		st:        State{Answers: "local", You: cfg.Name},
 		told:      make(map[string]bool),
-		locates:   make(map[string]chan session.Frame),
+		locates:   make(map[string]chan wire.Frame),
 	}
 }
 
@@ -201,7 +202,7 @@ func (p *Participant) do(ctx context.Context, fn func()) error {
 	}
 }
 
-func (p *Participant) clientEvents() <-chan session.Frame {
+func (p *Participant) clientEvents() <-chan wire.Frame {
 	if p.client == nil {
 		return nil
 	}
@@ -267,7 +268,7 @@ func goEnv() (modcache, goroot, version string) {
 
 // repoIdentity reads the checkout's commit, dirty flag and remote; empty
 // fields where root is not a git work tree.
-func repoIdentity(root string) *session.Repo {
+func repoIdentity(root string) *wire.Repo {
 	git := func(args ...string) string {
 		out, err := exec.Command("git", append([]string{"-C", root}, args...)...).Output()
 		if err != nil {
@@ -275,7 +276,7 @@ func repoIdentity(root string) *session.Repo {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	r := &session.Repo{Commit: git("rev-parse", "HEAD")}
+	r := &wire.Repo{Commit: git("rev-parse", "HEAD")}
 	if r.Commit == "" {
 		return r
 	}
@@ -298,14 +299,14 @@ func withoutCredentials(remote string) string {
 // join connects to the session of link, leaving any other.
 func (p *Participant) join(ctx context.Context, link string) error {
 	p.leave()
-	hub, name, _, err := session.ParseLink(link)
+	hub, name, _, err := wire.ParseLink(link)
 	if err != nil {
 		return fmt.Errorf("join: %w", err)
 	}
 	if err := p.mapWorkspace(); err != nil {
 		return fmt.Errorf("join %s: %w", name, err)
 	}
-	c, err := session.NewClient(session.ClientConfig{
+	c, err := hubclient.NewClient(hubclient.ClientConfig{
 		Link: link, ID: p.id, Name: p.cfg.Name, Repo: derefRepo(p.repo), Logger: p.log,
 	})
 	if err != nil {
@@ -326,9 +327,9 @@ func (p *Participant) join(ctx context.Context, link string) error {
 	return nil
 }
 
-func derefRepo(r *session.Repo) session.Repo {
+func derefRepo(r *wire.Repo) wire.Repo {
 	if r == nil {
-		return session.Repo{}
+		return wire.Repo{}
 	}
 	return *r
 }

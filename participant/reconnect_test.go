@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/store"
 )
 
 // cable is a TCP forwarder to the hub that a test can cut and mend, so that
@@ -193,21 +194,21 @@ func TestConnectingIsNotReconnecting(t *testing.T) {
 func TestHubRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	store := session.NewMemStore()
+	db := store.NewMemStore()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	serve := func(ln net.Listener) func() {
-		hub := session.NewHub(session.HubConfig{BaseURL: "http://" + addr, Store: store})
-		srv := &http.Server{Handler: hub}
+		h := hub.NewHub(hub.HubConfig{BaseURL: "http://" + addr, Store: db})
+		srv := &http.Server{Handler: h}
 		go srv.Serve(ln)
-		return func() { srv.Close(); hub.Close() }
+		return func() { srv.Close(); h.Close() }
 	}
 	stop := serve(ln)
 	defer func() { stop() }()
-	links, err := session.NewHub(session.HubConfig{BaseURL: "http://" + addr, Store: store}).CreateSession("t")
+	links, err := hub.NewHub(hub.HubConfig{BaseURL: "http://" + addr, Store: db}).CreateSession("t")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/lspshare/lspshare/files"
+	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/proxy"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // Questions between proxies, carried by the hub's ask frames.
@@ -38,12 +39,12 @@ type lspQuestion struct {
 // whenever one of its parts changes, so the proxy's goroutines read it
 // without locks.
 type view struct {
-	client  *session.Client
+	client  *hubclient.Client
 	mapper  *location.Mapper
 	cache   *files.Cache
 	served  *files.Server
 	session string
-	repo    session.Repo // the wheel holder's
+	repo    wire.Repo // the wheel holder's
 	wheel   string
 	you     string
 }
@@ -280,10 +281,10 @@ func rewrite(v any, fn func(string) (string, error)) error {
 
 // answerAsk answers another participant's question, on a goroutine of its
 // own (at most maxAnswering at once), with the view of the moment.
-func (p *Participant) answerAsk(ctx context.Context, f session.Frame) {
+func (p *Participant) answerAsk(ctx context.Context, f wire.Frame) {
 	v := p.view.Load()
 	reply := func(result any, err error) {
-		a := session.Frame{Type: session.TypeAnswer, Ref: f.Ref}
+		a := wire.Frame{Type: wire.TypeAnswer, Ref: f.Ref}
 		if err != nil {
 			a.Error = err.Error()
 		} else if a.Result, err = json.Marshal(result); err != nil {

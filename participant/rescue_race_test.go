@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/lsptest"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // answerWithin is how long an editor waits for an answer in these tests:
@@ -24,8 +25,8 @@ const linkDelay = 3 * time.Millisecond
 // holder is a wheel holder driven by the test: a session client whose
 // questions the test sees and answers (or not).
 type holder struct {
-	*session.Client
-	asks chan session.Frame
+	*hubclient.Client
+	asks chan wire.Frame
 	stop context.CancelFunc
 	done chan struct{} // closed when the client has stopped
 }
@@ -34,17 +35,17 @@ type holder struct {
 // that it keeps the wheel across its departures).
 func startHolder(t *testing.T, ctx context.Context, link string) *holder {
 	t.Helper()
-	c, err := session.NewClient(session.ClientConfig{Link: link, ID: "h", Name: "holder"})
+	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: link, ID: "h", Name: "holder"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(ctx)
-	h := &holder{Client: c, asks: make(chan session.Frame, 16), stop: stop, done: make(chan struct{})}
+	h := &holder{Client: c, asks: make(chan wire.Frame, 16), stop: stop, done: make(chan struct{})}
 	go c.Run(ctx)
 	go func() { // ends when Run closes Events
 		defer close(h.done)
 		for f := range c.Events() {
-			if f.Type == session.TypeAsk {
+			if f.Type == wire.TypeAsk {
 				select {
 				case h.asks <- f:
 				default:
@@ -148,7 +149,7 @@ func holderThere(connected bool) func(state) bool {
 // awaitQuestion returns the question the holder got from the attendee's
 // editor, failing if the editor was answered without the holder being
 // asked although its state said that the holder was there.
-func awaitQuestion(t *testing.T, h *holder, got <-chan answer) session.Frame {
+func awaitQuestion(t *testing.T, h *holder, got <-chan answer) wire.Frame {
 	t.Helper()
 	select {
 	case f := <-h.asks:
@@ -205,7 +206,7 @@ func TestRescueRaces(t *testing.T) {
 				wantError(t, got, "link dropped")
 				r.cab.setCut(false)
 				// Too late: the hub has nobody to give it to.
-				h.Send(session.Frame{Type: session.TypeAnswer, Ref: q.Ref, Result: json.RawMessage(`[]`)})
+				h.Send(wire.Frame{Type: wire.TypeAnswer, Ref: q.Ref, Result: json.RawMessage(`[]`)})
 			}
 		}},
 		{"no holder", func(t *testing.T, ctx context.Context, r *rescueRig) {

@@ -1,6 +1,6 @@
 package participant
 
-import "github.com/lspshare/lspshare/session"
+import "github.com/lspshare/lspshare/wire"
 
 // StateMethod is the notification that carries State to the editor.
 const StateMethod = "$/lspshare/state"
@@ -45,7 +45,7 @@ type Mismatch struct {
 }
 
 // applyHubState copies a hub state frame into s.
-func (s *State) applyHubState(f session.Frame, mine *session.Repo) {
+func (s *State) applyHubState(f wire.Frame, mine *wire.Repo) {
 	s.Wheel = f.Wheel
 	s.Participants = s.Participants[:0]
 	s.Followers = 0

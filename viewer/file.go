@@ -13,9 +13,9 @@ import (
 	"github.com/alecthomas/chroma/v2/formatters/html"
 
 	"github.com/lspshare/lspshare/files"
+	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/httpreply"
 	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/session"
 )
 
 const (
@@ -53,7 +53,7 @@ func keyOf(session string, l location.Location) fileKey {
 // the same moment, and the wheel holder is asked once. Fetches of the same
 // file share one question.
 type fileCache struct {
-	hub *session.Hub
+	hub *hub.Hub
 	ttl time.Duration
 	ctx context.Context // ends the fetches when the viewer closes
 	wg  sync.WaitGroup  // one per fetch
@@ -74,7 +74,7 @@ type cachedFile struct {
 	html     string
 }
 
-func newFileCache(ctx context.Context, hub *session.Hub, ttl time.Duration) *fileCache {
+func newFileCache(ctx context.Context, hub *hub.Hub, ttl time.Duration) *fileCache {
 	return &fileCache{hub: hub, ttl: ttl, ctx: ctx, entries: map[fileKey]*cachedFile{}}
 }
 

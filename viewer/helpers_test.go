@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/lspshare/lspshare/files"
+	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // waitFor bounds every wait; waits end on events, not on the clock.
@@ -24,10 +26,10 @@ const waitFor = 15 * time.Second
 // testHub is a real hub with the viewer in front, on a loopback port, with
 // a session "demo".
 type testHub struct {
-	hub    *session.Hub
+	hub    *hub.Hub
 	viewer *Viewer
 	url    string
-	links  session.Links
+	links  wire.Links
 }
 
 func startHub(t testing.TB) *testHub {
@@ -37,7 +39,7 @@ func startHub(t testing.TB) *testHub {
 		t.Fatal(err)
 	}
 	th := &testHub{url: "http://" + ln.Addr().String()}
-	th.hub = session.NewHub(session.HubConfig{BaseURL: th.url})
+	th.hub = hub.NewHub(hub.HubConfig{BaseURL: th.url})
 	th.viewer = New(th.hub, Config{})
 	if th.links, err = th.hub.CreateSession("demo"); err != nil {
 		t.Fatal(err)
@@ -60,7 +62,7 @@ func startHub(t testing.TB) *testHub {
 // key returns the key of a join link.
 func key(t testing.TB, link string) string {
 	t.Helper()
-	_, _, k, err := session.ParseLink(link)
+	_, _, k, err := wire.ParseLink(link)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func get(t testing.TB, url, bearer string) (int, string) {
 // checkout.
 type holder struct {
 	name   string
-	client *session.Client
+	client *hubclient.Client
 	files  map[string]string // workspace path → content
 	asks   atomic.Int64      // file asks answered
 }
@@ -101,8 +103,8 @@ type holder struct {
 // answers file asks.
 func startHolder(t testing.TB, link, name string, files map[string]string) *holder {
 	t.Helper()
-	c, err := session.NewClient(session.ClientConfig{Link: link, Name: name, ID: "id-" + name,
-		Repo: session.Repo{Commit: "3f2a1b2c3d4e5f60718293a4b5c6d7e8f9012345", Remote: "git@github.com:lspshare/demo.git"}})
+	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: link, Name: name, ID: "id-" + name,
+		Repo: wire.Repo{Commit: "3f2a1b2c3d4e5f60718293a4b5c6d7e8f9012345", Remote: "git@github.com:lspshare/demo.git"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,9 +122,9 @@ func startHolder(t testing.TB, link, name string, files map[string]string) *hold
 		var once sync.Once
 		for f := range c.Events() {
 			switch f.Type {
-			case session.TypeConnected:
+			case wire.TypeConnected:
 				once.Do(func() { close(connected) })
-			case session.TypeAsk:
+			case wire.TypeAsk:
 				c.Send(h.answer(f))
 			}
 		}
@@ -139,8 +141,8 @@ func startHolder(t testing.TB, link, name string, files map[string]string) *hold
 	return h
 }
 
-func (h *holder) answer(f session.Frame) session.Frame {
-	a := session.Frame{Type: session.TypeAnswer, Ref: f.Ref}
+func (h *holder) answer(f wire.Frame) wire.Frame {
+	a := wire.Frame{Type: wire.TypeAnswer, Ref: f.Ref}
 	var q files.Question
 	if f.Method != files.AskMethod || json.Unmarshal(f.Params, &q) != nil {
 		a.Error = "bad question"
@@ -160,7 +162,7 @@ func (h *holder) answer(f session.Frame) session.Frame {
 // jump moves the holder to path:line:character (1-based line, 0-based
 // UTF-16 character), naming symbol.
 func (h *holder) jump(from, to location.Location, symbol string) {
-	f := session.Frame{Type: session.TypeNav, Kind: session.KindJump, To: mustJSON(to), Symbol: symbol}
+	f := wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: mustJSON(to), Symbol: symbol}
 	if from.Path != "" {
 		f.From = mustJSON(from)
 	}
@@ -174,13 +176,13 @@ func (h *holder) sync(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
 	_, err := h.client.Ask(ctx, h.name, "sync", nil)
-	if answer := (*session.AnswerError)(nil); !errors.As(err, &answer) {
+	if answer := (*wire.AnswerError)(nil); !errors.As(err, &answer) {
 		t.Fatalf("sync: %v", err)
 	}
 }
 
 func (h *holder) cursor(to location.Location) {
-	h.client.Send(session.Frame{Type: session.TypeNav, Kind: session.KindCursor, To: mustJSON(to)})
+	h.client.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: mustJSON(to)})
 }
 
 func mustJSON(v any) json.RawMessage {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/httpreply"
-	"github.com/lspshare/lspshare/session"
 )
 
 const (
@@ -83,7 +83,7 @@ func (v *Viewer) endLive() {
 
 // pump writes the watch's frames to the page until either side ends, and
 // returns the close code and reason for the page.
-func (v *Viewer) pump(ws *websocket.Conn, watch *session.Watch) (int, string) {
+func (v *Viewer) pump(ws *websocket.Conn, watch *hub.Watch) (int, string) {
 	ctx, cancel := context.WithCancel(v.ctx)
 	defer cancel()
 	readerDone := make(chan struct{})
@@ -113,7 +113,7 @@ func (v *Viewer) pump(ws *websocket.Conn, watch *session.Watch) (int, string) {
 		switch {
 		case err == nil:
 			err = ws.WriteMessage(websocket.TextMessage, b)
-		case errors.Is(err, session.ErrWatchEnded):
+		case errors.Is(err, hub.ErrWatchEnded):
 			// Too far behind, or the hub is stopping: the page
 			// reconnects and starts over.
 			return websocket.CloseTryAgainLater, "start over"

@@ -4,7 +4,7 @@
 // jumps; the participants — and downloads notes of the walk.
 //
 // The page is plain HTML, CSS and JavaScript embedded in the binary. It
-// gets the session's moves over a websocket of its own (a [session.Watch],
+// gets the session's moves over a websocket of its own (a [hub.Watch],
 // not a participant) and the files, highlighted here with chroma, from the
 // wheel holder's proxy through the hub. See docs/viewer.md.
 package viewer
@@ -17,8 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/httpreply"
-	"github.com/lspshare/lspshare/session"
 )
 
 // Config configures a viewer. Zero values take the defaults noted.
@@ -31,7 +31,7 @@ type Config struct {
 
 // Viewer serves the session pages in front of a hub.
 type Viewer struct {
-	hub   *session.Hub
+	hub   *hub.Hub
 	cfg   Config
 	ctx   context.Context // ends with Close
 	stop  context.CancelFunc
@@ -56,7 +56,7 @@ var static embed.FS
 //	GET /s/NAME/file       a file of the wheel holder, highlighted (JSON)
 //	GET /s/NAME/notes.md   notes of the walk (join key required)
 //	GET /viewer/FILE       the page's script and styles
-func New(hub *session.Hub, cfg Config) *Viewer {
+func New(hub *hub.Hub, cfg Config) *Viewer {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // demoFiles reads the demo module the tests walk through.
@@ -162,14 +162,14 @@ func TestLive(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
 	context.AfterFunc(ctx, func() { ws.Close() })
-	next := func(match func(session.Frame) bool) session.Frame {
+	next := func(match func(wire.Frame) bool) wire.Frame {
 		t.Helper()
 		for {
 			_, data, err := ws.ReadMessage()
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := session.DecodeFrame(data)
+			f, err := wire.DecodeFrame(data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -178,18 +178,18 @@ func TestLive(t *testing.T) {
 			}
 		}
 	}
-	isNav := func(f session.Frame) bool { return f.Type == session.TypeNav }
+	isNav := func(f wire.Frame) bool { return f.Type == wire.TypeNav }
 	// The jump may reach the hub before or after the page connects.
 	if f := next(isNav); f.Seq != 1 || f.Symbol != "greet.Hello" {
 		t.Errorf("first move: %+v", f)
 	}
-	next(func(f session.Frame) bool { return f.Type == session.TypeState && f.Viewers == 1 && f.Wheel == "bob" })
+	next(func(f wire.Frame) bool { return f.Type == wire.TypeState && f.Viewers == 1 && f.Wheel == "bob" })
 	bob.jump(at("main.go", 16, 20, 5), at("greet/greet.go", 7, 5, 5), "greet.message")
-	if f := next(func(f session.Frame) bool { return isNav(f) && f.Seq == 2 }); f.By != "bob" || f.Replay {
+	if f := next(func(f wire.Frame) bool { return isNav(f) && f.Seq == 2 }); f.By != "bob" || f.Replay {
 		t.Errorf("live jump: %+v", f)
 	}
 	bob.cursor(at("greet/greet.go", 8, 1, 0))
-	if f := next(func(f session.Frame) bool { return isNav(f) && f.Kind == session.KindCursor }); !strings.Contains(string(f.To), `"line":7`) {
+	if f := next(func(f wire.Frame) bool { return isNav(f) && f.Kind == wire.KindCursor }); !strings.Contains(string(f.To), `"line":7`) {
 		t.Errorf("cursor: %+v", f)
 	}
 }

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/store"
 	"github.com/lspshare/lspshare/viewer"
+	"github.com/lspshare/lspshare/wire"
 )
 
 const hubSynopsis = `Usage: lspshare hub [flags]
@@ -82,11 +84,11 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return printStats(ctx, stdout, o.baseURL(), o.adminToken)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	store, err := session.OpenBoltStore(o.data)
+	db, err := store.OpenBoltStore(o.data)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer db.Close()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("hub: %w", err)
@@ -95,21 +97,21 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	hub := session.NewHub(session.HubConfig{BaseURL: base, Store: store, Logger: log, AdminToken: o.adminToken})
-	defer hub.Close()
-	view := viewer.New(hub, viewer.Config{Logger: log})
+	h := hub.NewHub(hub.HubConfig{BaseURL: base, Store: db, Logger: log, AdminToken: o.adminToken})
+	defer h.Close()
+	view := viewer.New(h, viewer.Config{Logger: log})
 	defer view.Close()
 
 	fmt.Fprintf(stdout, "lspshare hub on %s (data in %s)\n", base, o.data)
 	if o.first != "" {
-		if err := firstSession(stdout, hub, store, o.data, o.first, base); err != nil {
+		if err := firstSession(stdout, h, db, o.data, o.first, base); err != nil {
 			ln.Close()
 			return err
 		}
 	}
 	return serve(ctx, ln, view, log, func() {
 		view.Close() // pages and the file fetches they wait for
-		hub.Close()  // participants
+		h.Close()    // participants
 	})
 }
 
@@ -138,16 +140,16 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 
 // firstSession makes the hub's first session, or finds it from an earlier
 // run, and prints its links.
-func firstSession(w io.Writer, hub *session.Hub, store *session.BoltStore, dataDir, name, base string) error {
-	links, err := hub.CreateSession(name)
+func firstSession(w io.Writer, h *hub.Hub, db *store.BoltStore, dataDir, name, base string) error {
+	links, err := h.CreateSession(name)
 	switch {
 	case err == nil:
 		if err := saveFirstLinks(dataDir, links); err != nil {
 			return err
 		}
-	case errors.Is(err, session.ErrSessionExists):
+	case errors.Is(err, store.ErrSessionExists):
 		var ok bool
-		if links, ok = loadFirstLinks(dataDir, store, name, base); !ok {
+		if links, ok = loadFirstLinks(dataDir, db, name, base); !ok {
 			fmt.Fprintf(w, "\nSession %s exists; its join links were printed when it was made (the hub keeps only hashes of its keys).\n"+
 				"Make another: lspshare new NAME\n", name)
 			return nil
@@ -160,7 +162,7 @@ func firstSession(w io.Writer, hub *session.Hub, store *session.BoltStore, dataD
 }
 
 // printLinks shows a session's links and how to use them.
-func printLinks(w io.Writer, l session.Links) {
+func printLinks(w io.Writer, l wire.Links) {
 	fmt.Fprintf(w, `
 Session %s
   drive link (navigate):  %s

@@ -14,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/lsptest"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/store"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // hubWait bounds each wait of the hub tests.
@@ -107,9 +109,9 @@ func (h *hubProcess) signal(t *testing.T, sig syscall.Signal) error {
 }
 
 // runClient connects a session client and returns it with its events.
-func runClient(t *testing.T, link, name string) *session.Client {
+func runClient(t *testing.T, link, name string) *hubclient.Client {
 	t.Helper()
-	c, err := session.NewClient(session.ClientConfig{Link: link, Name: name, ID: "id-" + name,
+	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: link, Name: name, ID: "id-" + name,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +130,7 @@ func runClient(t *testing.T, link, name string) *session.Client {
 }
 
 // awaitSeq reads c's events until a nav frame with seq at least min.
-func awaitSeq(t *testing.T, c *session.Client, min uint64) uint64 {
+func awaitSeq(t *testing.T, c *hubclient.Client, min uint64) uint64 {
 	t.Helper()
 	deadline := time.After(hubWait)
 	for {
@@ -137,7 +139,7 @@ func awaitSeq(t *testing.T, c *session.Client, min uint64) uint64 {
 			if !ok {
 				t.Fatal("client stopped")
 			}
-			if f.Type == session.TypeNav && f.Seq >= min {
+			if f.Type == wire.TypeNav && f.Seq >= min {
 				return f.Seq
 			}
 		case <-deadline:
@@ -148,7 +150,7 @@ func awaitSeq(t *testing.T, c *session.Client, min uint64) uint64 {
 
 // flood makes the navigator jump every few milliseconds until stop is
 // closed: a steady stream of writes to the hub's store.
-func flood(c *session.Client, stop <-chan struct{}) {
+func flood(c *hubclient.Client, stop <-chan struct{}) {
 	tick := time.NewTicker(5 * time.Millisecond) // under the hub's rate limit
 	defer tick.Stop()
 	for i := 0; ; i++ {
@@ -158,7 +160,7 @@ func flood(c *session.Client, stop <-chan struct{}) {
 		case <-tick.C:
 		}
 		to := fmt.Sprintf(`{"space":"workspace","path":"f%d.go","range":{"start":{"line":%d,"character":0},"end":{"line":%d,"character":0}}}`, i%7, i%100, i%100)
-		c.Send(session.Frame{Type: session.TypeNav, Kind: session.KindJump, To: json.RawMessage(to), Symbol: fmt.Sprint("F", i)})
+		c.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: json.RawMessage(to), Symbol: fmt.Sprint("F", i)})
 	}
 }
 
@@ -220,12 +222,12 @@ func TestHubSurvivesSIGKILL(t *testing.T) {
 // It returns the trail's length.
 func checkTrail(t *testing.T, data string, min uint64) int {
 	t.Helper()
-	store, err := session.OpenBoltStore(data)
+	db, err := store.OpenBoltStore(data)
 	if err != nil {
 		t.Fatalf("store: %v", err)
 	}
-	defer store.Close()
-	trail, err := store.Trail("main", 0, 1<<30)
+	defer db.Close()
+	trail, err := db.Trail("main", 0, 1<<30)
 	if err != nil {
 		t.Fatalf("trail: %v", err)
 	}

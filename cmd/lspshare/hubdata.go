@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/store"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // firstLinksFile keeps the join keys of the hub's first session in its data
@@ -36,12 +37,12 @@ func defaultDataDir() string {
 
 // saveFirstLinks writes the keys of links to firstLinksFile, atomically and
 // readable by this user alone.
-func saveFirstLinks(dataDir string, links session.Links) error {
-	_, _, drive, err := session.ParseLink(links.Drive)
+func saveFirstLinks(dataDir string, links wire.Links) error {
+	_, _, drive, err := wire.ParseLink(links.Drive)
 	if err != nil {
 		return err
 	}
-	_, _, attend, err := session.ParseLink(links.Attend)
+	_, _, attend, err := wire.ParseLink(links.Attend)
 	if err != nil {
 		return err
 	}
@@ -69,24 +70,24 @@ func saveFirstLinks(dataDir string, links session.Links) error {
 
 // loadFirstLinks returns the links of the named session kept in
 // firstLinksFile, if it holds keys the store accepts for that session.
-func loadFirstLinks(dataDir string, store session.Store, name, base string) (session.Links, bool) {
+func loadFirstLinks(dataDir string, db store.Store, name, base string) (wire.Links, bool) {
 	data, err := os.ReadFile(filepath.Join(dataDir, firstLinksFile))
 	if err != nil {
-		return session.Links{}, false
+		return wire.Links{}, false
 	}
 	var k firstKeys
 	if json.Unmarshal(data, &k) != nil || k.Session != name {
-		return session.Links{}, false
+		return wire.Links{}, false
 	}
-	rec, ok, err := store.Session(name)
+	rec, ok, err := db.Session(name)
 	if err != nil || !ok || !hashIs(rec.DriveHash, k.Drive) || !hashIs(rec.AttendHash, k.Attend) {
-		return session.Links{}, false
+		return wire.Links{}, false
 	}
-	return session.MakeLinks(base, name, k.Drive, k.Attend), true
+	return wire.MakeLinks(base, name, k.Drive, k.Attend), true
 }
 
-func hashIs(h session.KeyHash, key string) bool {
-	got := session.HashKey(key)
+func hashIs(h store.KeyHash, key string) bool {
+	got := store.HashKey(key)
 	return subtle.ConstantTimeCompare(got[:], h[:]) == 1
 }
 

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 const newSynopsis = `Usage: lspshare new [flags] NAME
@@ -43,7 +43,7 @@ func runNew(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errors.New("lspshare new takes one session name")
 	}
 	name := names[0]
-	if err := session.CheckSessionName(name); err != nil {
+	if err := wire.CheckSessionName(name); err != nil {
 		return err
 	}
 	body, _ := json.Marshal(map[string]string{"name": name})
@@ -61,7 +61,7 @@ func runNew(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("read the hub's answer: %w", err)
 	}
-	var links session.Links
+	var links wire.Links
 	if err := json.Unmarshal(reply, &links); err != nil {
 		return fmt.Errorf("the hub's answer: %w", err)
 	}

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/hubclient"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // startHubCommand runs "lspshare hub" in this process on a free loopback
@@ -67,7 +68,7 @@ func TestNewJSONAgainstRealHub(t *testing.T) {
 	}
 
 	// The drive link joins the session with the drive role.
-	c, err := session.NewClient(session.ClientConfig{Link: got["drive"], Name: "bob"})
+	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: got["drive"], Name: "bob"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,13 +76,13 @@ func TestNewJSONAgainstRealHub(t *testing.T) {
 	defer cancel()
 	go c.Run(ctx)
 	for f := range c.Events() {
-		if f.Type == session.TypeConnected {
-			if f.Role != session.RoleDrive || f.Session != "team" {
+		if f.Type == wire.TypeConnected {
+			if f.Role != wire.RoleDrive || f.Session != "team" {
 				t.Errorf("joined as %+v", f)
 			}
 			break
 		}
-		if f.Type == session.TypeRefused {
+		if f.Type == wire.TypeRefused {
 			t.Fatalf("drive link refused: %s", f.Message)
 		}
 	}

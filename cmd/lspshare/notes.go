@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 const notesSynopsis = `Usage: lspshare notes [flags] NAME|LINK
@@ -66,13 +66,13 @@ func runNotes(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // notesTarget finds the hub, session and key the notes come from.
 func notesTarget(arg, hubURL, key string) (hub, name, k string, err error) {
 	if strings.Contains(arg, "://") {
-		return session.ParseLink(arg)
+		return wire.ParseLink(arg)
 	}
-	if err := session.CheckSessionName(arg); err != nil {
+	if err := wire.CheckSessionName(arg); err != nil {
 		return "", "", "", err
 	}
 	if key == "" {
-		if h, n, k, err := session.ParseLink(os.Getenv("LSPSHARE_JOIN")); err == nil && n == arg {
+		if h, n, k, err := wire.ParseLink(os.Getenv("LSPSHARE_JOIN")); err == nil && n == arg {
 			return h, n, k, nil
 		}
 		return "", "", "", fmt.Errorf("notes need a join key of session %s: give its join link, or --key", arg)

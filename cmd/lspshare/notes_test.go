@@ -11,23 +11,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/store"
 	"github.com/lspshare/lspshare/viewer"
+	"github.com/lspshare/lspshare/wire"
 )
 
 func TestSessionsCommand(t *testing.T) {
 	data := t.TempDir()
-	store, err := session.OpenBoltStore(data)
+	db, err := store.OpenBoltStore(data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"main", "old"} {
-		if err := store.CreateSession(session.SessionRecord{Name: name, Created: time.Now()}); err != nil {
+		if err := db.CreateSession(store.SessionRecord{Name: name, Created: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	store.AppendTrail("old", session.TrailEntry{Seq: 1, Kind: session.KindJump, To: []byte(`{}`), At: time.Now()}, nil)
-	if err := saveFirstLinks(data, session.MakeLinks("http://h", "old", "d", "a")); err != nil {
+	db.AppendTrail("old", store.TrailEntry{Seq: 1, Kind: wire.KindJump, To: []byte(`{}`), At: time.Now()}, nil)
+	if err := saveFirstLinks(data, wire.MakeLinks("http://h", "old", "d", "a")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -39,7 +41,7 @@ func TestSessionsCommand(t *testing.T) {
 	if _, err := run("--data", data); err == nil || !strings.Contains(err.Error(), "stop the hub first") {
 		t.Fatalf("list while the store is open: %v", err)
 	}
-	store.Close()
+	db.Close()
 	out, err := run("--data", data, "list")
 	if err != nil || !strings.Contains(out, "SESSION") || !strings.Contains(out, "main ") || !strings.Contains(out, "old ") {
 		t.Fatalf("list: %v\n%s", err, out)
@@ -67,9 +69,9 @@ func TestNotesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	hub := session.NewHub(session.HubConfig{BaseURL: base})
-	view := viewer.New(hub, viewer.Config{})
-	links, err := hub.CreateSession("team")
+	h := hub.NewHub(hub.HubConfig{BaseURL: base})
+	view := viewer.New(h, viewer.Config{})
+	links, err := h.CreateSession("team")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,7 @@ func TestNotesCommand(t *testing.T) {
 	t.Cleanup(func() {
 		srv.Close()
 		view.Close()
-		hub.Close()
+		h.Close()
 	})
 
 	run := func(args ...string) (string, error) {
@@ -89,7 +91,7 @@ func TestNotesCommand(t *testing.T) {
 	if out, err := run(links.Attend); err != nil || !strings.HasPrefix(out, "# Notes of session team\n") {
 		t.Fatalf("notes by link: %v\n%s", err, out)
 	}
-	_, _, key, _ := session.ParseLink(links.Drive)
+	_, _, key, _ := wire.ParseLink(links.Drive)
 	file := filepath.Join(t.TempDir(), "notes.md")
 	if _, err := run("team", "--hub", base, "--key", key, "-o", file); err != nil {
 		t.Fatal(err)

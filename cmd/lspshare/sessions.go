@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/store"
 )
 
 const sessionsSynopsis = `Usage: lspshare sessions [--data DIR] [list | delete NAME]
@@ -35,16 +35,16 @@ func runSessions(_ context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return errors.New("say list, or delete NAME")
 	}
-	store, err := session.OpenBoltStore(*data)
-	if errors.Is(err, session.ErrStoreBusy) {
+	db, err := store.OpenBoltStore(*data)
+	if errors.Is(err, store.ErrStoreBusy) {
 		return fmt.Errorf("%w: stop the hub first", err)
 	}
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer db.Close()
 	if verb == "delete" {
-		if err := store.DeleteSession(rest[0]); err != nil {
+		if err := db.DeleteSession(rest[0]); err != nil {
 			return err
 		}
 		if err := forgetFirstLinks(*data, rest[0]); err != nil {
@@ -53,7 +53,7 @@ func runSessions(_ context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "deleted session %s\n", rest[0])
 		return nil
 	}
-	list, err := store.Sessions()
+	list, err := db.Sessions()
 	if err != nil {
 		return err
 	}

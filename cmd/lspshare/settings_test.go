@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // handedOver is what may stand just before a join link in the settings
@@ -15,7 +15,7 @@ import (
 var handedOver = regexp.MustCompile(`(attend link \(follow\):\s+|drive link \(navigate\):\s+|"lspshare\.join": |"LSPSHARE_JOIN": |g:lspshare_join = |LSPSHARE_JOIN = |LSPSHARE_JOIN=)$`)
 
 func TestPrintedSettingsKeepTheKeyOutOfArguments(t *testing.T) {
-	links := session.Links{Session: "main",
+	links := wire.Links{Session: "main",
 		Drive:  "http://127.0.0.1:7777/s/main?key=DRIVEKEY",
 		Attend: "http://127.0.0.1:7777/s/main?key=ATTENDKEY"}
 	var out bytes.Buffer

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // TestHubStats: --stats reads a running hub's counters over HTTP; a frame
@@ -18,7 +18,7 @@ func TestHubStats(t *testing.T) {
 	hub := startHubProcess(t, "127.0.0.1:0", t.TempDir())
 	c := runClient(t, hub.attend, "ann")
 	for f := range c.Events() {
-		if f.Type == session.TypeConnected {
+		if f.Type == wire.TypeConnected {
 			break
 		}
 	}

@@ -11,18 +11,19 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/lsptest"
-	"github.com/lspshare/lspshare/session"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // startSession runs a real hub in the test and makes the session "demo".
-func startSession(t *testing.T) session.Links {
+func startSession(t *testing.T) wire.Links {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := session.NewHub(session.HubConfig{BaseURL: "http://" + ln.Addr().String()})
+	hub := hub.NewHub(hub.HubConfig{BaseURL: "http://" + ln.Addr().String()})
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: hub}}
 	srv.Start()
 	t.Cleanup(func() {

@@ -16,10 +16,13 @@ var rules = []struct {
 	pkg, why  string
 	forbidden []string
 }{
-	{"session", "the hub knows nothing of LSP", []string{"go.lsp.dev/", module + "proxy", module + "frame", module + "participant", module + "location"}},
-	{"proxy", "the relay knows nothing of the hub or its transport", []string{module + "session", module + "participant", "github.com/gorilla/websocket"}},
-	{"location", "portable locations know neither LSP plumbing nor the hub", []string{module + "proxy", module + "session", module + "participant"}},
-	{"frame", "LSP framing knows nothing above it", []string{module + "proxy", module + "session", module + "participant"}},
+	{"hub", "the hub knows nothing of LSP, nor of the proxies' side", []string{"go.lsp.dev/", module + "proxy", module + "frame", module + "participant", module + "location", module + "files", module + "hubclient"}},
+	{"hubclient", "a hub connection knows nothing of LSP nor of the hub's insides", []string{"go.lsp.dev/", module + "proxy", module + "frame", module + "hub", module + "store", module + "participant"}},
+	{"wire", "the hub wire is shared by both ends and knows neither", []string{"go.lsp.dev/", module + "hub", module + "hubclient", module + "store", module + "proxy", "github.com/gorilla/websocket"}},
+	{"store", "the store keeps records; it knows no server, no LSP", []string{"go.lsp.dev/", module + "hub", module + "hubclient", module + "proxy", "github.com/gorilla/websocket", "net/http"}},
+	{"proxy", "the relay knows nothing of the hub or its transport", []string{module + "hub", module + "hubclient", module + "wire", module + "store", module + "participant", "github.com/gorilla/websocket"}},
+	{"location", "portable locations know neither LSP plumbing nor the hub", []string{module + "proxy", module + "hub", module + "hubclient", module + "wire", module + "participant"}},
+	{"frame", "LSP framing knows nothing above it", []string{module + "proxy", module + "hub", module + "hubclient", module + "wire", module + "participant"}},
 }
 
 func TestLayers(t *testing.T) {

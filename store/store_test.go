@@ -1,4 +1,4 @@
-package session
+package store
 
 import (
 	"encoding/json"
@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/lspshare/lspshare/wire"
 )
 
 // storeKinds runs a test against each Store implementation.
@@ -61,14 +63,14 @@ func TestStoreSessions(t *testing.T) {
 		if _, ok, err := st.Session("other"); ok || err != nil {
 			t.Fatalf("Session(other) = %v, %v", ok, err)
 		}
-		if role := keyRole(got, "d"); role != RoleDrive {
+		if role := got.RoleOf("d"); role != wire.RoleDrive {
 			t.Errorf("drive key grants %q", role)
 		}
-		if role := keyRole(got, "a"); role != RoleAttend {
+		if role := got.RoleOf("a"); role != wire.RoleAttend {
 			t.Errorf("attend key grants %q", role)
 		}
 		for _, k := range []string{"", "x", "da"} {
-			if role := keyRole(got, k); role != "" {
+			if role := got.RoleOf(k); role != "" {
 				t.Errorf("key %q grants %q", k, role)
 			}
 		}
@@ -85,7 +87,7 @@ func TestStoreTrail(t *testing.T) {
 			t.Fatalf("LastSeq of an empty trail = %d, %v", seq, err)
 		}
 		for seq := uint64(1); seq <= 10; seq++ {
-			e := TrailEntry{Seq: seq, By: "bob", Kind: KindJump, To: loc("a.go", int(seq)), Symbol: fmt.Sprint("F", seq), At: time.Unix(int64(seq), 0).UTC()}
+			e := TrailEntry{Seq: seq, By: "bob", Kind: wire.KindJump, To: loc("a.go", int(seq)), Symbol: fmt.Sprint("F", seq), At: time.Unix(int64(seq), 0).UTC()}
 			if err := st.AppendTrail("demo", e, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -131,8 +133,8 @@ func TestStoreMembers(t *testing.T) {
 		if err := st.CreateSession(SessionRecord{Name: "demo"}); err != nil {
 			t.Fatal(err)
 		}
-		bob := MemberRecord{ID: "1", Name: "bob", Role: RoleDrive, Repo: &Repo{Commit: "abc", Remote: "git@github.com:o/r.git"}, Wheel: true, Joined: time.Unix(1, 0).UTC()}
-		ann := MemberRecord{ID: "2", Name: "ann", Role: RoleAttend, Joined: time.Unix(2, 0).UTC()}
+		bob := MemberRecord{ID: "1", Name: "bob", Role: wire.RoleDrive, Repo: &wire.Repo{Commit: "abc", Remote: "git@github.com:o/r.git"}, Wheel: true, Joined: time.Unix(1, 0).UTC()}
+		ann := MemberRecord{ID: "2", Name: "ann", Role: wire.RoleAttend, Joined: time.Unix(2, 0).UTC()}
 		for _, m := range []MemberRecord{bob, ann} {
 			if err := st.SaveMember("demo", m, nil); err != nil {
 				t.Fatal(err)
@@ -173,7 +175,7 @@ func TestBoltStoreListDeleteAndLock(t *testing.T) {
 	}
 	at := time.Unix(7, 0).UTC()
 	// Sessions counts writes queued before it, whether on disk yet or not.
-	st.AppendTrail("a", TrailEntry{Seq: 1, Kind: KindJump, To: loc("x.go", 1), At: at}, nil)
+	st.AppendTrail("a", TrailEntry{Seq: 1, Kind: wire.KindJump, To: loc("x.go", 1), At: at}, nil)
 	st.SaveMember("a", MemberRecord{Name: "bob"}, nil)
 	list, err := st.Sessions()
 	if err != nil {
@@ -234,7 +236,7 @@ func appendConcurrently(t *testing.T, st Store, names []string, n uint64, stored
 	for i, name := range names {
 		wg.Go(func() {
 			for seq := uint64(1); seq <= n; seq++ {
-				e := TrailEntry{Seq: seq, By: "bob", Kind: KindJump, To: loc("a.go", int(seq)), Symbol: fmt.Sprint("F", seq), At: time.Unix(int64(seq), 0).UTC()}
+				e := TrailEntry{Seq: seq, By: "bob", Kind: wire.KindJump, To: loc("a.go", int(seq)), Symbol: fmt.Sprint("F", seq), At: time.Unix(int64(seq), 0).UTC()}
 				if err := st.AppendTrail(name, e, func(err error) { stored(i, seq, err) }); err != nil {
 					t.Errorf("append %s %d: %v", name, seq, err)
 				}
@@ -410,7 +412,7 @@ func BenchmarkBoltAppendTrail(b *testing.B) {
 					b.StartTimer()
 				}
 				seq++
-				e := TrailEntry{Seq: seq, By: "bob", Kind: KindJump, To: to, From: to, Symbol: "pkg.Func", At: time.Now()}
+				e := TrailEntry{Seq: seq, By: "bob", Kind: wire.KindJump, To: to, From: to, Symbol: "pkg.Func", At: time.Now()}
 				err := st.AppendTrail("demo", e, failed)
 				if errors.Is(err, ErrStoreBehind) { // let the disk catch up
 					st.flush()
@@ -427,4 +429,9 @@ func BenchmarkBoltAppendTrail(b *testing.B) {
 			b.ReportMetric(float64(seq)/float64(st.commits.Load()), "jumps/commit")
 		})
 	}
+}
+
+// loc is location JSON for the store, to which a location is opaque.
+func loc(path string, line int) json.RawMessage {
+	return json.RawMessage(fmt.Sprintf(`{"path":%q,"line":%d}`, path, line))
 }

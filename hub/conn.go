@@ -1,4 +1,4 @@
-package session
+package hub
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // conn is one participant's websocket on the hub. Its serve goroutine reads;
@@ -65,7 +66,7 @@ func newConn(h *Hub, s *session, ws *websocket.Conn, role string) *conn {
 func (c *conn) serve() {
 	defer c.hub.connDone(c)
 	defer c.ws.Close()
-	c.ws.SetReadLimit(MaxFrameSize)
+	c.ws.SetReadLimit(wire.MaxFrameSize)
 
 	hello, err := c.readHello()
 	if err != nil {
@@ -100,21 +101,21 @@ func (c *conn) serve() {
 }
 
 // readHello reads the connection's first frame, which must be a hello.
-func (c *conn) readHello() (Frame, error) {
+func (c *conn) readHello() (wire.Frame, error) {
 	c.ws.SetReadDeadline(time.Now().Add(c.hub.cfg.HelloTimeout))
 	_, data, err := c.ws.ReadMessage()
 	if err != nil {
-		return Frame{}, fmt.Errorf("no hello: %w", err)
+		return wire.Frame{}, fmt.Errorf("no hello: %w", err)
 	}
-	f, err := DecodeFrame(data)
+	f, err := wire.DecodeFrame(data)
 	if err != nil {
-		return Frame{}, err
+		return wire.Frame{}, err
 	}
-	if f.Type != TypeHello {
-		return Frame{}, fmt.Errorf("the first frame must be a hello, not %s", f.Type)
+	if f.Type != wire.TypeHello {
+		return wire.Frame{}, fmt.Errorf("the first frame must be a hello, not %s", f.Type)
 	}
 	if f.ID == "" {
-		return Frame{}, errors.New("hello needs an id")
+		return wire.Frame{}, errors.New("hello needs an id")
 	}
 	return f, nil
 }
@@ -122,7 +123,7 @@ func (c *conn) readHello() (Frame, error) {
 // refuse tells a connection that never joined why, then closes it. No writer
 // goroutine exists yet, so writing here is safe.
 func (c *conn) refuse(reason string) {
-	if b, err := encode(Frame{Type: TypeError, Message: reason}); err == nil {
+	if b, err := wire.Encode(wire.Frame{Type: wire.TypeError, Message: reason}); err == nil {
 		c.write(websocket.TextMessage, b)
 	}
 	c.ws.WriteControl(websocket.CloseMessage,
@@ -165,7 +166,7 @@ func (c *conn) readLoop() error {
 				return net.ErrClosed
 			}
 		}
-		f, err := DecodeFrame(data)
+		f, err := wire.DecodeFrame(data)
 		if err != nil {
 			c.refuseFrame(err.Error())
 			continue
@@ -304,7 +305,7 @@ func (c *conn) refuseFrame(msg string) {
 
 // sendError queues an error frame for this participant.
 func (c *conn) sendError(msg string) {
-	if b, err := encode(Frame{Type: TypeError, Message: msg}); err == nil {
+	if b, err := wire.Encode(wire.Frame{Type: wire.TypeError, Message: msg}); err == nil {
 		c.enqueue(b)
 	}
 }

@@ -1,4 +1,4 @@
-package session
+package hub
 
 import (
 	"encoding/json"
@@ -11,6 +11,9 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/lspshare/lspshare/store"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // Bounds on questions routed through the hub.
@@ -24,7 +27,7 @@ const (
 // conns, which never block.
 type session struct {
 	hub *Hub
-	rec SessionRecord
+	rec store.SessionRecord
 	log *slog.Logger
 
 	mu         sync.Mutex
@@ -43,7 +46,7 @@ type member struct {
 	id        string // the proxy's random id; never shown to others
 	name      string // unique in the session
 	role      string
-	repo      *Repo
+	repo      *wire.Repo
 	following bool
 	place     json.RawMessage // the last nav's location, for locate
 	conn      *conn           // nil while disconnected
@@ -54,14 +57,14 @@ type member struct {
 
 // pendingAsk is a question forwarded to target, awaiting its answer.
 type pendingAsk struct {
-	asker  *member    // nil for the hub's own questions
-	reply  chan Frame // the hub's own questions get the answer here (capacity 1)
-	ref    string     // the asker's own ref
+	asker  *member         // nil for the hub's own questions
+	reply  chan wire.Frame // the hub's own questions get the answer here (capacity 1)
+	ref    string          // the asker's own ref
 	target *member
 	timer  *time.Timer
 }
 
-func newSession(h *Hub, rec SessionRecord, seq uint64) *session {
+func newSession(h *Hub, rec store.SessionRecord, seq uint64) *session {
 	return &session{
 		hub:     h,
 		rec:     rec,
@@ -74,7 +77,7 @@ func newSession(h *Hub, rec SessionRecord, seq uint64) *session {
 
 // join admits c's participant (a new one, or one reconnecting with its id)
 // and returns the frames c must get first: welcome, then missed jumps.
-func (s *session) join(c *conn, hello Frame) ([][]byte, error) {
+func (s *session) join(c *conn, hello wire.Frame) ([][]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -101,16 +104,16 @@ func (s *session) join(c *conn, hello Frame) ([][]byte, error) {
 	m.joined, m.left = time.Now().UTC(), time.Time{}
 	c.m = m
 	switch {
-	case m.role == RoleAttend && s.wheel == m:
+	case m.role == wire.RoleAttend && s.wheel == m:
 		s.setWheel(nil)
-	case m.role == RoleDrive && s.wheel == nil:
+	case m.role == wire.RoleDrive && s.wheel == nil:
 		s.setWheel(m)
 	}
 	s.saveMember(m)
 	s.log.Info("participant joined", "name", m.name, "role", m.role)
 	s.stateChanged()
 
-	welcome, err := encode(Frame{Type: TypeWelcome, ID: m.id, Name: m.name, Role: m.role, Session: s.rec.Name, Seq: s.seq})
+	welcome, err := wire.Encode(wire.Frame{Type: wire.TypeWelcome, ID: m.id, Name: m.name, Role: m.role, Session: s.rec.Name, Seq: s.seq})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +132,7 @@ func (s *session) replay(after uint64) [][]byte {
 	}
 	out := make([][]byte, 0, len(trail))
 	for _, e := range trail {
-		b, err := encode(Frame{Type: TypeNav, Seq: e.Seq, By: e.By, Kind: e.Kind, To: e.To, From: e.From, Symbol: e.Symbol, Replay: true})
+		b, err := wire.Encode(wire.Frame{Type: wire.TypeNav, Seq: e.Seq, By: e.By, Kind: e.Kind, To: e.To, From: e.From, Symbol: e.Symbol, Replay: true})
 		if err != nil {
 			s.log.Error("cannot replay a trail entry", "seq", e.Seq, "err", err)
 			continue
@@ -280,7 +283,7 @@ func cleanName(name string) string {
 }
 
 // handle acts on one frame from c's participant.
-func (s *session) handle(c *conn, f Frame) {
+func (s *session) handle(c *conn, f wire.Frame) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := c.m
@@ -288,24 +291,24 @@ func (s *session) handle(c *conn, f Frame) {
 		return // replaced by a newer connection
 	}
 	switch f.Type {
-	case TypeNav:
+	case wire.TypeNav:
 		s.nav(m, f)
-	case TypeFollow:
+	case wire.TypeFollow:
 		if m.following != f.Following {
 			m.following = f.Following
 			s.stateChanged()
 		}
-	case TypeDrive:
+	case wire.TypeDrive:
 		s.drive(m)
-	case TypePass:
+	case wire.TypePass:
 		s.pass(m, f.Name)
-	case TypeLocate:
+	case wire.TypeLocate:
 		s.locate(m, f)
-	case TypeAsk:
+	case wire.TypeAsk:
 		s.ask(m, f)
-	case TypeAnswer:
+	case wire.TypeAnswer:
 		s.answer(m, f)
-	case TypeHello:
+	case wire.TypeHello:
 		c.refuseFrame("hello was said already on this connection")
 	default:
 		c.refuseFrame(fmt.Sprintf("a participant may not send %s frames", f.Type))
@@ -314,9 +317,9 @@ func (s *session) handle(c *conn, f Frame) {
 
 // nav records m's move as its place and, from the wheel holder, fans it out:
 // jumps and opens numbered and queued, cursors into each receiver's slot.
-func (s *session) nav(m *member, f Frame) {
+func (s *session) nav(m *member, f wire.Frame) {
 	switch f.Kind {
-	case KindJump, KindOpen, KindCursor:
+	case wire.KindJump, wire.KindOpen, wire.KindCursor:
 	default:
 		m.conn.refuseFrame("a nav frame's kind must be jump, open or cursor")
 		return
@@ -329,21 +332,21 @@ func (s *session) nav(m *member, f Frame) {
 	if s.wheel != m {
 		return
 	}
-	out := Frame{Type: TypeNav, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
-	if f.Kind != KindCursor {
-		if !s.appendTrail(m, TrailEntry{Seq: s.seq + 1, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol, At: time.Now().UTC()}) {
+	out := wire.Frame{Type: wire.TypeNav, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
+	if f.Kind != wire.KindCursor {
+		if !s.appendTrail(m, store.TrailEntry{Seq: s.seq + 1, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol, At: time.Now().UTC()}) {
 			return
 		}
 		s.seq++
 		out.Seq = s.seq
 	}
-	b, err := encode(out)
+	b, err := wire.Encode(out)
 	if err != nil {
 		s.log.Error("cannot fan out a move", "err", err)
 		return
 	}
 	kind := watchMove
-	if f.Kind == KindCursor {
+	if f.Kind == wire.KindCursor {
 		kind = watchCursor
 	}
 	for w := range s.watches {
@@ -352,7 +355,7 @@ func (s *session) nav(m *member, f Frame) {
 	for _, o := range s.members {
 		switch {
 		case o == m || o.conn == nil:
-		case f.Kind == KindCursor:
+		case f.Kind == wire.KindCursor:
 			o.conn.setCursor(b)
 		default:
 			o.conn.enqueueMove(b)
@@ -362,7 +365,7 @@ func (s *session) nav(m *member, f Frame) {
 
 func (s *session) drive(m *member) {
 	switch {
-	case m.role != RoleDrive:
+	case m.role != wire.RoleDrive:
 		m.conn.sendError("you joined with the attend key: only the drive key may take the wheel")
 	case s.wheel != m:
 		s.setWheel(m)
@@ -385,7 +388,7 @@ func (s *session) pass(m *member, to string) {
 	case t == nil:
 		m.conn.sendError(fmt.Sprintf("no participant named %q", truncate(to, 40)))
 	case t == m:
-	case t.role != RoleDrive:
+	case t.role != wire.RoleDrive:
 		m.conn.sendError(fmt.Sprintf("%s joined with the attend key and cannot drive", t.name))
 	case t.conn == nil:
 		m.conn.sendError(fmt.Sprintf("%s is not connected", t.name))
@@ -396,8 +399,8 @@ func (s *session) pass(m *member, to string) {
 	}
 }
 
-func (s *session) locate(m *member, f Frame) {
-	out := Frame{Type: TypeLocated, Ref: f.Ref, Name: f.Name}
+func (s *session) locate(m *member, f wire.Frame) {
+	out := wire.Frame{Type: wire.TypeLocated, Ref: f.Ref, Name: f.Name}
 	switch t := s.memberByName(f.Name); {
 	case t == nil:
 		out.Error = fmt.Sprintf("no participant named %q", truncate(f.Name, 40))
@@ -412,12 +415,12 @@ func (s *session) locate(m *member, f Frame) {
 // ask forwards a question to its target under a hub-made ref, so that only
 // the asker gets the answer; a question that cannot be asked is answered
 // with an error at once.
-func (s *session) ask(m *member, f Frame) {
+func (s *session) ask(m *member, f wire.Frame) {
 	if f.Ref == "" {
 		m.conn.refuseFrame("an ask needs a ref")
 		return
 	}
-	fail := func(msg string) { s.sendTo(m, Frame{Type: TypeAnswer, Ref: f.Ref, Error: msg}) }
+	fail := func(msg string) { s.sendTo(m, wire.Frame{Type: wire.TypeAnswer, Ref: f.Ref, Error: msg}) }
 	t := s.wheel
 	if f.Name != "" {
 		t = s.memberByName(f.Name)
@@ -440,13 +443,13 @@ func (s *session) ask(m *member, f Frame) {
 	}
 }
 
-func (s *session) forwardAsk(m, t *member, f Frame) {
+func (s *session) forwardAsk(m, t *member, f wire.Frame) {
 	s.startAsk(&pendingAsk{asker: m, ref: f.Ref, target: t}, m.name, f)
 }
 
 // startAsk sends p's question, f, to p.target on behalf of by, and returns
 // the hub-made ref under which it waits for the answer.
-func (s *session) startAsk(p *pendingAsk, by string, f Frame) string {
+func (s *session) startAsk(p *pendingAsk, by string, f wire.Frame) string {
 	t := p.target
 	deadline := time.Duration(f.DeadlineMS) * time.Millisecond
 	if deadline <= 0 {
@@ -464,13 +467,13 @@ func (s *session) startAsk(p *pendingAsk, by string, f Frame) string {
 		}
 	})
 	s.asks[ref] = p
-	s.sendTo(t, Frame{Type: TypeAsk, Ref: ref, By: by, Method: f.Method, Params: f.Params, DeadlineMS: deadline.Milliseconds()})
+	s.sendTo(t, wire.Frame{Type: wire.TypeAsk, Ref: ref, By: by, Method: f.Method, Params: f.Params, DeadlineMS: deadline.Milliseconds()})
 	return ref
 }
 
 // answer routes an answer back to the asker of the question it answers.
 // Answers that come too late (or from the wrong participant) are dropped.
-func (s *session) answer(m *member, f Frame) {
+func (s *session) answer(m *member, f wire.Frame) {
 	p := s.asks[f.Ref]
 	if p == nil || p.target != m {
 		s.hub.metrics.drop(DropStrayAnswer)
@@ -478,7 +481,7 @@ func (s *session) answer(m *member, f Frame) {
 		return
 	}
 	s.endAsk(f.Ref, p)
-	s.reply(p, Frame{Type: TypeAnswer, Ref: p.ref, Result: f.Result, Error: f.Error})
+	s.reply(p, wire.Frame{Type: wire.TypeAnswer, Ref: p.ref, Result: f.Result, Error: f.Error})
 }
 
 func (s *session) endAsk(ref string, p *pendingAsk) {
@@ -487,11 +490,11 @@ func (s *session) endAsk(ref string, p *pendingAsk) {
 }
 
 func (s *session) answerAsker(p *pendingAsk, msg string) {
-	s.reply(p, Frame{Type: TypeAnswer, Ref: p.ref, Error: msg})
+	s.reply(p, wire.Frame{Type: wire.TypeAnswer, Ref: p.ref, Error: msg})
 }
 
 // reply gives the answer f to p's asker: a participant, or the hub itself.
-func (s *session) reply(p *pendingAsk, f Frame) {
+func (s *session) reply(p *pendingAsk, f wire.Frame) {
 	if p.reply == nil {
 		s.sendTo(p.asker, f)
 		return
@@ -503,11 +506,11 @@ func (s *session) reply(p *pendingAsk, f Frame) {
 }
 
 // sendTo queues f for m if m is connected.
-func (s *session) sendTo(m *member, f Frame) {
+func (s *session) sendTo(m *member, f wire.Frame) {
 	if m.conn == nil {
 		return
 	}
-	b, err := encode(f)
+	b, err := wire.Encode(f)
 	if err != nil {
 		s.log.Error("cannot send a frame", "name", m.name, "err", err)
 		return
@@ -533,7 +536,7 @@ func (s *session) broadcastState() {
 	if s.closed {
 		return
 	}
-	b, err := encode(s.stateFrame())
+	b, err := wire.Encode(s.stateFrame())
 	if err != nil {
 		s.log.Error("cannot encode the state", "err", err)
 		return
@@ -549,13 +552,13 @@ func (s *session) broadcastState() {
 }
 
 // stateFrame describes the session as it is now.
-func (s *session) stateFrame() Frame {
-	f := Frame{Type: TypeState, Session: s.rec.Name, Viewers: len(s.watches), Participants: make([]Participant, 0, len(s.members))}
+func (s *session) stateFrame() wire.Frame {
+	f := wire.Frame{Type: wire.TypeState, Session: s.rec.Name, Viewers: len(s.watches), Participants: make([]wire.Participant, 0, len(s.members))}
 	if s.wheel != nil {
 		f.Wheel = s.wheel.name
 	}
 	for _, m := range s.members {
-		f.Participants = append(f.Participants, Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo})
+		f.Participants = append(f.Participants, wire.Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo})
 	}
 	return f
 }

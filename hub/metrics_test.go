@@ -1,4 +1,4 @@
-package session
+package hub_test
 
 import (
 	"bufio"
@@ -8,11 +8,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	. "github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/internal/hubtest"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // wantDrops checks the hub's drop counter for reason as a scraper reads it:
 // GET /metrics over the hub's listener, in the Prometheus text format.
-func wantDrops(t *testing.T, th *testHub, reason DropReason, want uint64) {
+func wantDrops(t *testing.T, th *hubtest.Hub, reason DropReason, want uint64) {
 	t.Helper()
 	got, ok := scrape(t, th.URL)[fmt.Sprintf(`lspshare_hub_drops_total{reason=%q}`, reason)]
 	if !ok {
@@ -55,10 +59,10 @@ func scrape(t *testing.T, base string) map[string]float64 {
 }
 
 func TestMetricsListEveryReason(t *testing.T) {
-	th := startHub(t, HubConfig{}, "", nil)
-	join(t, th, key(t, th.Links.Attend), "ann")
+	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	m := scrape(t, th.URL)
-	for _, r := range dropReasons {
+	for _, r := range DropReasons {
 		if v, ok := m[fmt.Sprintf(`lspshare_hub_drops_total{reason=%q}`, r)]; !ok || v != 0 {
 			t.Errorf("%s: %v %v, want 0 listed", r, v, ok)
 		}
@@ -98,18 +102,18 @@ func TestMetricsNeedLoopbackOrToken(t *testing.T) {
 // TestMetricsCountSuperseded: a cursor that a newer one replaces before it
 // was written is counted; the newer one is what the watcher gets.
 func TestMetricsCountSuperseded(t *testing.T) {
-	th := startHub(t, HubConfig{}, "", nil)
-	bob := join(t, th, key(t, th.Links.Drive), "bob")
+	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	w, err := th.Watch("demo", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
 	for line := range 3 {
-		bob.send(Frame{Type: TypeNav, Kind: KindCursor, To: loc("a.go", line)})
+		bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: hubtest.Loc("a.go", line)})
 	}
-	bob.send(Frame{Type: TypeLocate, Ref: "sync", Name: "bob"})
-	bob.await(isType(TypeLocated), "located")
+	bob.Send(wire.Frame{Type: wire.TypeLocate, Ref: "sync", Name: "bob"})
+	bob.Await(hubtest.IsType(wire.TypeLocated), "located")
 	wantDrops(t, th, DropSuperseded, 2)
 	ctx := t.Context()
 	for {
@@ -117,8 +121,8 @@ func TestMetricsCountSuperseded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f, _ := DecodeFrame(b); f.Kind == KindCursor {
-			if string(f.To) != string(loc("a.go", 2)) {
+		if f, _ := wire.DecodeFrame(b); f.Kind == wire.KindCursor {
+			if string(f.To) != string(hubtest.Loc("a.go", 2)) {
 				t.Errorf("cursor %s, want the newest", f.To)
 			}
 			return

@@ -1,4 +1,4 @@
-package session
+package hub
 
 import (
 	"context"
@@ -7,6 +7,9 @@ import (
 	"math"
 	"net/http"
 	"sync"
+
+	"github.com/lspshare/lspshare/store"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // watchQueue bounds the frames a Watch holds for a viewer that has not read
@@ -54,14 +57,14 @@ func (h *Hub) Watch(name string, trail int) (*Watch, error) {
 		return nil, errors.New("the hub is shutting down")
 	}
 	s.watches[w] = struct{}{} // counted in its own first state
-	if b, err := encode(s.stateFrame()); err == nil {
+	if b, err := wire.Encode(s.stateFrame()); err == nil {
 		w.queue = append(w.queue, b)
 	}
 	if trail > 0 && s.seq > 0 {
 		w.queue = append(w.queue, s.replay(s.seq-min(s.seq, uint64(trail)))...)
 	}
 	if m := s.wheel; m != nil && m.place != nil {
-		if b, err := encode(Frame{Type: TypeNav, By: m.name, Kind: KindCursor, To: m.place}); err == nil {
+		if b, err := wire.Encode(wire.Frame{Type: wire.TypeNav, By: m.name, Kind: wire.KindCursor, To: m.place}); err == nil {
 			w.cursor = b
 		}
 	}
@@ -183,12 +186,12 @@ func (h *Hub) Admit(r *http.Request) (role string, status int, reason string) {
 }
 
 // Trail returns a session's whole trail, oldest first.
-func (h *Hub) Trail(name string) ([]TrailEntry, error) {
+func (h *Hub) Trail(name string) ([]store.TrailEntry, error) {
 	return h.cfg.Store.Trail(name, 0, math.MaxInt)
 }
 
 // Members returns what the store remembers of a session's participants.
-func (h *Hub) Members(name string) ([]MemberRecord, error) {
+func (h *Hub) Members(name string) ([]store.MemberRecord, error) {
 	return h.cfg.Store.Members(name)
 }
 

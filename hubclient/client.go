@@ -1,8 +1,12 @@
-package session
+// Package hubclient is a participant's connection to a hub: it joins with a
+// link, reconnects with backoff, resends its state, asks other participants
+// questions, and never blocks its caller.
+package hubclient
 
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // Client timing and bounds.
@@ -36,7 +41,7 @@ type ClientConfig struct {
 	Link   string // join link: http(s)://HOST/s/NAME?key=KEY
 	ID     string // stays the same across reconnects (default: random)
 	Name   string // display name; the hub makes it unique
-	Repo   Repo
+	Repo   wire.Repo
 	Logger *slog.Logger      // default: discard
 	Dialer *websocket.Dialer // default: a plain dialer honouring proxy variables
 
@@ -61,13 +66,13 @@ type Client struct {
 	wsURL       string
 	log         *slog.Logger
 	dialer      *websocket.Dialer
-	events      chan Frame
+	events      chan wire.Frame
 	out         outbox
 	running     atomic.Bool
 
 	mu        sync.Mutex
 	connected bool
-	pending   map[string]chan Frame // Ask waiters by ref
+	pending   map[string]chan wire.Frame // Ask waiters by ref
 	lastRef   uint64
 
 	lastSeq uint64 // newest nav seq seen; used by Run's goroutine only
@@ -87,17 +92,9 @@ func (e *RefusedError) Error() string {
 	return "the hub refused to join: " + e.Reason
 }
 
-// AnswerError is an Ask's failure as told by the hub or the asked
-// participant, for the user.
-type AnswerError struct {
-	Message string
-}
-
-func (e *AnswerError) Error() string { return e.Message }
-
 // NewClient checks cfg and returns a client; Run connects it.
 func NewClient(cfg ClientConfig) (*Client, error) {
-	hubURL, name, key, err := ParseLink(cfg.Link)
+	hubURL, name, key, err := wire.ParseLink(cfg.Link)
 	if err != nil {
 		return nil, err
 	}
@@ -108,10 +105,14 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	u.Scheme = map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
 	u.Path += "/s/" + name + "/ws"
 	if cfg.ID == "" {
-		cfg.ID = newKey()
+		cfg.ID = crand.Text()
 	}
-	setDefault(&cfg.MinBackoff, 250*time.Millisecond)
-	setDefault(&cfg.MaxBackoff, 15*time.Second)
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 250 * time.Millisecond
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 15 * time.Second
+	}
 	c := &Client{
 		cfg:     cfg,
 		hubURL:  hubURL,
@@ -119,9 +120,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		wsURL:   u.String(),
 		log:     cfg.Logger,
 		dialer:  cfg.Dialer,
-		events:  make(chan Frame, eventsSize),
+		events:  make(chan wire.Frame, eventsSize),
 		out:     outbox{wake: make(chan struct{}, 1)},
-		pending: map[string]chan Frame{},
+		pending: map[string]chan wire.Frame{},
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -139,10 +140,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 // ends). Answers to Ask do not appear here. The consumer must keep up: when
 // Events is full, cursor moves are dropped at once and other frames after a
 // second. Events is closed when Run returns.
-func (c *Client) Events() <-chan Frame { return c.events }
+func (c *Client) Events() <-chan wire.Frame { return c.events }
 
 // Send queues a frame for the hub; it never blocks (see Client).
-func (c *Client) Send(f Frame) {
+func (c *Client) Send(f wire.Frame) {
 	if !c.out.push(f) {
 		c.log.Warn("outgoing frame dropped: backlog full", "type", f.Type)
 	}
@@ -150,7 +151,7 @@ func (c *Client) Send(f Frame) {
 
 // SetFollowing records the follow state and tells the hub.
 func (c *Client) SetFollowing(following bool) {
-	c.out.push(Frame{Type: TypeFollow, Following: following})
+	c.out.push(wire.Frame{Type: wire.TypeFollow, Following: following})
 }
 
 // Ask sends a question to the participant named to (the wheel holder if
@@ -177,7 +178,7 @@ func (c *Client) Ask(ctx context.Context, to, method string, params json.RawMess
 	}
 	c.lastRef++
 	ref := "a" + strconv.FormatUint(c.lastRef, 10)
-	answer := make(chan Frame, 1)
+	answer := make(chan wire.Frame, 1)
 	c.pending[ref] = answer
 	c.mu.Unlock()
 	defer func() {
@@ -186,11 +187,11 @@ func (c *Client) Ask(ctx context.Context, to, method string, params json.RawMess
 		c.mu.Unlock()
 	}()
 
-	c.Send(Frame{Type: TypeAsk, Ref: ref, Name: to, Method: method, Params: params, DeadlineMS: ttl.Milliseconds()})
+	c.Send(wire.Frame{Type: wire.TypeAsk, Ref: ref, Name: to, Method: method, Params: params, DeadlineMS: ttl.Milliseconds()})
 	select {
 	case f := <-answer:
 		if f.Error != "" {
-			return nil, &AnswerError{Message: f.Error}
+			return nil, &wire.AnswerError{Message: f.Error}
 		}
 		return f.Result, nil
 	case <-ctx.Done():
@@ -214,7 +215,7 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		if refused := (*RefusedError)(nil); errors.As(err, &refused) {
 			c.log.Warn("hub refused the link", "reason", refused.Reason)
-			c.emit(ctx, Frame{Type: TypeRefused, Message: refused.Reason})
+			c.emit(ctx, wire.Frame{Type: wire.TypeRefused, Message: refused.Reason})
 			return err
 		}
 		if welcomed {
@@ -222,7 +223,7 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)
 		c.log.Info("disconnected from the hub", "err", err, "retry_in", wait)
-		c.emit(ctx, Frame{Type: TypeDisconnected, Message: err.Error()})
+		c.emit(ctx, wire.Frame{Type: wire.TypeDisconnected, Message: err.Error()})
 		select {
 		case <-ctx.Done():
 			return nil
@@ -244,14 +245,14 @@ func (c *Client) connect(ctx context.Context) (welcomed bool, err error) {
 	stopClose := context.AfterFunc(ctx, func() { ws.Close() })
 	defer stopClose()
 
-	ws.SetReadLimit(MaxFrameSize)
+	ws.SetReadLimit(wire.MaxFrameSize)
 	ws.SetPingHandler(func(data string) error {
 		ws.SetReadDeadline(time.Now().Add(hubSilence))
 		// A failed pong shows up as a failed read or write soon enough.
 		ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeTimeout))
 		return nil
 	})
-	hello := c.out.hello(Frame{Type: TypeHello, ID: c.cfg.ID, Name: c.cfg.Name, Repo: &c.cfg.Repo, After: c.lastSeq})
+	hello := c.out.hello(wire.Frame{Type: wire.TypeHello, ID: c.cfg.ID, Name: c.cfg.Name, Repo: &c.cfg.Repo, After: c.lastSeq})
 	if err := writeFrame(ws, hello); err != nil {
 		return false, fmt.Errorf("say hello: %w", err)
 	}
@@ -259,7 +260,7 @@ func (c *Client) connect(ctx context.Context) (welcomed bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("wait for welcome: %w", err)
 	}
-	if welcome.Type != TypeWelcome {
+	if welcome.Type != wire.TypeWelcome {
 		return false, fmt.Errorf("the hub did not welcome us: %s %s", welcome.Type, welcome.Message)
 	}
 	// A hub that lost its trail starts counting again.
@@ -267,7 +268,7 @@ func (c *Client) connect(ctx context.Context) (welcomed bool, err error) {
 	c.setConnected(true)
 	defer c.setConnected(false)
 	c.log.Info("connected to the hub", "name", welcome.Name, "role", welcome.Role)
-	c.emit(ctx, Frame{Type: TypeConnected, ID: welcome.ID, Name: welcome.Name, Role: welcome.Role, Session: welcome.Session, Seq: welcome.Seq})
+	c.emit(ctx, wire.Frame{Type: wire.TypeConnected, ID: welcome.ID, Name: welcome.Name, Role: welcome.Role, Session: welcome.Session, Seq: welcome.Seq})
 
 	connCtx, stop := context.WithCancel(ctx)
 	writerDone := make(chan error, 1)
@@ -316,10 +317,10 @@ func (c *Client) readLoop(ctx context.Context, ws *websocket.Conn) error {
 			return err
 		}
 		switch {
-		case f.Type == TypeAnswer:
+		case f.Type == wire.TypeAnswer:
 			c.deliverAnswer(f)
 			continue
-		case f.Type == TypeNav && f.Seq > c.lastSeq:
+		case f.Type == wire.TypeNav && f.Seq > c.lastSeq:
 			c.lastSeq = f.Seq
 		}
 		c.emit(ctx, f)
@@ -342,17 +343,17 @@ func (c *Client) writeLoop(ctx context.Context, ws *websocket.Conn) error {
 	}
 }
 
-func readFrame(ws *websocket.Conn) (Frame, error) {
+func readFrame(ws *websocket.Conn) (wire.Frame, error) {
 	ws.SetReadDeadline(time.Now().Add(hubSilence))
 	_, data, err := ws.ReadMessage()
 	if err != nil {
-		return Frame{}, err
+		return wire.Frame{}, err
 	}
-	return DecodeFrame(data)
+	return wire.DecodeFrame(data)
 }
 
-func writeFrame(ws *websocket.Conn, f Frame) error {
-	b, err := encode(f)
+func writeFrame(ws *websocket.Conn, f wire.Frame) error {
+	b, err := wire.Encode(f)
 	if err != nil {
 		return err
 	}
@@ -361,13 +362,13 @@ func writeFrame(ws *websocket.Conn, f Frame) error {
 }
 
 // emit hands f to the consumer; see Events for when it gives up.
-func (c *Client) emit(ctx context.Context, f Frame) {
+func (c *Client) emit(ctx context.Context, f wire.Frame) {
 	select {
 	case c.events <- f:
 		return
 	default:
 	}
-	if f.Type == TypeNav && f.Kind == KindCursor {
+	if f.Type == wire.TypeNav && f.Kind == wire.KindCursor {
 		return
 	}
 	t := time.NewTimer(eventWait)
@@ -389,12 +390,12 @@ func (c *Client) setConnected(on bool) {
 		return
 	}
 	for ref, ch := range c.pending {
-		ch <- Frame{Type: TypeAnswer, Ref: ref, Error: "the connection to the hub broke before the answer came"}
+		ch <- wire.Frame{Type: wire.TypeAnswer, Ref: ref, Error: "the connection to the hub broke before the answer came"}
 		delete(c.pending, ref)
 	}
 }
 
-func (c *Client) deliverAnswer(f Frame) {
+func (c *Client) deliverAnswer(f wire.Frame) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ch := c.pending[f.Ref]; ch != nil {
@@ -406,8 +407,8 @@ func (c *Client) deliverAnswer(f Frame) {
 // outbox holds what the client has yet to send.
 type outbox struct {
 	mu          sync.Mutex
-	frames      []Frame // at most backlogSize, oldest first
-	cursor      *Frame  // newest cursor move, sent after frames
+	frames      []wire.Frame // at most backlogSize, oldest first
+	cursor      *wire.Frame  // newest cursor move, sent after frames
 	following   bool
 	followDirty bool // following changed since the hub was last told
 	online      bool
@@ -415,23 +416,23 @@ type outbox struct {
 }
 
 // push adds f; it reports false if f had to be dropped.
-func (o *outbox) push(f Frame) bool {
+func (o *outbox) push(f wire.Frame) bool {
 	o.mu.Lock()
 	defer o.poke()
 	defer o.mu.Unlock()
 	switch {
-	case f.Type == TypeNav && f.Kind == KindCursor:
+	case f.Type == wire.TypeNav && f.Kind == wire.KindCursor:
 		o.cursor = &f
 		return true
-	case f.Type == TypeFollow:
+	case f.Type == wire.TypeFollow:
 		o.following, o.followDirty = f.Following, true
 		return true
-	case !o.online && f.Type == TypeAnswer:
+	case !o.online && f.Type == wire.TypeAnswer:
 		return true
-	case f.Type == TypeNav:
+	case f.Type == wire.TypeNav:
 		o.cursor = nil // older than this move
 		if !o.online {
-			o.frames = slices.DeleteFunc(o.frames, func(f Frame) bool { return f.Type == TypeNav })
+			o.frames = slices.DeleteFunc(o.frames, func(f wire.Frame) bool { return f.Type == wire.TypeNav })
 		}
 	}
 	if len(o.frames) >= backlogSize {
@@ -449,13 +450,13 @@ func (o *outbox) poke() {
 }
 
 // take empties the outbox, in sending order.
-func (o *outbox) take() []Frame {
+func (o *outbox) take() []wire.Frame {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out := o.frames
 	o.frames = nil
 	if o.followDirty {
-		out = append(out, Frame{Type: TypeFollow, Following: o.following})
+		out = append(out, wire.Frame{Type: wire.TypeFollow, Following: o.following})
 		o.followDirty = false
 	}
 	if o.cursor != nil {
@@ -466,7 +467,7 @@ func (o *outbox) take() []Frame {
 }
 
 // hello completes a hello with the follow state, which it then carries.
-func (o *outbox) hello(f Frame) Frame {
+func (o *outbox) hello(f wire.Frame) wire.Frame {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	f.Following = o.following

@@ -1,15 +1,17 @@
-package session
+package hub
 
 import (
 	"fmt"
 	"time"
+
+	"github.com/lspshare/lspshare/store"
 )
 
 // saveMember records m in the store, so that a restarted hub lists it, knows
 // whether it held the wheel, and keeps its checkout for the notes. The
 // store queues the record: the session's lock is never held for the disk.
 func (s *session) saveMember(m *member) {
-	rec := MemberRecord{ID: m.id, Name: m.name, Role: m.role, Repo: m.repo, Wheel: s.wheel == m, Joined: m.joined, Left: m.left}
+	rec := store.MemberRecord{ID: m.id, Name: m.name, Role: m.role, Repo: m.repo, Wheel: s.wheel == m, Joined: m.joined, Left: m.left}
 	failed := func(err error) {
 		if err != nil {
 			s.log.Error("cannot store a participant", "name", rec.Name, "err", err)
@@ -26,7 +28,7 @@ func (s *session) saveMember(m *member) {
 // where an acknowledgement to its sender belongs once the wire has one. A
 // move the store refuses (its disk is too far behind) is not numbered or
 // fanned out, and m is told.
-func (s *session) appendTrail(m *member, e TrailEntry) bool {
+func (s *session) appendTrail(m *member, e store.TrailEntry) bool {
 	err := s.hub.cfg.Store.AppendTrail(s.rec.Name, e, func(err error) {
 		if err != nil {
 			s.log.Error("cannot store a trail entry", "seq", e.Seq, "err", err)
@@ -44,7 +46,7 @@ func (s *session) appendTrail(m *member, e TrailEntry) bool {
 // as present or gone for less than the linger time: after a restart they
 // reconnect with their ids and find their names, and the wheel holder the
 // wheel. Participants who left longer ago stay only in the store.
-func (s *session) restore(records []MemberRecord) {
+func (s *session) restore(records []store.MemberRecord) {
 	now := time.Now().UTC()
 	for _, rec := range records {
 		if !rec.Left.IsZero() && now.Sub(rec.Left) >= s.hub.cfg.Linger {

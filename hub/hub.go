@@ -1,4 +1,9 @@
-package session
+// Package hub is the session hub: it knows sessions, participants, roles,
+// keys, the trail and fan-out, and serves them over HTTP and websockets. It
+// knows nothing of LSP: locations travel through it as opaque JSON. Each
+// participant's connection has a reader and a writer goroutine and a bounded
+// queue, so one slow participant never stalls the rest.
+package hub
 
 import (
 	"encoding/json"
@@ -16,6 +21,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/lspshare/lspshare/internal/httpreply"
+	"github.com/lspshare/lspshare/store"
+	"github.com/lspshare/lspshare/wire"
 )
 
 // HubConfig configures a Hub. Zero values take the defaults noted.
@@ -26,7 +33,7 @@ type HubConfig struct {
 	// CreateSession fails.
 	BaseURL string
 	// Store keeps sessions and trails (default: a new MemStore).
-	Store Store
+	Store store.Store
 	// Logger receives the hub's logs (default: discard). Keys are never
 	// logged.
 	Logger *slog.Logger
@@ -61,7 +68,7 @@ func (c HubConfig) withDefaults() HubConfig {
 	setDefault(&c.MaxAsks, 1024)
 	setDefault(&c.ReplayMax, 256)
 	if c.Store == nil {
-		c.Store = NewMemStore()
+		c.Store = store.NewMemStore()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -126,27 +133,27 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // CreateSession makes a session with fresh keys and returns its links,
 // built on the configured BaseURL.
-func (h *Hub) CreateSession(name string) (Links, error) {
+func (h *Hub) CreateSession(name string) (wire.Links, error) {
 	if h.cfg.BaseURL == "" {
-		return Links{}, errors.New("create session: the hub has no BaseURL to build links on")
+		return wire.Links{}, errors.New("create session: the hub has no BaseURL to build links on")
 	}
 	return h.createSession(name, h.cfg.BaseURL)
 }
 
-func (h *Hub) createSession(name, base string) (Links, error) {
-	if err := CheckSessionName(name); err != nil {
-		return Links{}, err
+func (h *Hub) createSession(name, base string) (wire.Links, error) {
+	if err := wire.CheckSessionName(name); err != nil {
+		return wire.Links{}, err
 	}
 	drive, attend := newKey(), newKey()
-	rec := SessionRecord{Name: name, DriveHash: HashKey(drive), AttendHash: HashKey(attend), Created: time.Now().UTC()}
+	rec := store.SessionRecord{Name: name, DriveHash: store.HashKey(drive), AttendHash: store.HashKey(attend), Created: time.Now().UTC()}
 	if err := h.cfg.Store.CreateSession(rec); err != nil {
-		if errors.Is(err, ErrSessionExists) {
-			return Links{}, fmt.Errorf("session %s exists: %w", name, err)
+		if errors.Is(err, store.ErrSessionExists) {
+			return wire.Links{}, fmt.Errorf("session %s exists: %w", name, err)
 		}
-		return Links{}, fmt.Errorf("create session %s: %w", name, err)
+		return wire.Links{}, fmt.Errorf("create session %s: %w", name, err)
 	}
 	h.log.Info("session created", "session", name)
-	return MakeLinks(base, name, drive, attend), nil
+	return wire.MakeLinks(base, name, drive, attend), nil
 }
 
 // Close drops every connection, stops every timer and waits until the
@@ -218,7 +225,7 @@ func (h *Hub) admit(r *http.Request) (s *session, role string, status int, reaso
 	if key == "" {
 		return nil, "", http.StatusForbidden, fmt.Sprintf("no key for session %s: use a join link", name)
 	}
-	role = keyRole(s.rec, key)
+	role = s.rec.RoleOf(key)
 	if role == "" {
 		return nil, "", http.StatusForbidden, fmt.Sprintf("wrong key for session %s", name)
 	}
@@ -327,13 +334,13 @@ func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
 			base = "https://" + r.Host
 		}
 	}
-	if err := CheckSessionName(req.Name); err != nil {
+	if err := wire.CheckSessionName(req.Name); err != nil {
 		httpreply.Refuse(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	links, err := h.createSession(req.Name, base)
 	switch {
-	case errors.Is(err, ErrSessionExists):
+	case errors.Is(err, store.ErrSessionExists):
 		httpreply.Refuse(w, http.StatusConflict, fmt.Sprintf("session %s exists already", req.Name))
 		return
 	case err != nil:

@@ -1,9 +1,6 @@
-package session
+package wire
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -27,7 +24,7 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // CheckSessionName reports whether name may name a session.
 func CheckSessionName(name string) error {
 	if !validName.MatchString(name) {
-		return fmt.Errorf("bad session name %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", truncate(name, 80))
+		return fmt.Errorf("bad session name %.80q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
 	}
 	return nil
 }
@@ -82,33 +79,4 @@ func ParseLink(link string) (hubURL, session, key string, err error) {
 	}
 	hubURL = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: path[:i]}).String()
 	return hubURL, session, key, nil
-}
-
-// newKey returns a fresh random key: 192 bits, base64url without padding.
-func newKey() string {
-	b := make([]byte, 24)
-	rand.Read(b) // never fails (crypto/rand since Go 1.24)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// keyRole returns the role key grants in rec, or "" if it grants none.
-func keyRole(rec SessionRecord, key string) string {
-	// Compare with both hashes, always, so timing tells nothing.
-	h := HashKey(key)
-	drive := subtle.ConstantTimeCompare(h[:], rec.DriveHash[:]) == 1
-	attend := subtle.ConstantTimeCompare(h[:], rec.AttendHash[:]) == 1
-	switch {
-	case key == "":
-		return ""
-	case drive:
-		return RoleDrive
-	case attend:
-		return RoleAttend
-	}
-	return ""
-}
-
-// keysEqual compares two secrets in constant time (for equal lengths).
-func keysEqual(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

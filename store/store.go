@@ -1,7 +1,12 @@
-package session
+// Package store keeps a hub's sessions on disk: their records (names, key
+// hashes), their trails and their participants, in bbolt (BoltStore) or in
+// memory (MemStore). Writes are queued and committed in groups by one
+// writer, so the hub never waits for the disk.
+package store
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -9,6 +14,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/lspshare/lspshare/wire"
 )
 
 // ErrSessionExists is returned when creating a session whose name is taken.
@@ -21,6 +28,24 @@ type SessionRecord struct {
 	DriveHash  KeyHash   `json:"drive_hash"`
 	AttendHash KeyHash   `json:"attend_hash"`
 	Created    time.Time `json:"created"`
+}
+
+// RoleOf returns the role key grants in the session, or "" if it grants
+// none.
+func (rec SessionRecord) RoleOf(key string) string {
+	// Compare with both hashes, always, so timing tells nothing.
+	h := HashKey(key)
+	drive := subtle.ConstantTimeCompare(h[:], rec.DriveHash[:]) == 1
+	attend := subtle.ConstantTimeCompare(h[:], rec.AttendHash[:]) == 1
+	switch {
+	case key == "":
+		return ""
+	case drive:
+		return wire.RoleDrive
+	case attend:
+		return wire.RoleAttend
+	}
+	return ""
 }
 
 // KeyHash is the SHA-256 of a join key. Keys are 192 random bits, so a
@@ -46,13 +71,13 @@ func (h *KeyHash) UnmarshalText(b []byte) error {
 // keeps the participant list, the wheel, and who walked where with which
 // checkout (for notes).
 type MemberRecord struct {
-	ID     string    `json:"id"` // the proxy's random id, to recognise it reconnecting
-	Name   string    `json:"name"`
-	Role   string    `json:"role"`
-	Repo   *Repo     `json:"repo,omitempty"`
-	Wheel  bool      `json:"wheel,omitempty"`
-	Joined time.Time `json:"joined"`
-	Left   time.Time `json:"left,omitzero"` // zero while connected
+	ID     string     `json:"id"` // the proxy's random id, to recognise it reconnecting
+	Name   string     `json:"name"`
+	Role   string     `json:"role"`
+	Repo   *wire.Repo `json:"repo,omitempty"`
+	Wheel  bool       `json:"wheel,omitempty"`
+	Joined time.Time  `json:"joined"`
+	Left   time.Time  `json:"left,omitzero"` // zero while connected
 }
 
 // TrailEntry is one numbered move of the wheel holder.

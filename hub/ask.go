@@ -1,4 +1,4 @@
-package session
+package hub
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/lspshare/lspshare/wire"
 )
 
 // HubAsker is the name the hub's own questions carry as their asker, for
@@ -30,15 +32,15 @@ func (h *Hub) AskWheel(ctx context.Context, name, method string, params json.Raw
 	if deadline < time.Millisecond {
 		return nil, context.DeadlineExceeded
 	}
-	reply := make(chan Frame, 1)
-	ref, err := s.askWheel(reply, Frame{Method: method, Params: params, DeadlineMS: deadline.Milliseconds()})
+	reply := make(chan wire.Frame, 1)
+	ref, err := s.askWheel(reply, wire.Frame{Method: method, Params: params, DeadlineMS: deadline.Milliseconds()})
 	if err != nil {
 		return nil, err
 	}
 	select {
 	case f := <-reply:
 		if f.Error != "" {
-			return nil, &AnswerError{Message: f.Error}
+			return nil, &wire.AnswerError{Message: f.Error}
 		}
 		return f.Result, nil
 	case <-ctx.Done():
@@ -47,7 +49,7 @@ func (h *Hub) AskWheel(ctx context.Context, name, method string, params json.Raw
 	}
 }
 
-func (s *session) askWheel(reply chan Frame, f Frame) (ref string, err error) {
+func (s *session) askWheel(reply chan wire.Frame, f wire.Frame) (ref string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.wheel

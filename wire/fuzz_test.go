@@ -1,4 +1,4 @@
-package session
+package wire
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ func FuzzDecodeFrame(f *testing.F) {
 		if err != nil {
 			return
 		}
-		b, err := encode(fr)
+		b, err := Encode(fr)
 		if err != nil {
 			t.Fatalf("decoded frame does not encode: %v", err)
 		}
@@ -34,7 +34,7 @@ func FuzzDecodeFrame(f *testing.F) {
 		if err != nil {
 			t.Fatalf("encoded frame %s does not decode: %v", b, err)
 		}
-		b2, err := encode(fr2)
+		b2, err := Encode(fr2)
 		if err != nil || !bytes.Equal(b, b2) {
 			t.Fatalf("round trip unstable: %s then %s (%v)", b, b2, err)
 		}
@@ -52,13 +52,13 @@ func FuzzEncode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		b, err := encode(fr)
+		b, err := Encode(fr)
 		if err != nil {
 			t.Fatalf("encode %+v: %v", fr, err)
 		}
 		back, err := DecodeFrame(b)
 		if err != nil {
-			t.Fatalf("encode(%q) = %q, which does not decode: %v", s, b, err)
+			t.Fatalf("Encode(%q) = %q, which does not decode: %v", s, b, err)
 		}
 		if !bytes.Equal(back.Result, fr.Result) || back.Ref != fr.Ref || back.Type != fr.Type {
 			t.Fatalf("round trip of %q: %+v, want %+v", s, back, fr)

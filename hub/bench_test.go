@@ -1,4 +1,4 @@
-package session
+package hub_test
 
 import (
 	"bufio"
@@ -15,6 +15,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	. "github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/hubclient"
+	"github.com/lspshare/lspshare/internal/hubtest"
+	"github.com/lspshare/lspshare/store"
+	"github.com/lspshare/lspshare/wire"
 
 	"github.com/gorilla/websocket"
 )
@@ -42,11 +48,11 @@ func BenchmarkFanOut(b *testing.B) {
 // benchStore returns a new store of the kind named ("mem" or "bolt"); a
 // bbolt store is closed when the benchmark ends, after the hub (cleanups
 // run last-registered first).
-func benchStore(b *testing.B, kind string) Store {
+func benchStore(b *testing.B, kind string) store.Store {
 	if kind == "mem" {
-		return NewMemStore()
+		return store.NewMemStore()
 	}
-	st, err := OpenBoltStore(b.TempDir())
+	st, err := store.OpenBoltStore(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,23 +64,23 @@ func benchStore(b *testing.B, kind string) Store {
 	return st
 }
 
-func benchFanOut(b *testing.B, n int, store Store) {
+func benchFanOut(b *testing.B, n int, store store.Store) {
 	cfg := benchConfig
 	cfg.Store = store
-	th := startHub(b, cfg, "", nil)
-	drive, attend := key(b, th.Links.Drive), key(b, th.Links.Attend)
-	bob := join(b, th, drive, "bob")
+	th := hubtest.StartHub(b, cfg, "", nil)
+	drive, attend := hubtest.Key(b, th.Links.Drive), hubtest.Key(b, th.Links.Attend)
+	bob := hubtest.Join(b, th, drive, "bob")
 
 	var sentAt atomic.Int64 // UnixNano of the jump in flight
 	arrived := make(chan time.Duration, n)
 	var wg sync.WaitGroup
 	b.Cleanup(wg.Wait) // runs after the connections below are closed
 	for i := range n {
-		ws, _, err := dialHub(th, attend, nil, nil)
+		ws, _, err := hubtest.DialHub(th, attend, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		hello, _ := json.Marshal(Frame{Type: TypeHello, ID: strconv.Itoa(i), Name: "f"})
+		hello, _ := json.Marshal(wire.Frame{Type: wire.TypeHello, ID: strconv.Itoa(i), Name: "f"})
 		ws.WriteMessage(websocket.TextMessage, hello)
 		wg.Add(1)
 		go func() {
@@ -93,12 +99,12 @@ func benchFanOut(b *testing.B, n int, store Store) {
 	}
 	awaitParticipants(b, bob, n+1)
 
-	jumpFrame, _ := json.Marshal(jump("main.go", 1))
+	jumpFrame, _ := json.Marshal(hubtest.Jump("main.go", 1))
 	var lat []time.Duration
 	cpu0 := cpuTime()
 	for b.Loop() {
 		sentAt.Store(time.Now().UnixNano())
-		if err := bob.ws.WriteMessage(websocket.TextMessage, jumpFrame); err != nil {
+		if err := bob.WS.WriteMessage(websocket.TextMessage, jumpFrame); err != nil {
 			b.Fatal(err)
 		}
 		for range n {
@@ -114,9 +120,9 @@ func benchFanOut(b *testing.B, n int, store Store) {
 
 // awaitParticipants waits until p sees a state listing n connected
 // participants.
-func awaitParticipants(tb testing.TB, p *peer, n int) {
+func awaitParticipants(tb testing.TB, p *hubtest.Peer, n int) {
 	tb.Helper()
-	p.await(stateWhere(func(f Frame) bool {
+	p.Await(hubtest.StateWhere(func(f wire.Frame) bool {
 		connected := 0
 		for _, q := range f.Participants {
 			if q.Connected {
@@ -132,8 +138,8 @@ func awaitParticipants(tb testing.TB, p *peer, n int) {
 // their memory is not counted.
 func BenchmarkHubIdleParticipantMemory(b *testing.B) {
 	const n = 1000
-	th := startHub(b, benchConfig, "", nil)
-	bob := join(b, th, key(b, th.Links.Drive), "bob")
+	th := hubtest.StartHub(b, benchConfig, "", nil)
+	bob := hubtest.Join(b, th, hubtest.Key(b, th.Links.Drive), "bob")
 	before := inUse()
 	startClients(b, th, n)
 	awaitParticipants(b, bob, n+1)
@@ -157,8 +163,8 @@ func inUse() int64 {
 // followers (in a child process) receive it.
 func BenchmarkHubCPUCursor(b *testing.B) {
 	const n = 1000
-	th := startHub(b, benchConfig, "", nil)
-	bob := join(b, th, key(b, th.Links.Drive), "bob")
+	th := hubtest.StartHub(b, benchConfig, "", nil)
+	bob := hubtest.Join(b, th, hubtest.Key(b, th.Links.Drive), "bob")
 	startClients(b, th, n)
 	awaitParticipants(b, bob, n+1)
 
@@ -168,8 +174,8 @@ func BenchmarkHubCPUCursor(b *testing.B) {
 	line := 0
 	for b.Loop() {
 		line++
-		f, _ := json.Marshal(Frame{Type: TypeNav, Kind: KindCursor, To: loc("main.go", line)})
-		if err := bob.ws.WriteMessage(websocket.TextMessage, f); err != nil {
+		f, _ := json.Marshal(wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: hubtest.Loc("main.go", line)})
+		if err := bob.WS.WriteMessage(websocket.TextMessage, f); err != nil {
 			b.Fatal(err)
 		}
 		<-tick.C
@@ -180,12 +186,12 @@ func BenchmarkHubCPUCursor(b *testing.B) {
 
 // startClients starts a child process holding n attendees connected to th,
 // reading everything they get. It stops with the benchmark.
-func startClients(b *testing.B, th *testHub, n int) {
+func startClients(b *testing.B, th *hubtest.Hub, n int) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperClients$")
 	cmd.Env = append(os.Environ(),
 		"LSPSHARE_HELPER_HUB="+th.URL,
-		"LSPSHARE_HELPER_KEY="+key(b, th.Links.Attend),
+		"LSPSHARE_HELPER_KEY="+hubtest.Key(b, th.Links.Attend),
 		"LSPSHARE_HELPER_N="+strconv.Itoa(n))
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -211,16 +217,16 @@ func TestHelperClients(t *testing.T) {
 		t.Skip("helper process for benchmarks")
 	}
 	n, _ := strconv.Atoi(os.Getenv("LSPSHARE_HELPER_N"))
-	th := &testHub{URL: hub}
+	th := &hubtest.Hub{URL: hub}
 	var wg sync.WaitGroup
 	var conns []*websocket.Conn
 	for i := range n {
-		ws, _, err := dialHub(th, os.Getenv("LSPSHARE_HELPER_KEY"), nil, nil)
+		ws, _, err := hubtest.DialHub(th, os.Getenv("LSPSHARE_HELPER_KEY"), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		conns = append(conns, ws)
-		hello, _ := json.Marshal(Frame{Type: TypeHello, ID: "helper-" + strconv.Itoa(i), Name: "f"})
+		hello, _ := json.Marshal(wire.Frame{Type: wire.TypeHello, ID: "helper-" + strconv.Itoa(i), Name: "f"})
 		ws.WriteMessage(websocket.TextMessage, hello)
 		if _, _, err := ws.ReadMessage(); err != nil { // the welcome
 			t.Fatal(err)
@@ -247,15 +253,15 @@ func TestHelperClients(t *testing.T) {
 // holder's client and back through a hub on loopback, the holder answering
 // at once: the transport's share of a remote LSP answer.
 func BenchmarkAskRoundTrip(b *testing.B) {
-	th := startHub(b, HubConfig{}, "", nil)
-	holder, _ := runClient(b, ClientConfig{Link: th.Links.Drive, ID: "h", Name: "holder"})
-	asker, _ := runClient(b, ClientConfig{Link: th.Links.Attend, ID: "a", Name: "asker"})
-	awaitEvent(b, holder, isType(TypeConnected), "holder connected")
-	awaitEvent(b, asker, func(f Frame) bool { return f.Type == TypeState && f.Wheel == "holder" }, "asker sees the wheel")
+	th := hubtest.StartHub(b, HubConfig{}, "", nil)
+	holder, _ := hubtest.RunClient(b, hubclient.ClientConfig{Link: th.Links.Drive, ID: "h", Name: "holder"})
+	asker, _ := hubtest.RunClient(b, hubclient.ClientConfig{Link: th.Links.Attend, ID: "a", Name: "asker"})
+	hubtest.AwaitEvent(b, holder, hubtest.IsType(wire.TypeConnected), "holder connected")
+	hubtest.AwaitEvent(b, asker, func(f wire.Frame) bool { return f.Type == wire.TypeState && f.Wheel == "holder" }, "asker sees the wheel")
 	go func() {
 		for f := range holder.Events() {
-			if f.Type == TypeAsk {
-				holder.Send(Frame{Type: TypeAnswer, Ref: f.Ref, Result: json.RawMessage(`{"ok":true}`)})
+			if f.Type == wire.TypeAsk {
+				holder.Send(wire.Frame{Type: wire.TypeAnswer, Ref: f.Ref, Result: json.RawMessage(`{"ok":true}`)})
 			}
 		}
 	}()

@@ -1,12 +1,8 @@
-// Package session is the lspshare session hub and the client a proxy uses to
-// talk to it.
-//
-// The [Hub] knows sessions, participants, roles, keys, the navigation trail
-// and fan-out; it knows nothing of LSP: locations travel through it as opaque
-// JSON. The [Client] is one proxy's connection to a hub: it reconnects with
-// backoff, resends its state, and never blocks its caller. Both speak the
-// "hub wire" of docs/protocol.md: one JSON [Frame] per websocket message.
-package session
+// Package wire is the hub wire: the frames a participant's proxy and the hub
+// exchange (one JSON [Frame] per websocket message, see docs/protocol.md),
+// and the join links that name a session on a hub. Both ends import it;
+// it knows neither the hub's policy nor LSP.
+package wire
 
 import (
 	"encoding/json"
@@ -125,19 +121,19 @@ func DecodeFrame(data []byte) (Frame, error) {
 		return Frame{}, errors.New("bad frame: no type")
 	}
 	if !wireTypes[f.Type] {
-		return Frame{}, fmt.Errorf("bad frame: unknown type %q", truncate(f.Type, 40))
+		return Frame{}, fmt.Errorf("bad frame: unknown type %.40q", f.Type)
 	}
 	return f, nil
 }
 
-// encode marshals a frame for the wire. Frames built from decoded input hold
+// Encode marshals a frame for the wire. Frames built from decoded input hold
 // only valid JSON, so an error here is a bug worth logging, not a panic.
 //
 // Result, the one field that may be large (a chunk of a file is 700 KB of
 // base64), is spliced in as it is: encoding/json would scan and copy it once
 // more at each hop, and it is valid already, having been decoded from the
 // wire or made by json.Marshal.
-func encode(f Frame) ([]byte, error) {
+func Encode(f Frame) ([]byte, error) {
 	result := f.Result
 	f.Result = nil
 	b, err := json.Marshal(f)
@@ -154,10 +150,10 @@ func encode(f Frame) ([]byte, error) {
 	return append(out, '}'), nil
 }
 
-// truncate shortens s to at most n bytes for use in messages.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+// AnswerError is a question's failure (an answer frame's error) as told by the hub or the asked
+// participant, for the user.
+type AnswerError struct {
+	Message string
 }
+
+func (e *AnswerError) Error() string { return e.Message }

@@ -1,0 +1,8 @@
+package hub
+
+// What the external tests (package hub_test, which imports hubtest, which
+// imports hub) need of the hub's insides.
+var (
+	WatchQueue  = watchQueue
+	DropReasons = dropReasons
+)
