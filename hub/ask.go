@@ -14,10 +14,10 @@ import (
 // the answering participant's log.
 const HubAsker = "the hub's web viewer"
 
-// AskWheel asks the named session's wheel holder a question on the hub's own
+// AskNavigator asks the named session's navigator a question on the hub's own
 // behalf (the web viewer needs files) and waits for the answer until ctx
 // ends. It fails at once when nobody connected holds the wheel.
-func (h *Hub) AskWheel(ctx context.Context, name, method string, params json.RawMessage) (json.RawMessage, error) {
+func (h *Hub) AskNavigator(ctx context.Context, name, method string, params json.RawMessage) (json.RawMessage, error) {
 	s, err := h.session(name)
 	if err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func (h *Hub) AskWheel(ctx context.Context, name, method string, params json.Raw
 func (s *session) askWheel(reply chan wire.Frame, f wire.Frame) (ref string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.wheel
+	t := s.navigator
 	switch {
 	case s.closed:
 		return "", errors.New("the hub is shutting down")
@@ -63,7 +63,7 @@ func (s *session) askWheel(reply chan wire.Frame, f wire.Frame) (ref string, err
 	case len(s.asks) >= s.hub.cfg.MaxAsks:
 		return "", errors.New("too many questions in flight in this session; try again")
 	}
-	return s.startAsk(&pendingAsk{reply: reply, target: t}, HubAsker, f), nil
+	return s.startAsk(&pendingQuestion{reply: reply, target: t}, HubAsker, f), nil
 }
 
 // dropAsk forgets a question of the hub's whose asker stopped waiting.

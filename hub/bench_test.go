@@ -27,9 +27,9 @@ import (
 
 // benchConfig lifts the per-participant rate limit, which a benchmark's
 // driver would exceed on purpose.
-var benchConfig = HubConfig{FrameRate: 1e9, FrameBurst: 1e9}
+var benchConfig = Config{FrameRate: 1e9, FrameBurst: 1e9}
 
-// BenchmarkFanOut measures how long a jump takes from the wheel holder's
+// BenchmarkFanOut measures how long a jump takes from the navigator's
 // socket to every follower's, over real loopback websockets, with the
 // followers in this process, and the process's CPU time per jump (the
 // hub's, the followers' and the store's). Each size runs on the memory store and then on
@@ -159,7 +159,7 @@ func inUse() int64 {
 }
 
 // BenchmarkHubCPUCursor measures the hub's CPU time per second of wall time
-// while the wheel holder's cursor moves 20 times a second and 1000
+// while the navigator's cursor moves 20 times a second and 1000
 // followers (in a child process) receive it.
 func BenchmarkHubCPUCursor(b *testing.B) {
 	const n = 1000
@@ -253,9 +253,9 @@ func TestHelperClients(t *testing.T) {
 // holder's client and back through a hub on loopback, the holder answering
 // at once: the transport's share of a remote LSP answer.
 func BenchmarkAskRoundTrip(b *testing.B) {
-	th := hubtest.StartHub(b, HubConfig{}, "", nil)
-	holder, _ := hubtest.RunClient(b, hubclient.ClientConfig{Link: th.Links.Drive, ID: "h", Name: "holder"})
-	asker, _ := hubtest.RunClient(b, hubclient.ClientConfig{Link: th.Links.Attend, ID: "a", Name: "asker"})
+	th := hubtest.StartHub(b, Config{}, "", nil)
+	holder, _ := hubtest.RunClient(b, hubclient.Config{Link: th.Links.Drive, ID: "h", Name: "holder"})
+	asker, _ := hubtest.RunClient(b, hubclient.Config{Link: th.Links.Attend, ID: "a", Name: "asker"})
 	hubtest.AwaitEvent(b, holder, hubtest.IsType(wire.TypeConnected), "holder connected")
 	hubtest.AwaitEvent(b, asker, func(f wire.Frame) bool { return f.Type == wire.TypeState && f.Wheel == "holder" }, "asker sees the wheel")
 	go func() {

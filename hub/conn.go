@@ -39,7 +39,7 @@ type conn struct {
 	killOnce sync.Once
 	done     chan struct{} // closed by kill: stop now
 
-	m *member // guarded by sess.mu; set by join
+	m *participant // guarded by sess.mu; set by join
 
 	bucket tokenBucket // used by the serve goroutine only
 }

@@ -25,8 +25,8 @@ import (
 	"github.com/lspshare/lspshare/wire"
 )
 
-// HubConfig configures a Hub. Zero values take the defaults noted.
-type HubConfig struct {
+// Config configures a Hub. Zero values take the defaults noted.
+type Config struct {
 	// BaseURL is the hub's address as participants reach it, e.g.
 	// "http://127.0.0.1:7777"; links are built on it. If empty, links
 	// answered by POST /api/sessions use the request's Host, and
@@ -55,7 +55,7 @@ type HubConfig struct {
 	ReplayMax       int           // newest missed jumps replayed on reconnect (256)
 }
 
-func (c HubConfig) withDefaults() HubConfig {
+func (c Config) withDefaults() Config {
 	setDefault(&c.SendQueue, 256)
 	setDefault(&c.FrameRate, 200)
 	setDefault(&c.FrameBurst, 400)
@@ -88,7 +88,7 @@ func setDefault[T int | float64 | time.Duration](v *T, def T) {
 //	GET  /metrics        drop counters, Prometheus text (loopback, or the admin token)
 //	GET  /s/NAME/ws      a participant's websocket (join key required)
 type Hub struct {
-	cfg      HubConfig
+	cfg      Config
 	log      *slog.Logger
 	mux      *http.ServeMux
 	upgrader websocket.Upgrader
@@ -102,8 +102,8 @@ type Hub struct {
 	wg       sync.WaitGroup // one per conn.serve goroutine
 }
 
-// NewHub returns a hub; it starts no goroutines until connections arrive.
-func NewHub(cfg HubConfig) *Hub {
+// New returns a hub; it starts no goroutines until connections arrive.
+func New(cfg Config) *Hub {
 	cfg = cfg.withDefaults()
 	h := &Hub{
 		cfg:      cfg,
@@ -199,7 +199,7 @@ func (h *Hub) session(name string) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load trail of session %s: %w", name, err)
 	}
-	members, err := h.cfg.Store.Members(name)
+	members, err := h.cfg.Store.Participants(name)
 	if err != nil {
 		return nil, fmt.Errorf("load participants of session %s: %w", name, err)
 	}

@@ -22,7 +22,7 @@ import (
 )
 
 func TestFanOutToMany(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	drive, attend := hubtest.Key(t, th.Links.Drive), hubtest.Key(t, th.Links.Attend)
 	bob := hubtest.Join(t, th, drive, "bob")
 	var followers []*hubtest.Peer
@@ -56,7 +56,7 @@ func TestFanOutToMany(t *testing.T) {
 }
 
 func TestOnlyTheWheelMovesFanOut(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	drive, attend := hubtest.Key(t, th.Links.Drive), hubtest.Key(t, th.Links.Attend)
 	bob := hubtest.Join(t, th, drive, "bob") // first driver: takes the wheel
 	carol := hubtest.Join(t, th, drive, "carol")
@@ -93,7 +93,7 @@ func TestOnlyTheWheelMovesFanOut(t *testing.T) {
 }
 
 func TestAttendKeyCannotDrive(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	if bob.Role != wire.RoleDrive || ann.Role != wire.RoleAttend {
@@ -117,7 +117,7 @@ func TestAttendKeyCannotDrive(t *testing.T) {
 }
 
 func TestPassTheWheel(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	drive := hubtest.Key(t, th.Links.Drive)
 	bob := hubtest.Join(t, th, drive, "bob")
 	carol := hubtest.Join(t, th, drive, "carol")
@@ -134,7 +134,7 @@ func TestPassTheWheel(t *testing.T) {
 }
 
 func TestWheelStaysWithDisconnectedHolder(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	drive := hubtest.Key(t, th.Links.Drive)
 	bob := hubtest.Join(t, th, drive, "bob")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
@@ -153,7 +153,7 @@ func TestWheelStaysWithDisconnectedHolder(t *testing.T) {
 }
 
 func TestNamesAreUnique(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	attend := hubtest.Key(t, th.Links.Attend)
 	a1 := hubtest.ConnectPeer(t, th, attend, wire.Frame{Type: wire.TypeHello, ID: "one", Name: "alice"}, nil)
 	a2 := hubtest.ConnectPeer(t, th, attend, wire.Frame{Type: wire.TypeHello, ID: "two", Name: "alice"}, nil)
@@ -169,7 +169,7 @@ func TestNamesAreUnique(t *testing.T) {
 }
 
 func TestReconnectReplacesConnection(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	attend := hubtest.Key(t, th.Links.Attend)
 	old := hubtest.Join(t, th, attend, "ann")
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
@@ -188,7 +188,7 @@ func TestReconnectReplacesConnection(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	attend := hubtest.Key(t, th.Links.Attend)
 	refusal := func(key string, header http.Header, path string) (int, string) {
 		t.Helper()
@@ -232,7 +232,7 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestFirstFrameMustBeHello(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	p := hubtest.ConnectPeer(t, th, hubtest.Key(t, th.Links.Attend), wire.Frame{Type: wire.TypeDrive}, nil)
 	if f := p.Await(hubtest.IsType(wire.TypeError), "error"); !strings.Contains(f.Message, "hello") {
 		t.Errorf("error: %q", f.Message)
@@ -241,7 +241,7 @@ func TestFirstFrameMustBeHello(t *testing.T) {
 }
 
 func TestBadFramesGetErrors(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	for _, msg := range []string{`{`, `{"type":"bogus"}`, `{"type":"welcome"}`, `{"type":"nav","kind":"teleport","to":{}}`, `{"type":"nav","kind":"jump","to":"x"}`, `{"type":"hello","id":"x"}`} {
 		if err := bob.WS.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
@@ -269,7 +269,7 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 }
 
 func TestSlowParticipantDoesNotDelayOthers(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{SendQueue: 16}, "", func(l net.Listener) net.Listener { return smallBuffers{l} })
+	th := hubtest.StartHub(t, Config{SendQueue: 16}, "", func(l net.Listener) net.Listener { return smallBuffers{l} })
 	drive, attend := hubtest.Key(t, th.Links.Drive), hubtest.Key(t, th.Links.Attend)
 	bob := hubtest.Join(t, th, drive, "bob")
 	fast := hubtest.Join(t, th, attend, "fast")
@@ -318,7 +318,7 @@ func TestSlowParticipantDoesNotDelayOthers(t *testing.T) {
 // TestRateLimitSlows: a burst over the rate is slowed down, not dropped:
 // every frame is handled.
 func TestRateLimitSlows(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{FrameRate: 50, FrameBurst: 5, FloodGrace: time.Minute}, "", nil)
+	th := hubtest.StartHub(t, Config{FrameRate: 50, FrameBurst: 5, FloodGrace: time.Minute}, "", nil)
 	p := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "eager")
 	for i := range 20 {
 		p.Send(wire.Frame{Type: wire.TypeLocate, Ref: fmt.Sprint(i), Name: "nobody"})
@@ -331,7 +331,7 @@ func TestRateLimitSlows(t *testing.T) {
 // TestRateLimit: a participant that stays over its rate longer than the
 // flood grace is told and dropped.
 func TestRateLimit(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{FrameRate: 10, FrameBurst: 5, FloodGrace: 300 * time.Millisecond}, "", nil)
+	th := hubtest.StartHub(t, Config{FrameRate: 10, FrameBurst: 5, FloodGrace: 300 * time.Millisecond}, "", nil)
 	p := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "chatty") // the hello took one token
 	follow, _ := json.Marshal(wire.Frame{Type: wire.TypeFollow, Following: true})
 	for range 20 {
@@ -347,7 +347,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestOversizedFrame(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	p := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "big")
 	huge := wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: hubtest.Loc("a.go", 1), Symbol: strings.Repeat("x", wire.MaxFrameSize)}
@@ -361,13 +361,13 @@ func TestOversizedFrame(t *testing.T) {
 }
 
 func TestAskAndAnswer(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	attend := hubtest.Key(t, th.Links.Attend)
 	ann := hubtest.Join(t, th, attend, "ann")
 	eve := hubtest.Join(t, th, attend, "eve")
 
-	// ann asks the wheel holder (bob) by default.
+	// ann asks the navigator (bob) by default.
 	ann.Send(wire.Frame{Type: wire.TypeAsk, Ref: "q1", Method: "textDocument/hover", Params: json.RawMessage(`{"x":1}`), DeadlineMS: 5000})
 	q := bob.Await(hubtest.IsType(wire.TypeAsk), "question")
 	if q.By != "ann" || q.Method != "textDocument/hover" || string(q.Params) != `{"x":1}` || q.Ref == "q1" || q.Ref == "" {
@@ -408,9 +408,9 @@ func TestAskAndAnswer(t *testing.T) {
 }
 
 func TestAskTargetLeaves(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
-	c, _ := hubtest.RunClient(t, hubclient.ClientConfig{Link: th.Links.Attend, Name: "ann"})
+	c, _ := hubtest.RunClient(t, hubclient.Config{Link: th.Links.Attend, Name: "ann"})
 	hubtest.AwaitEvent(t, c, hubtest.IsType(wire.TypeConnected), "connected")
 
 	errc := make(chan error, 1)
@@ -428,7 +428,7 @@ func TestAskTargetLeaves(t *testing.T) {
 }
 
 func TestCreateSessionOverHTTP(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	post := func(body string) (int, string) {
 		resp, err := http.Post(th.URL+"/api/sessions", "application/json", strings.NewReader(body))
 		if err != nil {
@@ -458,7 +458,7 @@ func TestCreateSessionOverHTTP(t *testing.T) {
 }
 
 func TestCreateSessionNeedsLoopbackOrToken(t *testing.T) {
-	h := NewHub(HubConfig{AdminToken: "tok"})
+	h := New(Config{AdminToken: "tok"})
 	for _, c := range []struct {
 		remote, auth string
 		want         int

@@ -59,7 +59,7 @@ func scrape(t *testing.T, base string) map[string]float64 {
 }
 
 func TestMetricsListEveryReason(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	m := scrape(t, th.URL)
 	for _, r := range DropReasons {
@@ -73,7 +73,7 @@ func TestMetricsListEveryReason(t *testing.T) {
 }
 
 func TestMetricsNeedLoopbackOrToken(t *testing.T) {
-	h := NewHub(HubConfig{AdminToken: "tok"})
+	h := New(Config{AdminToken: "tok"})
 	for _, c := range []struct {
 		remote, auth string
 		want         int
@@ -102,7 +102,7 @@ func TestMetricsNeedLoopbackOrToken(t *testing.T) {
 // TestMetricsCountSuperseded: a cursor that a newer one replaces before it
 // was written is counted; the newer one is what the watcher gets.
 func TestMetricsCountSuperseded(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	w, err := th.Watch("demo", 0)
 	if err != nil {

@@ -7,17 +7,17 @@ import (
 	"github.com/lspshare/lspshare/store"
 )
 
-// saveMember records m in the store, so that a restarted hub lists it, knows
+// saveParticipant records m in the store, so that a restarted hub lists it, knows
 // whether it held the wheel, and keeps its checkout for the notes. The
 // store queues the record: the session's lock is never held for the disk.
-func (s *session) saveMember(m *member) {
-	rec := store.MemberRecord{ID: m.id, Name: m.name, Role: m.role, Repo: m.repo, Wheel: s.wheel == m, Joined: m.joined, Left: m.left}
+func (s *session) saveParticipant(m *participant) {
+	rec := store.ParticipantRecord{ID: m.id, Name: m.name, Role: m.role, Repo: m.repo, Wheel: s.navigator == m, Joined: m.joined, Left: m.left}
 	failed := func(err error) {
 		if err != nil {
 			s.log.Error("cannot store a participant", "name", rec.Name, "err", err)
 		}
 	}
-	if err := s.hub.cfg.Store.SaveMember(s.rec.Name, rec, failed); err != nil {
+	if err := s.hub.cfg.Store.SaveParticipant(s.rec.Name, rec, failed); err != nil {
 		failed(err)
 	}
 }
@@ -28,7 +28,7 @@ func (s *session) saveMember(m *member) {
 // where an acknowledgement to its sender belongs once the wire has one. A
 // move the store refuses (its disk is too far behind) is not numbered or
 // fanned out, and m is told.
-func (s *session) appendTrail(m *member, e store.TrailEntry) bool {
+func (s *session) appendTrail(m *participant, e store.TrailEntry) bool {
 	err := s.hub.cfg.Store.AppendTrail(s.rec.Name, e, func(err error) {
 		if err != nil {
 			s.log.Error("cannot store a trail entry", "seq", e.Seq, "err", err)
@@ -44,21 +44,21 @@ func (s *session) appendTrail(m *member, e store.TrailEntry) bool {
 
 // restore brings back, disconnected, the participants the store remembers
 // as present or gone for less than the linger time: after a restart they
-// reconnect with their ids and find their names, and the wheel holder the
+// reconnect with their ids and find their names, and the navigator the
 // wheel. Participants who left longer ago stay only in the store.
-func (s *session) restore(records []store.MemberRecord) {
+func (s *session) restore(records []store.ParticipantRecord) {
 	now := time.Now().UTC()
 	for _, rec := range records {
 		if !rec.Left.IsZero() && now.Sub(rec.Left) >= s.hub.cfg.Linger {
 			continue
 		}
-		m := &member{id: rec.ID, name: rec.Name, role: rec.Role, repo: rec.Repo, joined: rec.Joined, left: rec.Left}
+		m := &participant{id: rec.ID, name: rec.Name, role: rec.Role, repo: rec.Repo, joined: rec.Joined, left: rec.Left}
 		if m.left.IsZero() {
 			m.left = now // the hub stopped without seeing it leave
 		}
 		s.members = append(s.members, m)
-		if rec.Wheel && s.wheel == nil {
-			s.wheel = m
+		if rec.Wheel && s.navigator == nil {
+			s.navigator = m
 		} else {
 			s.startLinger(m)
 		}

@@ -24,11 +24,11 @@ func TestHubRestartOnDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub1 := hubtest.StartHub(t, HubConfig{Store: st1}, "", nil)
+	hub1 := hubtest.StartHub(t, Config{Store: st1}, "", nil)
 	addr := strings.TrimPrefix(hub1.URL, "http://")
 	drive, attend := hubtest.Key(t, hub1.Links.Drive), hubtest.Key(t, hub1.Links.Attend)
 	bob := hubtest.Join(t, hub1, drive, "bob")
-	ann, _ := hubtest.RunClient(t, hubclient.ClientConfig{Link: hub1.Links.Attend, ID: "ann-id", Name: "ann", MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	ann, _ := hubtest.RunClient(t, hubclient.Config{Link: hub1.Links.Attend, ID: "ann-id", Name: "ann", MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	hubtest.AwaitEvent(t, ann, hubtest.IsType(wire.TypeConnected), "connected")
 	bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: hubtest.Loc("a.go", 1), Symbol: "A"})
 	hubtest.AwaitEvent(t, ann, hubtest.IsNav(1), "jump 1")
@@ -45,7 +45,7 @@ func TestHubRestartOnDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st2.Close() })
-	hub2 := hubtest.StartHub(t, HubConfig{Store: st2}, addr, nil)
+	hub2 := hubtest.StartHub(t, Config{Store: st2}, addr, nil)
 	// The participants are listed, disconnected, and bob still holds the
 	// wheel: an attendee joining now sees that.
 	cat := hubtest.Join(t, hub2, attend, "cat")
@@ -75,7 +75,7 @@ func TestHubRestartOnDisk(t *testing.T) {
 }
 
 func TestWatchSeesStateMovesAndTrail(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: hubtest.Loc("a.go", 1), Symbol: "A"})
 	bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: hubtest.Loc("a.go", 3)})
@@ -130,7 +130,7 @@ func TestWatchSeesStateMovesAndTrail(t *testing.T) {
 // A watch whose reader does not keep up ends instead of holding frames
 // without bound.
 func TestWatchOverflowEnds(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{FrameRate: 1e6, FrameBurst: 1e6}, "", nil)
+	th := hubtest.StartHub(t, Config{FrameRate: 1e6, FrameBurst: 1e6}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	w, err := th.Watch("demo", 0)
 	if err != nil {
@@ -151,11 +151,11 @@ func TestWatchOverflowEnds(t *testing.T) {
 }
 
 func TestAskWheel(t *testing.T) {
-	th := hubtest.StartHub(t, HubConfig{}, "", nil)
+	th := hubtest.StartHub(t, Config{}, "", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), hubtest.WaitFor)
 	defer cancel()
-	if _, err := th.AskWheel(ctx, "demo", "file", nil); err == nil || !strings.Contains(err.Error(), "nobody holds the wheel") {
-		t.Fatalf("ask without a wheel holder: %v", err)
+	if _, err := th.AskNavigator(ctx, "demo", "file", nil); err == nil || !strings.Contains(err.Error(), "nobody holds the wheel") {
+		t.Fatalf("ask without a navigator: %v", err)
 	}
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	type result struct {
@@ -164,7 +164,7 @@ func TestAskWheel(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		raw, err := th.AskWheel(ctx, "demo", "file", json.RawMessage(`{"q":1}`))
+		raw, err := th.AskNavigator(ctx, "demo", "file", json.RawMessage(`{"q":1}`))
 		done <- result{raw, err}
 	}()
 	q := bob.Await(hubtest.IsType(wire.TypeAsk), "the hub's question")
@@ -178,7 +178,7 @@ func TestAskWheel(t *testing.T) {
 
 	// An error answer, and the holder leaving before answering.
 	go func() {
-		_, err := th.AskWheel(ctx, "demo", "file", nil)
+		_, err := th.AskNavigator(ctx, "demo", "file", nil)
 		done <- result{err: err}
 	}()
 	q = bob.Await(hubtest.IsType(wire.TypeAsk), "second question")
@@ -187,7 +187,7 @@ func TestAskWheel(t *testing.T) {
 		t.Fatalf("error answer: %v", r.err)
 	}
 	go func() {
-		_, err := th.AskWheel(ctx, "demo", "file", nil)
+		_, err := th.AskNavigator(ctx, "demo", "file", nil)
 		done <- result{err: err}
 	}()
 	bob.Await(hubtest.IsType(wire.TypeAsk), "third question")

@@ -31,18 +31,18 @@ type session struct {
 	log *slog.Logger
 
 	mu         sync.Mutex
-	seq        uint64    // newest navigation seq
-	members    []*member // in order of joining
-	wheel      *member   // nil when nobody holds the wheel
-	asks       map[string]*pendingAsk
+	seq        uint64         // newest navigation seq
+	members    []*participant // in order of joining
+	navigator  *participant   // nil when nobody holds the wheel
+	asks       map[string]*pendingQuestion
 	lastAsk    uint64      // numbers hub-side ask refs
 	stateTimer *time.Timer // pending state broadcast, nil if none
 	watches    map[*Watch]struct{}
 	closed     bool
 }
 
-// member is a participant, connected or not.
-type member struct {
+// participant is a participant, connected or not.
+type participant struct {
 	id        string // the proxy's random id; never shown to others
 	name      string // unique in the session
 	role      string
@@ -55,12 +55,12 @@ type member struct {
 	left      time.Time       // last left; zero while connected
 }
 
-// pendingAsk is a question forwarded to target, awaiting its answer.
-type pendingAsk struct {
-	asker  *member         // nil for the hub's own questions
+// pendingQuestion is a question forwarded to target, awaiting its answer.
+type pendingQuestion struct {
+	asker  *participant    // nil for the hub's own questions
 	reply  chan wire.Frame // the hub's own questions get the answer here (capacity 1)
 	ref    string          // the asker's own ref
-	target *member
+	target *participant
 	timer  *time.Timer
 }
 
@@ -70,7 +70,7 @@ func newSession(h *Hub, rec store.SessionRecord, seq uint64) *session {
 		rec:     rec,
 		log:     h.log.With("session", rec.Name),
 		seq:     seq,
-		asks:    map[string]*pendingAsk{},
+		asks:    map[string]*pendingQuestion{},
 		watches: map[*Watch]struct{}{},
 	}
 }
@@ -88,7 +88,7 @@ func (s *session) join(c *conn, hello wire.Frame) ([][]byte, error) {
 		if len(s.members) >= s.hub.cfg.MaxParticipants {
 			return nil, fmt.Errorf("session %s is full", s.rec.Name)
 		}
-		m = &member{id: hello.ID, name: s.freeName(cleanName(hello.Name))}
+		m = &participant{id: hello.ID, name: s.freeName(cleanName(hello.Name))}
 		s.members = append(s.members, m)
 	} else {
 		if m.conn != nil {
@@ -104,12 +104,12 @@ func (s *session) join(c *conn, hello wire.Frame) ([][]byte, error) {
 	m.joined, m.left = time.Now().UTC(), time.Time{}
 	c.m = m
 	switch {
-	case m.role == wire.RoleAttend && s.wheel == m:
+	case m.role == wire.RoleAttend && s.navigator == m:
 		s.setWheel(nil)
-	case m.role == wire.RoleDrive && s.wheel == nil:
+	case m.role == wire.RoleDrive && s.navigator == nil:
 		s.setWheel(m)
 	}
-	s.saveMember(m)
+	s.saveParticipant(m)
 	s.log.Info("participant joined", "name", m.name, "role", m.role)
 	s.stateChanged()
 
@@ -152,9 +152,9 @@ func (s *session) leave(c *conn) {
 	}
 	s.disconnect(m, "left")
 	m.left = time.Now().UTC()
-	s.saveMember(m)
+	s.saveParticipant(m)
 	s.log.Info("participant left", "name", m.name)
-	if s.wheel != m {
+	if s.navigator != m {
 		s.startLinger(m)
 	}
 	s.stateChanged()
@@ -162,7 +162,7 @@ func (s *session) leave(c *conn) {
 
 // disconnect detaches m from its connection (if any), failing the questions
 // it was asked and dropping those it asked.
-func (s *session) disconnect(m *member, why string) {
+func (s *session) disconnect(m *participant, why string) {
 	if m.conn == nil {
 		return
 	}
@@ -180,48 +180,48 @@ func (s *session) disconnect(m *member, why string) {
 
 // startLinger forgets disconnected m after a while, so the list does not
 // grow forever and its name comes free.
-func (s *session) startLinger(m *member) {
+func (s *session) startLinger(m *participant) {
 	if s.closed {
 		return
 	}
 	m.linger = time.AfterFunc(s.hub.cfg.Linger, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !s.closed && m.conn == nil && s.wheel != m {
+		if !s.closed && m.conn == nil && s.navigator != m {
 			s.remove(m)
 			s.stateChanged()
 		}
 	})
 }
 
-func (s *session) remove(m *member) {
+func (s *session) remove(m *participant) {
 	if m.linger != nil {
 		m.linger.Stop()
 		m.linger = nil
 	}
-	s.members = slices.DeleteFunc(s.members, func(o *member) bool { return o == m })
+	s.members = slices.DeleteFunc(s.members, func(o *participant) bool { return o == m })
 }
 
 // setWheel gives the wheel to m (nil: nobody). A disconnected former holder
 // starts to linger.
-func (s *session) setWheel(m *member) {
-	old := s.wheel
-	s.wheel = m
+func (s *session) setWheel(m *participant) {
+	old := s.navigator
+	s.navigator = m
 	if old == m {
 		return
 	}
 	if old != nil {
-		s.saveMember(old)
+		s.saveParticipant(old)
 		if old.conn == nil {
 			s.startLinger(old)
 		}
 	}
 	if m != nil {
-		s.saveMember(m)
+		s.saveParticipant(m)
 	}
 }
 
-func (s *session) memberByID(id string) *member {
+func (s *session) memberByID(id string) *participant {
 	for _, m := range s.members {
 		if m.id == id {
 			return m
@@ -230,7 +230,7 @@ func (s *session) memberByID(id string) *member {
 	return nil
 }
 
-func (s *session) memberByName(name string) *member {
+func (s *session) memberByName(name string) *participant {
 	for _, m := range s.members {
 		if m.name == name {
 			return m
@@ -245,7 +245,7 @@ func (s *session) memberByName(name string) *member {
 func (s *session) freeName(name string) string {
 	// One pass over the members keeps a join linear even when a thousand
 	// people are called "guest".
-	taken := make(map[string]*member, len(s.members))
+	taken := make(map[string]*participant, len(s.members))
 	for _, m := range s.members {
 		taken[m.name] = m
 	}
@@ -258,7 +258,7 @@ func (s *session) freeName(name string) string {
 		if m == nil {
 			return cand
 		}
-		if m.conn == nil && s.wheel != m {
+		if m.conn == nil && s.navigator != m {
 			s.remove(m)
 			return cand
 		}
@@ -315,9 +315,9 @@ func (s *session) handle(c *conn, f wire.Frame) {
 	}
 }
 
-// nav records m's move as its place and, from the wheel holder, fans it out:
+// nav records m's move as its place and, from the navigator, fans it out:
 // jumps and opens numbered and queued, cursors into each receiver's slot.
-func (s *session) nav(m *member, f wire.Frame) {
+func (s *session) nav(m *participant, f wire.Frame) {
 	switch f.Kind {
 	case wire.KindJump, wire.KindOpen, wire.KindCursor:
 	default:
@@ -329,7 +329,7 @@ func (s *session) nav(m *member, f wire.Frame) {
 		return
 	}
 	m.place = f.To
-	if s.wheel != m {
+	if s.navigator != m {
 		return
 	}
 	out := wire.Frame{Type: wire.TypeNav, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
@@ -363,24 +363,24 @@ func (s *session) nav(m *member, f wire.Frame) {
 	}
 }
 
-func (s *session) drive(m *member) {
+func (s *session) drive(m *participant) {
 	switch {
 	case m.role != wire.RoleDrive:
 		m.conn.sendError("you joined with the attend key: only the drive key may take the wheel")
-	case s.wheel != m:
+	case s.navigator != m:
 		s.setWheel(m)
 		s.log.Info("wheel taken", "name", m.name)
 		s.stateChanged()
 	}
 }
 
-func (s *session) pass(m *member, to string) {
-	if s.wheel != m {
+func (s *session) pass(m *participant, to string) {
+	if s.navigator != m {
 		holder := "nobody"
-		if s.wheel != nil {
-			holder = s.wheel.name
+		if s.navigator != nil {
+			holder = s.navigator.name
 		}
-		m.conn.sendError(fmt.Sprintf("only the wheel holder can pass the wheel, and that is %s", holder))
+		m.conn.sendError(fmt.Sprintf("only the navigator can pass the wheel, and that is %s", holder))
 		return
 	}
 	t := s.memberByName(to)
@@ -399,7 +399,7 @@ func (s *session) pass(m *member, to string) {
 	}
 }
 
-func (s *session) locate(m *member, f wire.Frame) {
+func (s *session) locate(m *participant, f wire.Frame) {
 	out := wire.Frame{Type: wire.TypeLocated, Ref: f.Ref, Name: f.Name}
 	switch t := s.memberByName(f.Name); {
 	case t == nil:
@@ -415,13 +415,13 @@ func (s *session) locate(m *member, f wire.Frame) {
 // ask forwards a question to its target under a hub-made ref, so that only
 // the asker gets the answer; a question that cannot be asked is answered
 // with an error at once.
-func (s *session) ask(m *member, f wire.Frame) {
+func (s *session) ask(m *participant, f wire.Frame) {
 	if f.Ref == "" {
 		m.conn.refuseFrame("an ask needs a ref")
 		return
 	}
 	fail := func(msg string) { s.sendTo(m, wire.Frame{Type: wire.TypeAnswer, Ref: f.Ref, Error: msg}) }
-	t := s.wheel
+	t := s.navigator
 	if f.Name != "" {
 		t = s.memberByName(f.Name)
 	}
@@ -443,13 +443,13 @@ func (s *session) ask(m *member, f wire.Frame) {
 	}
 }
 
-func (s *session) forwardAsk(m, t *member, f wire.Frame) {
-	s.startAsk(&pendingAsk{asker: m, ref: f.Ref, target: t}, m.name, f)
+func (s *session) forwardAsk(m, t *participant, f wire.Frame) {
+	s.startAsk(&pendingQuestion{asker: m, ref: f.Ref, target: t}, m.name, f)
 }
 
 // startAsk sends p's question, f, to p.target on behalf of by, and returns
 // the hub-made ref under which it waits for the answer.
-func (s *session) startAsk(p *pendingAsk, by string, f wire.Frame) string {
+func (s *session) startAsk(p *pendingQuestion, by string, f wire.Frame) string {
 	t := p.target
 	deadline := time.Duration(f.DeadlineMS) * time.Millisecond
 	if deadline <= 0 {
@@ -473,7 +473,7 @@ func (s *session) startAsk(p *pendingAsk, by string, f wire.Frame) string {
 
 // answer routes an answer back to the asker of the question it answers.
 // Answers that come too late (or from the wrong participant) are dropped.
-func (s *session) answer(m *member, f wire.Frame) {
+func (s *session) answer(m *participant, f wire.Frame) {
 	p := s.asks[f.Ref]
 	if p == nil || p.target != m {
 		s.hub.metrics.drop(DropStrayAnswer)
@@ -484,17 +484,17 @@ func (s *session) answer(m *member, f wire.Frame) {
 	s.reply(p, wire.Frame{Type: wire.TypeAnswer, Ref: p.ref, Result: f.Result, Error: f.Error})
 }
 
-func (s *session) endAsk(ref string, p *pendingAsk) {
+func (s *session) endAsk(ref string, p *pendingQuestion) {
 	p.timer.Stop()
 	delete(s.asks, ref)
 }
 
-func (s *session) answerAsker(p *pendingAsk, msg string) {
+func (s *session) answerAsker(p *pendingQuestion, msg string) {
 	s.reply(p, wire.Frame{Type: wire.TypeAnswer, Ref: p.ref, Error: msg})
 }
 
 // reply gives the answer f to p's asker: a participant, or the hub itself.
-func (s *session) reply(p *pendingAsk, f wire.Frame) {
+func (s *session) reply(p *pendingQuestion, f wire.Frame) {
 	if p.reply == nil {
 		s.sendTo(p.asker, f)
 		return
@@ -506,7 +506,7 @@ func (s *session) reply(p *pendingAsk, f wire.Frame) {
 }
 
 // sendTo queues f for m if m is connected.
-func (s *session) sendTo(m *member, f wire.Frame) {
+func (s *session) sendTo(m *participant, f wire.Frame) {
 	if m.conn == nil {
 		return
 	}
@@ -554,8 +554,8 @@ func (s *session) broadcastState() {
 // stateFrame describes the session as it is now.
 func (s *session) stateFrame() wire.Frame {
 	f := wire.Frame{Type: wire.TypeState, Session: s.rec.Name, Viewers: len(s.watches), Participants: make([]wire.Participant, 0, len(s.members))}
-	if s.wheel != nil {
-		f.Wheel = s.wheel.name
+	if s.navigator != nil {
+		f.Wheel = s.navigator.name
 	}
 	for _, m := range s.members {
 		f.Participants = append(f.Participants, wire.Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo})

@@ -21,7 +21,7 @@ const watchQueue = 512
 var ErrWatchEnded = errors.New("watch ended")
 
 // Watch is a live subscription to one session, for a web viewer: the
-// encoded hub-wire frames a participant gets (state, and the wheel holder's
+// encoded hub-wire frames a participant gets (state, and the navigator's
 // nav frames). A watch is no participant: it is not listed, cannot move
 // anyone, and is counted in the state frame's viewers only.
 //
@@ -40,7 +40,7 @@ type Watch struct {
 
 // Watch subscribes to the named session. The first frames it yields describe
 // the session as it is: a state frame, the newest trail entries (up to
-// trail of them) as replayed nav frames, and the wheel holder's current
+// trail of them) as replayed nav frames, and the navigator's current
 // place as a cursor nav frame.
 func (h *Hub) Watch(name string, trail int) (*Watch, error) {
 	s, err := h.session(name)
@@ -63,7 +63,7 @@ func (h *Hub) Watch(name string, trail int) (*Watch, error) {
 	if trail > 0 && s.seq > 0 {
 		w.queue = append(w.queue, s.replay(s.seq-min(s.seq, uint64(trail)))...)
 	}
-	if m := s.wheel; m != nil && m.place != nil {
+	if m := s.navigator; m != nil && m.place != nil {
 		if b, err := wire.Encode(wire.Frame{Type: wire.TypeNav, By: m.name, Kind: wire.KindCursor, To: m.place}); err == nil {
 			w.cursor = b
 		}
@@ -190,9 +190,9 @@ func (h *Hub) Trail(name string) ([]store.TrailEntry, error) {
 	return h.cfg.Store.Trail(name, 0, math.MaxInt)
 }
 
-// Members returns what the store remembers of a session's participants.
-func (h *Hub) Members(name string) ([]store.MemberRecord, error) {
-	return h.cfg.Store.Members(name)
+// Participants returns what the store remembers of a session's participants.
+func (h *Hub) Participants(name string) ([]store.ParticipantRecord, error) {
+	return h.cfg.Store.Participants(name)
 }
 
 // OriginAllowed reports whether a request's Origin header lets it use the

@@ -36,8 +36,8 @@ const (
 	defaultAskTTL = 30 * time.Second // for an Ask whose context has no deadline
 )
 
-// ClientConfig configures a Client.
-type ClientConfig struct {
+// Config configures a Client.
+type Config struct {
 	Link   string // join link: http(s)://HOST/s/NAME?key=KEY
 	ID     string // stays the same across reconnects (default: random)
 	Name   string // display name; the hub makes it unique
@@ -49,7 +49,7 @@ type ClientConfig struct {
 	MaxBackoff time.Duration // longest reconnect delay (15s)
 }
 
-// Client is a proxy's connection to its session hub. Run keeps it connected;
+// Conn is a proxy's connection to its session hub. Run keeps it connected;
 // Send, SetFollowing and Ask never block on the network.
 //
 // Outgoing frames wait in a bounded backlog (256) while the socket is busy or
@@ -60,8 +60,8 @@ type ClientConfig struct {
 // would jerk followers around), answers are dropped (the hub has answered
 // the asker already), and the follow state travels in the next hello.
 // Frames taken from the backlog when a connection breaks are lost.
-type Client struct {
-	cfg         ClientConfig
+type Conn struct {
+	cfg         Config
 	hubURL, key string
 	wsURL       string
 	log         *slog.Logger
@@ -92,8 +92,8 @@ func (e *RefusedError) Error() string {
 	return "the hub refused to join: " + e.Reason
 }
 
-// NewClient checks cfg and returns a client; Run connects it.
-func NewClient(cfg ClientConfig) (*Client, error) {
+// New checks cfg and returns a client; Run connects it.
+func New(cfg Config) (*Conn, error) {
 	hubURL, name, key, err := wire.ParseLink(cfg.Link)
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 15 * time.Second
 	}
-	c := &Client{
+	c := &Conn{
 		cfg:     cfg,
 		hubURL:  hubURL,
 		key:     key,
@@ -140,24 +140,24 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 // ends). Answers to Ask do not appear here. The consumer must keep up: when
 // Events is full, cursor moves are dropped at once and other frames after a
 // second. Events is closed when Run returns.
-func (c *Client) Events() <-chan wire.Frame { return c.events }
+func (c *Conn) Events() <-chan wire.Frame { return c.events }
 
 // Send queues a frame for the hub; it never blocks (see Client).
-func (c *Client) Send(f wire.Frame) {
+func (c *Conn) Send(f wire.Frame) {
 	if !c.out.push(f) {
 		c.log.Warn("outgoing frame dropped: backlog full", "type", f.Type)
 	}
 }
 
 // SetFollowing records the follow state and tells the hub.
-func (c *Client) SetFollowing(following bool) {
+func (c *Conn) SetFollowing(following bool) {
 	c.out.push(wire.Frame{Type: wire.TypeFollow, Following: following})
 }
 
-// Ask sends a question to the participant named to (the wheel holder if
+// Ask sends a question to the participant named to (the navigator if
 // empty) and waits for its answer, until ctx ends. The question's deadline
 // is ctx's (30s if none).
-func (c *Client) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
+func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
 	if err := ctx.Err(); err != nil { // the asker stopped waiting: ask nobody
 		return nil, fmt.Errorf("ask %s: %w", method, err)
 	}
@@ -202,7 +202,7 @@ func (c *Client) Ask(ctx context.Context, to, method string, params json.RawMess
 // Run connects to the hub and keeps reconnecting, with capped exponential
 // backoff and jitter, until ctx ends (it then returns nil) or the hub
 // refuses the link (a *RefusedError).
-func (c *Client) Run(ctx context.Context) error {
+func (c *Conn) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
 		return errors.New("session client: Run called twice")
 	}
@@ -235,7 +235,7 @@ func (c *Client) Run(ctx context.Context) error {
 
 // connect runs one connection to its end. welcomed says whether the hub
 // accepted it.
-func (c *Client) connect(ctx context.Context) (welcomed bool, err error) {
+func (c *Conn) connect(ctx context.Context) (welcomed bool, err error) {
 	ws, err := c.dial(ctx)
 	if err != nil {
 		return false, err
@@ -283,7 +283,7 @@ func (c *Client) connect(ctx context.Context) (welcomed bool, err error) {
 }
 
 // dial opens the websocket, turning an HTTP refusal into a *RefusedError.
-func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
+func (c *Conn) dial(ctx context.Context) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	header := http.Header{"Authorization": {"Bearer " + c.key}}
@@ -310,7 +310,7 @@ func isRefusal(status int) bool {
 
 // readLoop reads frames until the connection fails, routing answers to
 // their Ask and everything else to Events.
-func (c *Client) readLoop(ctx context.Context, ws *websocket.Conn) error {
+func (c *Conn) readLoop(ctx context.Context, ws *websocket.Conn) error {
 	for {
 		f, err := readFrame(ws)
 		if err != nil {
@@ -328,7 +328,7 @@ func (c *Client) readLoop(ctx context.Context, ws *websocket.Conn) error {
 }
 
 // writeLoop sends what the outbox holds whenever it holds something.
-func (c *Client) writeLoop(ctx context.Context, ws *websocket.Conn) error {
+func (c *Conn) writeLoop(ctx context.Context, ws *websocket.Conn) error {
 	for {
 		for _, f := range c.out.take() {
 			if err := writeFrame(ws, f); err != nil {
@@ -362,7 +362,7 @@ func writeFrame(ws *websocket.Conn, f wire.Frame) error {
 }
 
 // emit hands f to the consumer; see Events for when it gives up.
-func (c *Client) emit(ctx context.Context, f wire.Frame) {
+func (c *Conn) emit(ctx context.Context, f wire.Frame) {
 	select {
 	case c.events <- f:
 		return
@@ -381,7 +381,7 @@ func (c *Client) emit(ctx context.Context, f wire.Frame) {
 	}
 }
 
-func (c *Client) setConnected(on bool) {
+func (c *Conn) setConnected(on bool) {
 	c.out.setOnline(on)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -395,7 +395,7 @@ func (c *Client) setConnected(on bool) {
 	}
 }
 
-func (c *Client) deliverAnswer(f wire.Frame) {
+func (c *Conn) deliverAnswer(f wire.Frame) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ch := c.pending[f.Ref]; ch != nil {

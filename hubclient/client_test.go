@@ -17,12 +17,12 @@ import (
 
 func TestClientFollowsAndReconnectsAfterHubRestart(t *testing.T) {
 	store := store.NewMemStore()
-	hub1 := hubtest.StartHub(t, hub.HubConfig{Store: store}, "", nil)
+	hub1 := hubtest.StartHub(t, hub.Config{Store: store}, "", nil)
 	addr := strings.TrimPrefix(hub1.URL, "http://")
 	drive := hubtest.Key(t, hub1.Links.Drive)
 	bob := hubtest.Join(t, hub1, drive, "bob")
 
-	ann, _ := hubtest.RunClient(t, ClientConfig{Link: hub1.Links.Attend, ID: "ann-id", Name: "ann", Repo: wire.Repo{Commit: "abc"}, MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	ann, _ := hubtest.RunClient(t, Config{Link: hub1.Links.Attend, ID: "ann-id", Name: "ann", Repo: wire.Repo{Commit: "abc"}, MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	if f := hubtest.AwaitEvent(t, ann, hubtest.IsType(wire.TypeConnected), "connected"); f.Name != "ann" || f.Role != wire.RoleAttend || f.Session != "demo" {
 		t.Fatalf("connected: %+v", f)
 	}
@@ -34,7 +34,7 @@ func TestClientFollowsAndReconnectsAfterHubRestart(t *testing.T) {
 	// from the store, and bob makes two jumps there that ann misses.
 	hub1.Stop()
 	hubtest.AwaitEvent(t, ann, hubtest.IsType(wire.TypeDisconnected), "disconnected")
-	hub2 := hubtest.StartHub(t, hub.HubConfig{Store: store}, "", nil)
+	hub2 := hubtest.StartHub(t, hub.Config{Store: store}, "", nil)
 	bob2 := hubtest.Join(t, hub2, drive, "bob")
 	bob2.Send(hubtest.Jump("b.go", 2))
 	bob2.Send(hubtest.Jump("c.go", 3))
@@ -58,8 +58,8 @@ func TestClientFollowsAndReconnectsAfterHubRestart(t *testing.T) {
 }
 
 func TestClientRefusedByWrongKey(t *testing.T) {
-	th := hubtest.StartHub(t, hub.HubConfig{}, "", nil)
-	c, errc := hubtest.RunClient(t, ClientConfig{Link: th.URL + "/s/demo?key=wrong", Name: "mallory"})
+	th := hubtest.StartHub(t, hub.Config{}, "", nil)
+	c, errc := hubtest.RunClient(t, Config{Link: th.URL + "/s/demo?key=wrong", Name: "mallory"})
 	f := hubtest.AwaitEvent(t, c, hubtest.IsType(wire.TypeRefused), "refused")
 	if f.Message != "wrong key for session demo" {
 		t.Errorf("refused: %q", f.Message)
@@ -71,8 +71,8 @@ func TestClientRefusedByWrongKey(t *testing.T) {
 }
 
 func TestClientSendsMovesAndAnswers(t *testing.T) {
-	th := hubtest.StartHub(t, hub.HubConfig{}, "", nil)
-	bob, _ := hubtest.RunClient(t, ClientConfig{Link: th.Links.Drive, Name: "bob"})
+	th := hubtest.StartHub(t, hub.Config{}, "", nil)
+	bob, _ := hubtest.RunClient(t, Config{Link: th.Links.Drive, Name: "bob"})
 	hubtest.AwaitEvent(t, bob, hubtest.IsType(wire.TypeConnected), "connected")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 
@@ -112,7 +112,7 @@ func TestClientSendsMovesAndAnswers(t *testing.T) {
 }
 
 func TestClientAskWhileDisconnected(t *testing.T) {
-	c, err := NewClient(ClientConfig{Link: "http://127.0.0.1:1/s/demo?key=k"})
+	c, err := New(Config{Link: "http://127.0.0.1:1/s/demo?key=k"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ type Walk struct {
 	Unreadable int
 }
 
-// Step is one move of the wheel holder.
+// Step is one move of the navigator.
 type Step struct {
 	Seq    uint64
 	Kind   string // wire.KindJump or wire.KindOpen
@@ -51,7 +51,7 @@ type Step struct {
 
 // FromTrail makes a walk of a session's trail, taking each mover's
 // checkout from the participant records.
-func FromTrail(name string, trail []store.TrailEntry, members []store.MemberRecord) Walk {
+func FromTrail(name string, trail []store.TrailEntry, members []store.ParticipantRecord) Walk {
 	repos := map[string]Repo{}
 	for _, m := range members {
 		if m.Repo != nil {

@@ -21,7 +21,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden with the current output")
 
-// files is the code the walk goes through, as the wheel holder's proxy
+// files is the code the walk goes through, as the navigator's proxy
 // would serve it.
 var files = map[string]string{
 	"main.go": "package main\n\nimport \"example.com/demo/greet\"\n\nfunc main() {\n\tgreet.Hello(\"world\")\n}\n",
@@ -78,7 +78,7 @@ func TestGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			repo := &wire.Repo{Remote: tc.remote, Commit: tc.commit, Dirty: tc.dirty}
-			members := []store.MemberRecord{{Name: "bob", Repo: repo}, {Name: "ann <img src=x>", Repo: repo}}
+			members := []store.ParticipantRecord{{Name: "bob", Repo: repo}, {Name: "ann <img src=x>", Repo: repo}}
 			w := FromTrail("demo", trail(), members)
 			w.AddCode(context.Background(), source)
 			var out bytes.Buffer
@@ -234,7 +234,7 @@ func FuzzNotes(f *testing.F) {
 			{Seq: 1, By: by, Kind: wire.KindJump, To: json.RawMessage(to), From: json.RawMessage(to), Symbol: symbol},
 			{Seq: 2, By: by + "2", Kind: wire.KindOpen, To: json.RawMessage(to), Symbol: symbol + "x"},
 		}
-		w := FromTrail("s", trail, []store.MemberRecord{{Name: by, Repo: &wire.Repo{Remote: remote, Commit: commit}}})
+		w := FromTrail("s", trail, []store.ParticipantRecord{{Name: by, Repo: &wire.Repo{Remote: remote, Commit: commit}}})
 		w.AddCode(context.Background(), func(context.Context, location.Location) ([]byte, error) { return []byte(text), nil })
 		var out bytes.Buffer
 		if err := Write(&out, w); err != nil {

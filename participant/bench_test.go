@@ -21,7 +21,7 @@ import (
 // benchHub lifts the hub's per-participant rate limit, which a benchmark
 // asking questions back to back exceeds on purpose (no person asks 300
 // definitions a second).
-var benchHub = hub.HubConfig{FrameRate: 1e9, FrameBurst: 1e9}
+var benchHub = hub.Config{FrameRate: 1e9, FrameBurst: 1e9}
 
 // percentile returns the p-th percentile of sorted durations.
 func percentile(sorted []time.Duration, p float64) time.Duration {
@@ -74,7 +74,7 @@ func BenchmarkRemoteDefinition(b *testing.B) {
 	b.ReportMetric(float64((percentile(remote, 0.5) - percentile(local, 0.5)).Microseconds()), "added-p50-µs")
 }
 
-// BenchmarkFetch1MiB measures bringing a 1 MiB file from the wheel holder's
+// BenchmarkFetch1MiB measures bringing a 1 MiB file from the navigator's
 // proxy through the hub, in chunks, as an attendee's proxy does.
 func BenchmarkFetch1MiB(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -89,7 +89,7 @@ func BenchmarkFetch1MiB(b *testing.B) {
 		b.Fatal(err)
 	}
 	startAttendee(b, ctx, sb, "nav", links.Drive, "none")
-	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: links.Attend, ID: "bench", Name: "bench"})
+	c, err := hubclient.New(hubclient.Config{Link: links.Attend, ID: "bench", Name: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}

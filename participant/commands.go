@@ -25,8 +25,8 @@ func (p *Participant) stateNow(ctx context.Context, fn func() error) (any, error
 		if fn != nil {
 			ferr = fn()
 		}
-		st = p.st
-		st.Participants = append([]Member(nil), p.st.Participants...)
+		st = p.state
+		st.Participants = append([]Entry(nil), p.state.Participants...)
 	}); err != nil {
 		return nil, err
 	}
@@ -53,10 +53,10 @@ func (p *Participant) cmdFollow(ctx context.Context, _ []json.RawMessage) (any, 
 			return err
 		}
 		p.setFollowing(true)
-		p.st.Paused = false
+		p.state.Paused = false
 		p.publishState()
-		if p.wheelAt != nil {
-			if uri, r, ok := p.local(p.wheelAt.To); ok {
+		if p.navigatorAt != nil {
+			if uri, r, ok := p.local(p.navigatorAt.To); ok {
 				p.show(uri, r)
 			}
 		}
@@ -70,13 +70,13 @@ func (p *Participant) cmdUnfollow(ctx context.Context, _ []json.RawMessage) (any
 			return err
 		}
 		p.setFollowing(false)
-		p.st.Paused = false
+		p.state.Paused = false
 		p.publishState()
 		return nil
 	})
 }
 
-// cmdJump goes once to a participant's place (default: the wheel holder's)
+// cmdJump goes once to a participant's place (default: the navigator's)
 // without following.
 func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any, error) {
 	name, err := stringArg(args, false)
@@ -89,9 +89,9 @@ func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any,
 		if p.client == nil {
 			return
 		}
-		if name == "" || name == p.st.Wheel {
-			if p.wheelAt != nil {
-				wheelPlace = p.wheelAt.To
+		if name == "" || name == p.state.Wheel {
+			if p.navigatorAt != nil {
+				wheelPlace = p.navigatorAt.To
 			}
 			return
 		}
@@ -148,10 +148,10 @@ func (p *Participant) cmdDrive(ctx context.Context, _ []json.RawMessage) (any, e
 		if err := p.joined(); err != nil {
 			return err
 		}
-		if !p.st.Connected {
+		if !p.state.Connected {
 			return fmt.Errorf("not connected to the hub yet: try again in a moment")
 		}
-		if p.st.Role != wire.RoleDrive {
+		if p.state.Role != wire.RoleDrive {
 			return fmt.Errorf("you joined with an attend link: only a drive link can take the wheel")
 		}
 		p.setFollowing(false)
@@ -169,8 +169,8 @@ func (p *Participant) cmdPass(ctx context.Context, args []json.RawMessage) (any,
 		if err := p.joined(); err != nil {
 			return err
 		}
-		if p.st.Wheel != p.st.You {
-			return fmt.Errorf("only the wheel holder (%s) can pass the wheel", p.st.Wheel)
+		if p.state.Wheel != p.state.You {
+			return fmt.Errorf("only the navigator (%s) can pass the wheel", p.state.Wheel)
 		}
 		p.client.Send(wire.Frame{Type: wire.TypePass, Name: name})
 		return nil

@@ -167,11 +167,11 @@ func (e *editor) awaitCursor(t *testing.T, ctx context.Context, since int, uri s
 // startHub serves a hub on a loopback port and creates session "t".
 func startHub(t testing.TB) (*hub.Hub, wire.Links, string) {
 	t.Helper()
-	return startHubWith(t, hub.HubConfig{})
+	return startHubWith(t, hub.Config{})
 }
 
 // startHubWith is startHub with a configuration (BaseURL is set here).
-func startHubWith(t testing.TB, cfg hub.HubConfig) (*hub.Hub, wire.Links, string) {
+func startHubWith(t testing.TB, cfg hub.Config) (*hub.Hub, wire.Links, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -179,7 +179,7 @@ func startHubWith(t testing.TB, cfg hub.HubConfig) (*hub.Hub, wire.Links, string
 	}
 	base := "http://" + ln.Addr().String()
 	cfg.BaseURL = base
-	h := hub.NewHub(cfg)
+	h := hub.New(cfg)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(func() { h.Close(); srv.Close() })
@@ -502,7 +502,7 @@ func gitCommit(t *testing.T, sb *lsptest.Sandbox, message string) string {
 	return run("rev-parse", "HEAD")
 }
 
-// TestCommitMismatch: an attendee at another commit than the wheel holder is
+// TestCommitMismatch: an attendee at another commit than the navigator is
 // told at once, with both commits.
 func TestCommitMismatch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

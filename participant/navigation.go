@@ -17,7 +17,7 @@ import (
 )
 
 // farLines is how far (in lines, or another file) an attendee's own cursor
-// must be from the wheel holder's before it counts as navigating alone.
+// must be from the navigator's before it counts as navigating alone.
 const farLines = 30
 
 // settleTime is how long after moving the editor for the wheel its cursor
@@ -84,25 +84,25 @@ func (p *Participant) flushCursor() {
 }
 
 // navigatedAlone pauses following when an attendee moves on their own: a
-// jump (at == nil), or an exact cursor far from the wheel holder.
+// jump (at == nil), or an exact cursor far from the navigator.
 func (p *Participant) navigatedAlone(at *protocol.Location) {
-	if !p.st.Following || p.st.Wheel == "" || p.st.Wheel == p.st.You {
+	if !p.state.Following || p.state.Wheel == "" || p.state.Wheel == p.state.You {
 		return
 	}
 	if at != nil && (time.Since(p.shownAt) < settleTime || !p.farFromWheel(*at)) {
 		return
 	}
 	p.setFollowing(false)
-	p.st.Paused = true
+	p.state.Paused = true
 	p.publishState()
-	p.tell("", msgInfo, fmt.Sprintf("you navigated on your own, so following %s is paused. Run the command lspshare.follow to catch up.", p.st.Wheel))
+	p.tell("", msgInfo, fmt.Sprintf("you navigated on your own, so following %s is paused. Run the command lspshare.follow to catch up.", p.state.Wheel))
 }
 
 func (p *Participant) farFromWheel(at protocol.Location) bool {
-	if p.wheelAt == nil {
+	if p.navigatorAt == nil {
 		return false
 	}
-	uri, r, ok := p.local(p.wheelAt.To)
+	uri, r, ok := p.local(p.navigatorAt.To)
 	if !ok || uri != string(at.URI) {
 		return true
 	}
@@ -111,7 +111,7 @@ func (p *Participant) farFromWheel(at protocol.Location) bool {
 }
 
 func (p *Participant) setFollowing(on bool) {
-	p.st.Following = on
+	p.state.Following = on
 	p.followChosen = true
 	if p.client != nil {
 		p.client.SetFollowing(on)
@@ -161,7 +161,7 @@ func (p *Participant) convert(uri string, r location.Range, from, to location.En
 		return r
 	}
 	var text []byte
-	if doc, ok := p.px.Document(uri); ok {
+	if doc, ok := p.relay.Document(uri); ok {
 		text = doc.Text
 	} else if path, err := location.URIToPath(uri); err == nil {
 		text, _ = os.ReadFile(path)
@@ -171,7 +171,7 @@ func (p *Participant) convert(uri string, r location.Range, from, to location.En
 
 // editorEncoding is the position encoding the editor and its server agreed.
 func (p *Participant) editorEncoding() location.Encoding {
-	if enc := p.px.Client().PositionEncoding; enc != "" {
+	if enc := p.relay.Editor().PositionEncoding; enc != "" {
 		return location.Encoding(enc)
 	}
 	return location.UTF16
@@ -193,7 +193,7 @@ func toProtocol(r location.Range) protocol.Range {
 
 // symbolAt returns the identifier at l in its open document, for the trail.
 func (p *Participant) symbolAt(l protocol.Location) string {
-	doc, ok := p.px.Document(string(l.URI))
+	doc, ok := p.relay.Document(string(l.URI))
 	if !ok {
 		return ""
 	}
@@ -223,21 +223,21 @@ func isIdent(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.Is
 func (p *Participant) hubFrame(ctx context.Context, f wire.Frame) {
 	switch f.Type {
 	case wire.TypeDisconnected:
-		p.st.Reconnecting = p.st.Connected || p.st.Reconnecting
-		p.st.Connected = false
+		p.state.Reconnecting = p.state.Connected || p.state.Reconnecting
+		p.state.Connected = false
 		p.publishState()
 	case wire.TypeRefused:
-		p.st.Connected, p.st.Reconnecting, p.st.Error = false, false, f.Message // no retry follows
+		p.state.Connected, p.state.Reconnecting, p.state.Error = false, false, f.Message // no retry follows
 		p.publishState()
 		p.tell("refused:"+f.Message, msgError, "the hub refused to let you join: "+f.Message)
 	case wire.TypeConnected: // carries the hub's welcome
-		p.st.You, p.st.Role, p.st.Session = f.Name, f.Role, f.Session
-		p.st.Connected, p.st.Reconnecting, p.st.Error = true, false, ""
+		p.state.You, p.state.Role, p.state.Session = f.Name, f.Role, f.Session
+		p.state.Connected, p.state.Reconnecting, p.state.Error = true, false, ""
 		if !p.followChosen {
 			// Attendees follow by default; a choice of their own outlives
 			// reconnects.
-			p.st.Following = f.Role == wire.RoleAttend
-			p.client.SetFollowing(p.st.Following)
+			p.state.Following = f.Role == wire.RoleAttend
+			p.client.SetFollowing(p.state.Following)
 		}
 		p.publishState()
 	case wire.TypeState:
@@ -257,18 +257,18 @@ func (p *Participant) hubFrame(ctx context.Context, f wire.Frame) {
 }
 
 func (p *Participant) hubState(f wire.Frame) {
-	before := p.st.Mismatch
-	p.st.applyHubState(f, p.repo)
-	p.wheelRepo = wire.Repo{}
+	before := p.state.Mismatch
+	p.state.applyHubState(f, p.repo)
+	p.navigatorRepo = wire.Repo{}
 	for _, m := range f.Participants {
 		if m.Name == f.Wheel && m.Repo != nil {
-			p.wheelRepo = *m.Repo
+			p.navigatorRepo = *m.Repo
 		}
 	}
 	p.publishState()
-	if m := p.st.Mismatch; m != nil && (before == nil || *before != *m) {
+	if m := p.state.Mismatch; m != nil && (before == nil || *before != *m) {
 		p.tell("mismatch:"+m.Wheel, msgWarning, fmt.Sprintf(
-			"your checkout is at commit %s but %s reads commit %s: lines may not match", short(m.Yours), p.st.Wheel, short(m.Wheel)))
+			"your checkout is at commit %s but %s reads commit %s: lines may not match", short(m.Yours), p.state.Wheel, short(m.Wheel)))
 	}
 }
 
@@ -279,16 +279,16 @@ func short(commit string) string {
 	return commit
 }
 
-// wheelMoved shows the wheel holder's move: their cursor to everyone, and
+// wheelMoved shows the navigator's move: their cursor to everyone, and
 // their jumps and switches to a following editor.
 func (p *Participant) wheelMoved(ctx context.Context, f wire.Frame) {
-	if f.By == p.st.You {
+	if f.By == p.state.You {
 		return
 	}
-	// Whatever its kind, the newest frame is where the wheel holder is now,
+	// Whatever its kind, the newest frame is where the navigator is now,
 	// which follow and jump go to: frames come in the order the holder made
 	// them (the hub never lets a cursor overtake a move queued before it).
-	p.wheelAt = &f
+	p.navigatorAt = &f
 	if f.Kind != wire.KindCursor {
 		p.moves++
 	}
@@ -302,18 +302,18 @@ func (p *Participant) wheelMoved(ctx context.Context, f wire.Frame) {
 	p.showWheel(f, uri, r)
 }
 
-// showWheel shows the wheel holder's move at uri and r.
+// showWheel shows the navigator's move at uri and r.
 func (p *Participant) showWheel(f wire.Frame, uri string, r protocol.Range) {
-	if err := p.px.Notify(proxy.CursorMethod, proxy.CursorParams{URI: uri, Range: &r, Name: f.By, Wheel: true}); err != nil {
+	if err := p.relay.Notify(proxy.CursorMethod, proxy.CursorParams{URI: uri, Range: &r, Name: f.By, Wheel: true}); err != nil {
 		p.log.Debug("cursor not sent", "err", err)
 	}
-	if f.Kind != wire.KindCursor && p.st.Following {
+	if f.Kind != wire.KindCursor && p.state.Following {
 		p.show(uri, r)
 	}
 }
 
-// bring fetches the file of the wheel holder's move f, which this machine
-// lacks, and shows the move when the file has come, unless the wheel holder
+// bring fetches the file of the navigator's move f, which this machine
+// lacks, and shows the move when the file has come, unless the navigator
 // has moved on meanwhile.
 func (p *Participant) bring(ctx context.Context, f wire.Frame) {
 	var loc location.Location
@@ -382,12 +382,12 @@ func (p *Participant) showLoop(ctx context.Context) {
 }
 
 func (p *Participant) showDocument(ctx context.Context, req showRequest) {
-	if !p.px.Client().ShowDocument {
+	if !p.relay.Editor().ShowDocument {
 		return // the editor would not answer; plugins advertise support
 	}
 	ctx, cancel := context.WithTimeout(ctx, showTimeout)
 	defer cancel()
-	_, err := p.px.Call(ctx, "window/showDocument", map[string]any{
+	_, err := p.relay.Call(ctx, "window/showDocument", map[string]any{
 		"uri": req.uri, "takeFocus": true, "selection": req.r,
 	})
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package participant is one person's side of a reading session. It joins
 // the proxy's view of the editor to the session hub: the editor's moves go to
-// the hub, and the wheel holder's moves come back as the editor's own files,
+// the hub, and the navigator's moves come back as the editor's own files,
 // opened for a following attendee.
 //
 // All session state is owned by the goroutine of Run; the proxy's relay only
@@ -42,43 +42,43 @@ type Config struct {
 
 // Participant is one editor's membership in a session.
 type Participant struct {
-	cfg Config
-	log *slog.Logger
-	px  *proxy.Proxy
-	id  string
+	cfg   Config
+	log   *slog.Logger
+	relay *proxy.Proxy
+	id    string
 
 	view      atomic.Pointer[view] // for the proxy's goroutines; see publishView
 	answering chan struct{}        // a slot per question being answered
 	wg        sync.WaitGroup       // goroutines answering and fetching
 
 	events  chan proxy.Event      // from the relay; dropped when full
-	inits   chan proxy.ClientInfo // the editor's initialize
+	inits   chan proxy.EditorInfo // the editor's initialize
 	actions chan func()           // from command goroutines
 	shows   chan showRequest      // newest place to show; capacity one
 
 	// Owned by Run's goroutine.
-	client       *hubclient.Client
-	stopClient   context.CancelFunc
-	clientDone   chan struct{}
-	editorInfo   proxy.ClientInfo // what the editor said in initialize
-	initialized  bool             // the editor has its initialize answer
-	mapper       *location.Mapper
-	cache        *files.Cache
-	served       *files.Server
-	wheelRepo    wire.Repo
-	moves        int // the wheel holder's jumps and opens so far, to drop stale fetches
-	repo         *wire.Repo
-	st           State
-	followChosen bool
-	wheelAt      *wire.Frame // the wheel holder's newest move
-	lastURI      string      // of this editor's newest cursor
-	cursor       *wire.Frame // coalesced cursor not yet sent
-	cursorSent   time.Time
-	cursorTimer  *time.Timer
-	shownAt      time.Time // when this editor was last moved for the wheel
-	told         map[string]bool
-	locates      map[string]chan wire.Frame
-	nextRef      int
+	client        *hubclient.Conn
+	stopClient    context.CancelFunc
+	clientDone    chan struct{}
+	editorInfo    proxy.EditorInfo // what the editor said in initialize
+	initialized   bool             // the editor has its initialize answer
+	mapper        *location.Mapper
+	cache         *files.Cache
+	served        *files.Server
+	navigatorRepo wire.Repo
+	moves         int // the navigator's jumps and opens so far, to drop stale fetches
+	repo          *wire.Repo
+	state         State
+	followChosen  bool
+	navigatorAt   *wire.Frame // the navigator's newest move
+	lastURI       string      // of this editor's newest cursor
+	cursor        *wire.Frame // coalesced cursor not yet sent
+	cursorSent    time.Time
+	cursorTimer   *time.Timer
+	shownAt       time.Time // when this editor was last moved for the wheel
+	toldOnce      map[string]bool
+	locates       map[string]chan wire.Frame
+	nextRef       int
 }
 
 // eventQueue bounds the events waiting for Run; a burst beyond it loses
@@ -104,13 +104,13 @@ func New(cfg Config) *Participant {
 		log:     log,
 		id:      newID(),
 		events:  make(chan proxy.Event, eventQueue),
-		inits:   make(chan proxy.ClientInfo, 1),
+		inits:   make(chan proxy.EditorInfo, 1),
 		actions: make(chan func()),
 		shows:   make(chan showRequest, 1),
 
 		answering: make(chan struct{}, maxAnswering),
-		st:        State{Answers: "local", You: cfg.Name},
-		told:      make(map[string]bool),
+		state:     State{Answers: "local", You: cfg.Name},
+		toldOnce:  make(map[string]bool),
 		locates:   make(map[string]chan wire.Frame),
 	}
 }
@@ -131,7 +131,7 @@ func (p *Participant) OnEvent(e proxy.Event) {
 
 // OnInitialize takes what the editor said in initialize, from the proxy's
 // relay, once the editor has the answer; the session starts then.
-func (p *Participant) OnInitialize(c proxy.ClientInfo) {
+func (p *Participant) OnInitialize(c proxy.EditorInfo) {
 	select {
 	case p.inits <- c:
 	default:
@@ -140,7 +140,7 @@ func (p *Participant) OnInitialize(c proxy.ClientInfo) {
 
 // Attach registers the participant's commands with the proxy.
 func (p *Participant) Attach(px *proxy.Proxy) {
-	p.px = px
+	p.relay = px
 	for name, cmd := range map[string]proxy.Command{
 		"lspshare.status":   p.cmdStatus,
 		"lspshare.follow":   p.cmdFollow,
@@ -211,7 +211,7 @@ func (p *Participant) clientEvents() <-chan wire.Frame {
 
 // initialize learns the editor's workspace, maps it, and joins the session
 // of the configured link.
-func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
+func (p *Participant) initialize(ctx context.Context, c proxy.EditorInfo) {
 	p.editorInfo = c
 	p.initialized = true
 	if p.cfg.Link == "" {
@@ -219,7 +219,7 @@ func (p *Participant) initialize(ctx context.Context, c proxy.ClientInfo) {
 	}
 	if err := p.join(ctx, p.cfg.Link); err != nil {
 		p.log.Error("not joined", "err", err)
-		p.st.Error = err.Error()
+		p.state.Error = err.Error()
 		p.publishState()
 		p.tell("", msgError, err.Error())
 	}
@@ -306,7 +306,7 @@ func (p *Participant) join(ctx context.Context, link string) error {
 	if err := p.mapWorkspace(); err != nil {
 		return fmt.Errorf("join %s: %w", name, err)
 	}
-	c, err := hubclient.NewClient(hubclient.ClientConfig{
+	c, err := hubclient.New(hubclient.Config{
 		Link: link, ID: p.id, Name: p.cfg.Name, Repo: derefRepo(p.repo), Logger: p.log,
 	})
 	if err != nil {
@@ -321,7 +321,7 @@ func (p *Participant) join(ctx context.Context, link string) error {
 		}
 	}()
 	p.client, p.stopClient, p.clientDone = c, cancel, done
-	p.st = State{Session: name, Hub: hub, You: p.cfg.Name, Answers: p.st.Answers}
+	p.state = State{Session: name, Hub: hub, You: p.cfg.Name, Answers: p.state.Answers}
 	p.followChosen = false
 	p.publishState()
 	return nil
@@ -341,8 +341,8 @@ func (p *Participant) leave() {
 	}
 	p.stopClient()
 	<-p.clientDone
-	p.client, p.wheelAt, p.cursor = nil, nil, nil
-	p.st = State{You: p.cfg.Name, Answers: p.st.Answers}
+	p.client, p.navigatorAt, p.cursor = nil, nil, nil
+	p.state = State{You: p.cfg.Name, Answers: p.state.Answers}
 	p.publishView()
 }
 
@@ -352,10 +352,10 @@ func (p *Participant) leave() {
 // nobody does.
 func (p *Participant) publishState() {
 	p.publishView()
-	if p.px == nil {
+	if p.relay == nil {
 		return
 	}
-	if err := p.px.Notify(StateMethod, p.st); err != nil {
+	if err := p.relay.Notify(StateMethod, p.state); err != nil {
 		p.log.Debug("state not sent", "err", err)
 	}
 }
@@ -363,15 +363,15 @@ func (p *Participant) publishState() {
 // tell shows a message in the editor; with a non-empty key, only once.
 func (p *Participant) tell(key string, typ int, text string) {
 	if key != "" {
-		if p.told[key] {
+		if p.toldOnce[key] {
 			return
 		}
-		p.told[key] = true
+		p.toldOnce[key] = true
 	}
-	if p.px == nil {
+	if p.relay == nil {
 		return
 	}
-	if err := p.px.Notify("window/showMessage", map[string]any{"type": typ, "message": "lspshare: " + text}); err != nil {
+	if err := p.relay.Notify("window/showMessage", map[string]any{"type": typ, "message": "lspshare: " + text}); err != nil {
 		p.log.Debug("message not sent", "err", err)
 	}
 }

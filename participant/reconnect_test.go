@@ -201,14 +201,14 @@ func TestHubRestart(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	serve := func(ln net.Listener) func() {
-		h := hub.NewHub(hub.HubConfig{BaseURL: "http://" + addr, Store: db})
+		h := hub.New(hub.Config{BaseURL: "http://" + addr, Store: db})
 		srv := &http.Server{Handler: h}
 		go srv.Serve(ln)
 		return func() { srv.Close(); h.Close() }
 	}
 	stop := serve(ln)
 	defer func() { stop() }()
-	links, err := hub.NewHub(hub.HubConfig{BaseURL: "http://" + addr, Store: db}).CreateSession("t")
+	links, err := hub.New(hub.Config{BaseURL: "http://" + addr, Store: db}).CreateSession("t")
 	if err != nil {
 		t.Fatal(err)
 	}

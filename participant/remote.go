@@ -22,7 +22,7 @@ const (
 	// files.AskMethod: params files.Question; result files.Answer
 )
 
-// remoteTimeout bounds a question to the wheel holder: past it, the editor
+// remoteTimeout bounds a question to the navigator: past it, the editor
 // gets its local answer (or an error) instead.
 const remoteTimeout = 5 * time.Second
 
@@ -39,12 +39,12 @@ type lspQuestion struct {
 // whenever one of its parts changes, so the proxy's goroutines read it
 // without locks.
 type view struct {
-	client  *hubclient.Client
+	client  *hubclient.Conn
 	mapper  *location.Mapper
 	cache   *files.Cache
 	served  *files.Server
 	session string
-	repo    wire.Repo // the wheel holder's
+	repo    wire.Repo // the navigator's
 	wheel   string
 	you     string
 }
@@ -53,7 +53,7 @@ type view struct {
 // before it tells the editor anything.
 func (p *Participant) publishView() {
 	v := &view{client: p.client, mapper: p.mapper, cache: p.cache, served: p.served,
-		session: p.st.Session, wheel: p.st.Wheel, you: p.st.You, repo: p.wheelRepo}
+		session: p.state.Session, wheel: p.state.Wheel, you: p.state.You, repo: p.navigatorRepo}
 	p.view.Store(v)
 }
 
@@ -77,7 +77,7 @@ func (p *Participant) Remote(uri string) bool {
 
 var errNobodyToAsk = errors.New("nobody to ask: no one else holds the wheel")
 
-// Answer asks the wheel holder's server a read-only question, with URIs
+// Answer asks the navigator's server a read-only question, with URIs
 // made portable on the way out and local on the way back (bringing files
 // this machine lacks).
 func (p *Participant) Answer(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
@@ -115,10 +115,10 @@ func (p *Participant) Answer(ctx context.Context, method string, params json.Raw
 func (p *Participant) answeredRemotely(wheel string) {
 	select {
 	case p.actions <- func() {
-		if p.st.Answers != "remote" {
-			p.st.Answers = "remote"
-			if p.px.ServerAvailable() {
-				p.st.Answers = "mixed"
+		if p.state.Answers != "remote" {
+			p.state.Answers = "remote"
+			if p.relay.ServerAvailable() {
+				p.state.Answers = "mixed"
 			}
 			p.publishState()
 		}
@@ -180,7 +180,7 @@ func (v *view) portableURI(u string) (string, error) {
 }
 
 // localURI maps a portable URI to a file of this machine, fetching it into
-// the cache from the wheel holder when it is missing.
+// the cache from the navigator when it is missing.
 func (p *Participant) localURI(ctx context.Context, v *view, u string) (string, error) {
 	l, err := parsePortableURI(u)
 	if err != nil {
@@ -211,7 +211,7 @@ func (v *view) cached(l location.Location) (string, bool) {
 	return location.PathToURI(path), true
 }
 
-// fetch brings the file of l from the wheel holder into the cache and
+// fetch brings the file of l from the navigator into the cache and
 // returns its URI there.
 func (v *view) fetch(ctx context.Context, l location.Location) (string, error) {
 	if v.cache == nil || v.client == nil {
@@ -344,7 +344,7 @@ func (p *Participant) answerLSP(ctx context.Context, v *view, params json.RawMes
 	// Errors from here on may name this machine's files (gopls's messages,
 	// the mapper's): they go to the log, and the asker gets a summary, as
 	// absolute paths never leave a machine.
-	result, err := p.px.ServerCall(ctx, q.Method, local)
+	result, err := p.relay.ServerCall(ctx, q.Method, local)
 	if err != nil {
 		p.log.Info("question not answered", "method", q.Method, "err", err)
 		return nil, fmt.Errorf("%s's gopls could not answer %s", v.you, q.Method)

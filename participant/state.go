@@ -23,13 +23,13 @@ type State struct {
 	Wheel        string    `json:"wheel,omitempty"`
 	Followers    int       `json:"followers"`
 	Answers      string    `json:"answers"`
-	Participants []Member  `json:"participants"`
+	Participants []Entry   `json:"participants"`
 	Mismatch     *Mismatch `json:"mismatch,omitempty"`
 	Error        string    `json:"error,omitempty"`
 }
 
-// Member is one participant as the editor shows it.
-type Member struct {
+// Entry is one participant as the editor shows it.
+type Entry struct {
 	Name      string `json:"name"`
 	Role      string `json:"role"`
 	Wheel     bool   `json:"wheel"`
@@ -52,7 +52,7 @@ func (s *State) applyHubState(f wire.Frame, mine *wire.Repo) {
 	s.Mismatch = nil
 	for _, p := range f.Participants {
 		wheel := p.Name == f.Wheel
-		s.Participants = append(s.Participants, Member{
+		s.Participants = append(s.Participants, Entry{
 			Name: p.Name, Role: p.Role, Wheel: wheel, Following: p.Following, Connected: p.Connected,
 		})
 		if p.Following && p.Connected && !wheel {

@@ -41,7 +41,7 @@ func (p *Proxy) recordClient(params json.RawMessage) {
 		p.log.Warn("unreadable initialize params", "err", err)
 		return
 	}
-	c := ClientInfo{
+	c := EditorInfo{
 		ShowDocument:      ip.Capabilities.Window.ShowDocument.Support,
 		PositionEncodings: ip.Capabilities.General.PositionEncodings,
 		PositionEncoding:  "utf-16",
@@ -60,7 +60,7 @@ func (p *Proxy) recordClient(params json.RawMessage) {
 		c.Roots = []string{"file://" + ip.RootPath}
 	}
 	p.mu.Lock()
-	p.client = c
+	p.editorInfo = c
 	p.mu.Unlock()
 }
 
@@ -122,8 +122,8 @@ func (p *Proxy) setInitialized(encoding string) {
 	}
 	p.docs.setEncoding(encoding)
 	p.mu.Lock()
-	p.client.PositionEncoding = encoding
-	p.client.Initialized = true
+	p.editorInfo.PositionEncoding = encoding
+	p.editorInfo.Initialized = true
 	p.mu.Unlock()
 }
 

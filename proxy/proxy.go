@@ -47,9 +47,9 @@ type Config struct {
 	// once the editor has the answer: from then on the proxy may send the
 	// editor requests and notifications of its own (LSP forbids them
 	// before). It is called on the relay's goroutine and must not block.
-	OnInitialize func(ClientInfo)
-	// Rescue, if set, answers read-only requests the server cannot.
-	Rescue Rescuer
+	OnInitialize func(EditorInfo)
+	// Remote, if set, answers read-only requests the server cannot.
+	Remote RemoteAnswerer
 }
 
 // Command is a workspace/executeCommand handler of the proxy's own. It runs
@@ -75,33 +75,33 @@ type Proxy struct {
 	in     io.Reader
 	editor *frame.Writer
 
-	// gate lets one editor message through at a time (read lock), or a
+	// editorGate lets one editor message through at a time (read lock), or a
 	// restarted server be brought up to date (write lock), so that a change
 	// is either in the documents replayed to it or sent after them, or Run
 	// end the relay between two messages (stopEditor).
-	gate    sync.RWMutex
-	stopped bool // under gate: Run ends, so editor messages are no longer handled
+	editorGate sync.RWMutex
+	stopped    bool // under gate: Run ends, so editor messages are no longer handled
 
 	exiting atomic.Bool // the editor sent exit or closed its stream, or Run ends
 
 	ctx    context.Context // Run's context, for command goroutines
-	work   sync.WaitGroup  // command and rescue goroutines
+	work   sync.WaitGroup  // command and remote-answer goroutines
 	nextID atomic.Int64
 
 	mu          sync.Mutex
 	server      *server // the running server; nil when there is none
-	toSrv       *frame.Writer
-	noSrv       error // why no server answers now (nil when one does)
+	toServer    *frame.Writer
+	whyNoServer error // why no server answers now (nil when one does)
 	initParams  json.RawMessage
-	client      ClientInfo
+	editorInfo  EditorInfo
 	watched     map[string]watched            // editor requests whose answers the proxy reads
 	inflight    map[string]json.RawMessage    // ids of editor requests the server has yet to answer
 	serverCalls map[string]struct{}           // server requests the editor has yet to answer
 	calls       map[string]chan frame.Message // the proxy's own requests (to either side)
 }
 
-// ClientInfo is what the editor said of itself in initialize.
-type ClientInfo struct {
+// EditorInfo is what the editor said of itself in initialize.
+type EditorInfo struct {
 	Name string
 	// ShowDocument reports window.showDocument.support.
 	ShowDocument bool
@@ -119,7 +119,7 @@ type ClientInfo struct {
 type watched struct {
 	method string
 	from   protocol.Location
-	req    frame.Message // kept for a rescue
+	req    frame.Message // kept for a remote answer
 }
 
 // maxServerCalls bounds how many unanswered server requests are remembered.
@@ -155,11 +155,11 @@ func (p *Proxy) HandleCommand(name string, cmd Command) {
 	p.commands[name] = cmd
 }
 
-// Client returns what the editor said of itself.
-func (p *Proxy) Client() ClientInfo {
+// Editor returns what the editor said of itself.
+func (p *Proxy) Editor() EditorInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c := p.client
+	c := p.editorInfo
 	c.Roots = slices.Clone(c.Roots)
 	return c
 }
@@ -168,7 +168,7 @@ func (p *Proxy) Client() ClientInfo {
 func (p *Proxy) ServerAvailable() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.noSrv == nil && p.toSrv != nil
+	return p.whyNoServer == nil && p.toServer != nil
 }
 
 // Document returns the current text of an open document.
@@ -179,7 +179,7 @@ func (p *Proxy) Document(uri string) (Document, bool) { return p.docs.get(uri) }
 // again (see superviseServer). Before Run returns, the server is stopped and
 // the relay of the editor's messages has ended: a message under way is
 // handled to the end, none after it is, and what it started (commands,
-// rescues) has finished. When ctx ends, in is closed if it is an io.Closer,
+// remote answers) has finished. When ctx ends, in is closed if it is an io.Closer,
 // which ends the read under way; a read that closing cannot end (a blocking
 // file) stays pending, and what it brings is dropped.
 func (p *Proxy) Run(ctx context.Context) error {
@@ -190,16 +190,16 @@ func (p *Proxy) Run(ctx context.Context) error {
 
 	supervised := make(chan struct{})
 	if len(p.cfg.Server) == 0 {
-		p.noSrv = ErrNoServer
+		p.whyNoServer = ErrNoServer
 		close(supervised)
 	} else if s, err := startServer(ctx, p.cfg.Server, p.cfg.ServerStderr); err != nil {
-		p.noSrv = err
+		p.whyNoServer = err
 		p.log.Error("language server not started", "err", err)
 		close(supervised)
 	} else {
 		// Started here, not in the supervisor, so that the editor's first
 		// message finds it.
-		p.server, p.toSrv = s, frame.NewWriter(s.stdin)
+		p.server, p.toServer = s, frame.NewWriter(s.stdin)
 		go func() {
 			defer close(supervised)
 			p.superviseServer(ctx, s)
@@ -227,8 +227,8 @@ func (p *Proxy) Run(ctx context.Context) error {
 // sends exit or its stream ends, or stopEditor has been called.
 func (p *Proxy) relayEditor() error {
 	err := p.relay(frame.NewReader(p.in, p.cfg.MaxMessage), "editor", func(body []byte) bool {
-		p.gate.RLock()
-		defer p.gate.RUnlock()
+		p.editorGate.RLock()
+		defer p.editorGate.RUnlock()
 		return !p.stopped && !p.fromEditor(body)
 	})
 	p.exiting.Store(true)
@@ -239,9 +239,9 @@ func (p *Proxy) relayEditor() error {
 // message under way, if any, and lets no other through. It closes the
 // editor's stream, if it can, so that the read under way ends too.
 func (p *Proxy) stopEditor() {
-	p.gate.Lock()
+	p.editorGate.Lock()
 	p.stopped = true
-	p.gate.Unlock()
+	p.editorGate.Unlock()
 	if c, ok := p.in.(io.Closer); ok {
 		c.Close()
 	}
@@ -345,11 +345,11 @@ func (p *Proxy) editorRequest(msg frame.Message) {
 			p.emit(Event{Kind: Cursor, Method: msg.Method, From: at})
 		}
 	}
-	if jumpMethods[msg.Method] || (readOnlyMethods[msg.Method] && p.rescuing()) {
+	if jumpMethods[msg.Method] || (readOnlyMethods[msg.Method] && p.remoteAnswers()) {
 		w := watched{method: msg.Method, req: msg}
 		w.from, _ = positionOf(msg.Params)
-		if readOnlyMethods[msg.Method] && p.rescuing() && (!p.ServerAvailable() || p.remoteDocument(msg.Params)) {
-			p.rescue(msg, w, nil) // nothing here can answer it
+		if readOnlyMethods[msg.Method] && p.remoteAnswers() && (!p.ServerAvailable() || p.remoteDocument(msg.Params)) {
+			p.answerRemotely(msg, w, nil) // nothing here can answer it
 			return
 		}
 		if p.ServerAvailable() {
@@ -420,8 +420,8 @@ func (p *Proxy) fromServer(body []byte) {
 		delete(p.watched, key)
 		delete(p.inflight, key)
 		p.mu.Unlock()
-		if ok && readOnlyMethods[w.method] && (msg.Error != nil || EmptyResult(msg.Result)) && p.rescuing() {
-			p.rescue(w.req, w, msg.Raw)
+		if ok && readOnlyMethods[w.method] && (msg.Error != nil || EmptyResult(msg.Result)) && p.remoteAnswers() {
+			p.answerRemotely(w.req, w, msg.Raw)
 			return
 		}
 		if ok {
@@ -476,7 +476,7 @@ func (p *Proxy) observeJump(w watched, result json.RawMessage) {
 // initialized tells OnInitialize that the editor has its initialize answer.
 func (p *Proxy) initialized() {
 	if p.cfg.OnInitialize != nil {
-		p.cfg.OnInitialize(p.Client())
+		p.cfg.OnInitialize(p.Editor())
 	}
 }
 
@@ -490,7 +490,7 @@ func (p *Proxy) emit(e Event) {
 // server's place when there is none.
 func (p *Proxy) writeServer(msg frame.Message) {
 	p.mu.Lock()
-	noSrv, toSrv := p.noSrv, p.toSrv
+	noSrv, toSrv := p.whyNoServer, p.toServer
 	if noSrv == nil && msg.IsRequest() {
 		if len(p.inflight) >= maxServerCalls {
 			clear(p.inflight) // a server that never answers; keep the bound
@@ -523,7 +523,7 @@ func (p *Proxy) answerWithoutServer(msg frame.Message, why error) {
 	case "initialize":
 		p.writeEditor(frame.Response(msg.ID, p.ownCapabilities(), nil))
 		p.mu.Lock()
-		p.client.Initialized = true
+		p.editorInfo.Initialized = true
 		p.mu.Unlock()
 		p.initialized()
 		text := fmt.Sprintf("lspshare: %v. Install gopls with `%s`, or name a server with --server.", why, GoplsInstall)
@@ -556,7 +556,7 @@ func (p *Proxy) notifyEditor(method string, params any) {
 // waits for its answer or ctx's end. The answer does not reach the editor.
 func (p *Proxy) ServerCall(ctx context.Context, method string, params any) (json.RawMessage, error) {
 	p.mu.Lock()
-	noSrv, toSrv := p.noSrv, p.toSrv
+	noSrv, toSrv := p.whyNoServer, p.toServer
 	p.mu.Unlock()
 	if noSrv != nil || toSrv == nil {
 		return nil, fmt.Errorf("%s: %w", method, ErrNoServer)

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { lsptest.Main(m) }
 // server process, recording its events and its log.
 type harness struct {
 	p   *proxy.Proxy
-	c   *lsptest.Client
+	c   *lsptest.Editor
 	log *lsptest.LockedBuffer
 
 	mu     sync.Mutex
@@ -93,7 +93,7 @@ func testContext(t *testing.T) context.Context {
 // roundTrip makes a request round trip through the proxy and the fake server:
 // once it is answered, the proxy has handled, and the fake server recorded,
 // everything the client sent before it.
-func roundTrip(t *testing.T, ctx context.Context, c *lsptest.Client) {
+func roundTrip(t *testing.T, ctx context.Context, c *lsptest.Editor) {
 	t.Helper()
 	if _, err := c.Call(ctx, "lsptest/sync", nil); err != nil {
 		t.Fatalf("sync: %v", err)
@@ -304,7 +304,7 @@ func TestDocumentTracking(t *testing.T) {
 			if _, err := h.c.Initialize(ctx, params); err != nil {
 				t.Fatal(err)
 			}
-			if got := h.p.Client().PositionEncoding; got != c.encoding {
+			if got := h.p.Editor().PositionEncoding; got != c.encoding {
 				t.Fatalf("negotiated encoding = %q, want %q", got, c.encoding)
 			}
 			h.c.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{

@@ -14,17 +14,17 @@ import (
 	"github.com/lspshare/lspshare/proxy"
 )
 
-// heldRescuer answers questions about documents under file:///remote/. It
+// heldAnswerer answers questions about documents under file:///remote/. It
 // holds the first question in Available until release closes, and tells
 // answered whether Run had returned when it answered.
-type heldRescuer struct {
+type heldAnswerer struct {
 	entered, release chan struct{}
 	once             sync.Once
 	runReturned      *atomic.Bool
 	answered         chan bool
 }
 
-func (r *heldRescuer) Available() bool {
+func (r *heldAnswerer) Available() bool {
 	r.once.Do(func() {
 		close(r.entered)
 		<-r.release
@@ -32,9 +32,9 @@ func (r *heldRescuer) Available() bool {
 	return true
 }
 
-func (r *heldRescuer) Remote(uri string) bool { return strings.HasPrefix(uri, "file:///remote/") }
+func (r *heldAnswerer) Remote(uri string) bool { return strings.HasPrefix(uri, "file:///remote/") }
 
-func (r *heldRescuer) Answer(context.Context, string, json.RawMessage) (json.RawMessage, error) {
+func (r *heldAnswerer) Answer(context.Context, string, json.RawMessage) (json.RawMessage, error) {
 	select {
 	case r.answered <- r.runReturned.Load():
 	default:
@@ -44,16 +44,16 @@ func (r *heldRescuer) Answer(context.Context, string, json.RawMessage) (json.Raw
 
 // TestRunEndsTheEditorRelay: when Run's context ends while an editor
 // message is being handled, Run returns only once that message has been
-// handled to the end, with the rescue it started; and it closes the
+// handled to the end, with the remote answer it started; and it closes the
 // editor's stream, so that the proxy reads nothing more from the editor
-// (nothing reaches the server or the rescuer after Run).
+// (nothing reaches the server or the RemoteAnswerer after Run).
 func TestRunEndsTheEditorRelay(t *testing.T) {
 	argv, rec := lsptest.FakeServer(t)
 	var returned atomic.Bool
-	r := &heldRescuer{entered: make(chan struct{}), release: make(chan struct{}), runReturned: &returned, answered: make(chan bool, 1)}
+	r := &heldAnswerer{entered: make(chan struct{}), release: make(chan struct{}), runReturned: &returned, answered: make(chan bool, 1)}
 	editorR, editorW := io.Pipe()
 	proxyR, proxyW := io.Pipe()
-	p := proxy.New(proxy.Config{Server: argv, Rescue: r}, editorR, proxyW)
+	p := proxy.New(proxy.Config{Server: argv, Remote: r}, editorR, proxyW)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -85,7 +85,7 @@ func TestRunEndsTheEditorRelay(t *testing.T) {
 	select {
 	case late := <-r.answered:
 		if late {
-			t.Error("the hover's rescue ran after Run returned")
+			t.Error("the hover's remote answer ran after Run returned")
 		}
 	default:
 		t.Error("Run returned before the hover under way was handled")

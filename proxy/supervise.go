@@ -76,8 +76,8 @@ func recent(times []time.Time, now time.Time) []time.Time {
 // and forgets what belonged to it.
 func (p *Proxy) serverCrashed(exit error) {
 	p.mu.Lock()
-	p.noSrv = errRestarting
-	p.server, p.toSrv = nil, nil
+	p.whyNoServer = errRestarting
+	p.server, p.toServer = nil, nil
 	owed := p.inflight
 	p.inflight = make(map[string]json.RawMessage)
 	clear(p.watched)
@@ -92,7 +92,7 @@ func (p *Proxy) serverCrashed(exit error) {
 // giveUp leaves the editor with the proxy's own answers.
 func (p *Proxy) giveUp(why error) {
 	p.mu.Lock()
-	p.noSrv = why
+	p.whyNoServer = why
 	p.mu.Unlock()
 	p.log.Error("language server given up", "err", why)
 	p.notifyEditor("window/showMessage", map[string]any{"type": 1,
@@ -107,16 +107,16 @@ const replayTimeout = 30 * time.Second
 // initialized, and every open document as it is now. Only then does the
 // server take the editor's messages and the proxy's questions.
 func (p *Proxy) replay(ctx context.Context, s *server) error {
-	p.gate.Lock()
-	defer p.gate.Unlock()
+	p.editorGate.Lock()
+	defer p.editorGate.Unlock()
 	toSrv := frame.NewWriter(s.stdin)
 	p.mu.Lock()
 	params := p.initParams
-	p.server, p.toSrv = s, toSrv
+	p.server, p.toServer = s, toSrv
 	p.mu.Unlock()
 	ready := func() {
 		p.mu.Lock()
-		p.noSrv = nil
+		p.whyNoServer = nil
 		p.mu.Unlock()
 	}
 	if params == nil {

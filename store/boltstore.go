@@ -219,7 +219,7 @@ func putMember(s *bolt.Bucket, name string, data []byte) error {
 	return members.Put(key, data)
 }
 
-func (b *BoltStore) Members(session string) ([]MemberRecord, error) {
+func (b *BoltStore) Participants(session string) ([]ParticipantRecord, error) {
 	queued := b.unwritten(session)
 	out, err := b.storedMembers(session)
 	for _, w := range queued {
@@ -230,15 +230,15 @@ func (b *BoltStore) Members(session string) ([]MemberRecord, error) {
 	return out, err
 }
 
-func (b *BoltStore) storedMembers(session string) ([]MemberRecord, error) {
-	var out []MemberRecord
+func (b *BoltStore) storedMembers(session string) ([]ParticipantRecord, error) {
+	var out []ParticipantRecord
 	err := b.db.View(func(tx *bolt.Tx) error {
 		s := tx.Bucket(bucketSessions).Bucket([]byte(session))
 		if s == nil {
 			return nil
 		}
 		return s.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
-			var m MemberRecord
+			var m ParticipantRecord
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("session %s: participant %x: %w", session, k, err)
 			}

@@ -27,8 +27,8 @@ const commitGap = 10 * time.Millisecond
 // record, with its JSON.
 type write struct {
 	session string
-	entry   *TrailEntry   // a trail entry, or
-	member  *MemberRecord // a participant's record
+	entry   *TrailEntry        // a trail entry, or
+	member  *ParticipantRecord // a participant's record
 	data    []byte
 	stored  func(error) // may be nil
 }
@@ -38,7 +38,7 @@ type write struct {
 // fsync stalls every frame of the session. When too much is waiting it
 // refuses (ErrStoreBehind) instead of blocking. Blocking the caller would
 // stall the session; pausing the sender's socket instead would also stall
-// its answers to everyone's questions (the wheel holder answers them). A
+// its answers to everyone's questions (the navigator answers them). A
 // refused jump is neither numbered nor fanned out, and its sender is told:
 // the same contract as a jump not acknowledged, which a proxy that keeps
 // unacknowledged jumps sends again.
@@ -65,7 +65,7 @@ func (b *BoltStore) AppendTrail(session string, e TrailEntry, stored func(error)
 	return b.queue(write{session: session, entry: &e, data: data, stored: stored})
 }
 
-func (b *BoltStore) SaveMember(session string, m MemberRecord, stored func(error)) error {
+func (b *BoltStore) SaveParticipant(session string, m ParticipantRecord, stored func(error)) error {
 	data, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("participant %s: %w", m.Name, err)

@@ -25,7 +25,7 @@ import (
 func TestHubFanOutDoesNotWaitForDisk(t *testing.T) {
 	dir := t.TempDir()
 	st := hubtest.OpenBolt(t, dir)
-	th := hubtest.StartHub(t, hub.HubConfig{Store: st}, "", nil)
+	th := hubtest.StartHub(t, hub.Config{Store: st}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	Flush(st) // their joins
@@ -64,7 +64,7 @@ func TestHubFanOutDoesNotWaitForDisk(t *testing.T) {
 func TestHubRefusesMovesWhenDiskBehind(t *testing.T) {
 	st := hubtest.OpenBolt(t, t.TempDir())
 	*MaxUnwritten(st) = 64 << 10
-	th := hubtest.StartHub(t, hub.HubConfig{Store: st}, "", nil)
+	th := hubtest.StartHub(t, hub.Config{Store: st}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	hold, err := DB(st).Begin(true)
@@ -102,7 +102,7 @@ func TestHubRefusesMovesWhenDiskBehind(t *testing.T) {
 func TestHubStoresEveryJumpInOrder(t *testing.T) {
 	dir := t.TempDir()
 	st := hubtest.OpenBolt(t, dir)
-	th := hubtest.StartHub(t, hub.HubConfig{Store: st, FrameRate: 1e6, FrameBurst: 1e6, SendQueue: 1024}, "", nil)
+	th := hubtest.StartHub(t, hub.Config{Store: st, FrameRate: 1e6, FrameBurst: 1e6, SendQueue: 1024}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	const jumps = 500
@@ -125,7 +125,7 @@ func TestHubStoresEveryJumpInOrder(t *testing.T) {
 			t.Fatalf("trail entry %d: %+v", i, e)
 		}
 	}
-	if m, err := st.Members("demo"); len(m) != 2 || err != nil {
+	if m, err := st.Participants("demo"); len(m) != 2 || err != nil {
 		t.Errorf("members: %+v, %v", m, err)
 	}
 }

@@ -67,10 +67,10 @@ func (h *KeyHash) UnmarshalText(b []byte) error {
 	return err
 }
 
-// MemberRecord is what a hub remembers of a participant, so that a restart
+// ParticipantRecord is what a hub remembers of a participant, so that a restart
 // keeps the participant list, the wheel, and who walked where with which
 // checkout (for notes).
-type MemberRecord struct {
+type ParticipantRecord struct {
 	ID     string     `json:"id"` // the proxy's random id, to recognise it reconnecting
 	Name   string     `json:"name"`
 	Role   string     `json:"role"`
@@ -80,7 +80,7 @@ type MemberRecord struct {
 	Left   time.Time  `json:"left,omitzero"` // zero while connected
 }
 
-// TrailEntry is one numbered move of the wheel holder.
+// TrailEntry is one numbered move of the navigator.
 type TrailEntry struct {
 	Seq    uint64          `json:"seq"`
 	By     string          `json:"by"`
@@ -114,11 +114,11 @@ type Store interface {
 	Trail(session string, after uint64, limit int) ([]TrailEntry, error)
 	// LastSeq returns the Seq of a trail's newest entry, 0 if empty.
 	LastSeq(session string) (uint64, error)
-	// SaveMember queues a participant's record, replacing the record of
+	// SaveParticipant queues a participant's record, replacing the record of
 	// the same name, like AppendTrail queues a trail entry.
-	SaveMember(session string, m MemberRecord, stored func(error)) error
-	// Members returns a session's participant records in order of joining.
-	Members(session string) ([]MemberRecord, error)
+	SaveParticipant(session string, m ParticipantRecord, stored func(error)) error
+	// Participants returns a session's participant records in order of joining.
+	Participants(session string) ([]ParticipantRecord, error)
 }
 
 // ErrStoreBehind is returned by a store's writes when more is waiting for
@@ -137,14 +137,14 @@ type MemStore struct {
 	mu       sync.Mutex
 	sessions map[string]SessionRecord
 	trails   map[string]*ring
-	members  map[string][]MemberRecord
+	members  map[string][]ParticipantRecord
 }
 
 var _ Store = (*MemStore)(nil)
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
-	return &MemStore{sessions: map[string]SessionRecord{}, trails: map[string]*ring{}, members: map[string][]MemberRecord{}}
+	return &MemStore{sessions: map[string]SessionRecord{}, trails: map[string]*ring{}, members: map[string][]ParticipantRecord{}}
 }
 
 func (m *MemStore) CreateSession(rec SessionRecord) error {
@@ -222,7 +222,7 @@ func (m *MemStore) LastSeq(session string) (uint64, error) {
 	return r.at(len(r.entries) - 1).Seq, nil
 }
 
-func (m *MemStore) SaveMember(session string, rec MemberRecord, stored func(error)) error {
+func (m *MemStore) SaveParticipant(session string, rec ParticipantRecord, stored func(error)) error {
 	m.mu.Lock()
 	m.members[session] = withMember(m.members[session], rec)
 	m.mu.Unlock()
@@ -232,7 +232,7 @@ func (m *MemStore) SaveMember(session string, rec MemberRecord, stored func(erro
 
 // withMember returns list with rec in place of the record of the same name,
 // or added at the end.
-func withMember(list []MemberRecord, rec MemberRecord) []MemberRecord {
+func withMember(list []ParticipantRecord, rec ParticipantRecord) []ParticipantRecord {
 	for i := range list {
 		if list[i].Name == rec.Name {
 			list[i] = rec
@@ -242,7 +242,7 @@ func withMember(list []MemberRecord, rec MemberRecord) []MemberRecord {
 	return append(list, rec)
 }
 
-func (m *MemStore) Members(session string) ([]MemberRecord, error) {
+func (m *MemStore) Participants(session string) ([]ParticipantRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.members[session]), nil

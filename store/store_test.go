@@ -133,20 +133,20 @@ func TestStoreMembers(t *testing.T) {
 		if err := st.CreateSession(SessionRecord{Name: "demo"}); err != nil {
 			t.Fatal(err)
 		}
-		bob := MemberRecord{ID: "1", Name: "bob", Role: wire.RoleDrive, Repo: &wire.Repo{Commit: "abc", Remote: "git@github.com:o/r.git"}, Wheel: true, Joined: time.Unix(1, 0).UTC()}
-		ann := MemberRecord{ID: "2", Name: "ann", Role: wire.RoleAttend, Joined: time.Unix(2, 0).UTC()}
-		for _, m := range []MemberRecord{bob, ann} {
-			if err := st.SaveMember("demo", m, nil); err != nil {
+		bob := ParticipantRecord{ID: "1", Name: "bob", Role: wire.RoleDrive, Repo: &wire.Repo{Commit: "abc", Remote: "git@github.com:o/r.git"}, Wheel: true, Joined: time.Unix(1, 0).UTC()}
+		ann := ParticipantRecord{ID: "2", Name: "ann", Role: wire.RoleAttend, Joined: time.Unix(2, 0).UTC()}
+		for _, m := range []ParticipantRecord{bob, ann} {
+			if err := st.SaveParticipant("demo", m, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 		bob.Left = time.Unix(3, 0).UTC()
-		if err := st.SaveMember("demo", bob, nil); err != nil {
+		if err := st.SaveParticipant("demo", bob, nil); err != nil {
 			t.Fatal(err)
 		}
-		want := []MemberRecord{bob, ann}
+		want := []ParticipantRecord{bob, ann}
 		for _, when := range []string{"before", "after"} {
-			got, err := st.Members("demo")
+			got, err := st.Participants("demo")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +176,7 @@ func TestBoltStoreListDeleteAndLock(t *testing.T) {
 	at := time.Unix(7, 0).UTC()
 	// Sessions counts writes queued before it, whether on disk yet or not.
 	st.AppendTrail("a", TrailEntry{Seq: 1, Kind: wire.KindJump, To: loc("x.go", 1), At: at}, nil)
-	st.SaveMember("a", MemberRecord{Name: "bob"}, nil)
+	st.SaveParticipant("a", ParticipantRecord{Name: "bob"}, nil)
 	list, err := st.Sessions()
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +241,7 @@ func appendConcurrently(t *testing.T, st Store, names []string, n uint64, stored
 					t.Errorf("append %s %d: %v", name, seq, err)
 				}
 			}
-			if err := st.SaveMember(name, MemberRecord{ID: "1", Name: "bob"}, nil); err != nil {
+			if err := st.SaveParticipant(name, ParticipantRecord{ID: "1", Name: "bob"}, nil); err != nil {
 				t.Errorf("save member of %s: %v", name, err)
 			}
 		})
@@ -265,7 +265,7 @@ func checkTrails(t *testing.T, st Store, names []string, n uint64) {
 		if seq, err := st.LastSeq(name); seq != n || err != nil {
 			t.Fatalf("%s: LastSeq = %d, %v; want %d", name, seq, err, n)
 		}
-		if m, err := st.Members(name); len(m) != 1 || m[0].Name != "bob" || err != nil {
+		if m, err := st.Participants(name); len(m) != 1 || m[0].Name != "bob" || err != nil {
 			t.Fatalf("%s: members %+v, %v", name, m, err)
 		}
 	}

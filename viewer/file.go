@@ -19,7 +19,7 @@ import (
 )
 
 const (
-	// fetchTimeout bounds fetching one file from the wheel holder.
+	// fetchTimeout bounds fetching one file from the navigator.
 	fetchTimeout = 10 * time.Second
 	// maxCached bounds the files the cache holds, over all sessions, and
 	// maxFetching the entries when the others are all being fetched.
@@ -48,9 +48,9 @@ func keyOf(session string, l location.Location) fileKey {
 	return fileKey{session, l.Space, l.Module, l.Path}
 }
 
-// fileCache fetches files from wheel holders through the hub and keeps them
+// fileCache fetches files from navigators through the hub and keeps them
 // for a short while: every page watching a session wants the same file at
-// the same moment, and the wheel holder is asked once. Fetches of the same
+// the same moment, and the navigator is asked once. Fetches of the same
 // file share one question.
 type fileCache struct {
 	hub *hub.Hub
@@ -78,7 +78,7 @@ func newFileCache(ctx context.Context, hub *hub.Hub, ttl time.Duration) *fileCac
 	return &fileCache{hub: hub, ttl: ttl, ctx: ctx, entries: map[fileKey]*cachedFile{}}
 }
 
-// get returns the cached file of l, fetching it from the wheel holder of
+// get returns the cached file of l, fetching it from the navigator of
 // the named session if it is not cached or has gone stale.
 func (c *fileCache) get(ctx context.Context, name string, l location.Location) (*cachedFile, error) {
 	k := keyOf(name, l)
@@ -165,7 +165,7 @@ func (c *fileCache) fetch(k fileKey, f *cachedFile, l location.Location) {
 	l.Range = location.Range{}
 	var askErr error // the hub's or the holder's own words
 	f.data, f.err = files.FetchRemote(ctx, l, func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
-		raw, err := c.hub.AskWheel(ctx, k.session, method, params)
+		raw, err := c.hub.AskNavigator(ctx, k.session, method, params)
 		if err != nil {
 			askErr = err
 		}
@@ -174,7 +174,7 @@ func (c *fileCache) fetch(k fileKey, f *cachedFile, l location.Location) {
 	switch {
 	case f.err == nil:
 	case errors.Is(f.err, context.DeadlineExceeded):
-		f.reason = "the wheel holder did not send the file in time"
+		f.reason = "the navigator did not send the file in time"
 	case askErr != nil:
 		f.reason = askErr.Error()
 	default:
@@ -237,7 +237,7 @@ type fileReply struct {
 }
 
 // handleFile answers GET /s/NAME/file?space=S&module=M&path=P with the
-// wheel holder's file at that portable location, highlighted.
+// navigator's file at that portable location, highlighted.
 func (v *Viewer) handleFile(w http.ResponseWriter, r *http.Request) {
 	if !v.admit(w, r) {
 		return

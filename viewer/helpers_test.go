@@ -39,7 +39,7 @@ func startHub(t testing.TB) *testHub {
 		t.Fatal(err)
 	}
 	th := &testHub{url: "http://" + ln.Addr().String()}
-	th.hub = hub.NewHub(hub.HubConfig{BaseURL: th.url})
+	th.hub = hub.New(hub.Config{BaseURL: th.url})
 	th.viewer = New(th.hub, Config{})
 	if th.links, err = th.hub.CreateSession("demo"); err != nil {
 		t.Fatal(err)
@@ -90,11 +90,11 @@ func get(t testing.TB, url, bearer string) (int, string) {
 }
 
 // holder is a participant that drives the session and answers "file" asks
-// from files in memory, as a wheel holder's proxy answers them from its
+// from files in memory, as a navigator's proxy answers them from its
 // checkout.
 type holder struct {
 	name   string
-	client *hubclient.Client
+	client *hubclient.Conn
 	files  map[string]string // workspace path → content
 	asks   atomic.Int64      // file asks answered
 }
@@ -103,7 +103,7 @@ type holder struct {
 // answers file asks.
 func startHolder(t testing.TB, link, name string, files map[string]string) *holder {
 	t.Helper()
-	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: link, Name: name, ID: "id-" + name,
+	c, err := hubclient.New(hubclient.Config{Link: link, Name: name, ID: "id-" + name,
 		Repo: wire.Repo{Commit: "3f2a1b2c3d4e5f60718293a4b5c6d7e8f9012345", Remote: "git@github.com:lspshare/demo.git"}})
 	if err != nil {
 		t.Fatal(err)

@@ -12,12 +12,12 @@ import (
 	"github.com/lspshare/lspshare/notes"
 )
 
-// notesTimeout bounds making notes, excerpts included: a wheel holder slow
+// notesTimeout bounds making notes, excerpts included: a navigator slow
 // to send files costs the notes their excerpts, not the user their wait.
 const notesTimeout = 20 * time.Second
 
 // handleNotes answers GET /s/NAME/notes.md with Markdown notes of the walk,
-// code excerpts coming from the wheel holder's files while someone holds
+// code excerpts coming from the navigator's files while someone holds
 // the wheel.
 func (v *Viewer) handleNotes(w http.ResponseWriter, r *http.Request) {
 	if !v.admit(w, r) {
@@ -41,7 +41,7 @@ func (v *Viewer) notes(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	members, err := v.hub.Members(name)
+	members, err := v.hub.Participants(name)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@
 // The page is plain HTML, CSS and JavaScript embedded in the binary. It
 // gets the session's moves over a websocket of its own (a [hub.Watch],
 // not a participant) and the files, highlighted here with chroma, from the
-// wheel holder's proxy through the hub. See docs/viewer.md.
+// navigator's proxy through the hub. See docs/viewer.md.
 package viewer
 
 import (
@@ -53,7 +53,7 @@ var static embed.FS
 //
 //	GET /s/NAME            the page (join key required)
 //	GET /s/NAME/live       the page's websocket: the session's moves and state
-//	GET /s/NAME/file       a file of the wheel holder, highlighted (JSON)
+//	GET /s/NAME/file       a file of the navigator, highlighted (JSON)
 //	GET /s/NAME/notes.md   notes of the walk (join key required)
 //	GET /viewer/FILE       the page's script and styles
 func New(hub *hub.Hub, cfg Config) *Viewer {

@@ -84,7 +84,7 @@ type Frame struct {
 }
 
 // Repo identifies a participant's checkout, so attendees can see when theirs
-// differs from the wheel holder's.
+// differs from the navigator's.
 type Repo struct {
 	Commit string `json:"commit,omitempty"`
 	Dirty  bool   `json:"dirty,omitempty"`

@@ -97,7 +97,7 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	h := hub.NewHub(hub.HubConfig{BaseURL: base, Store: db, Logger: log, AdminToken: o.adminToken})
+	h := hub.New(hub.Config{BaseURL: base, Store: db, Logger: log, AdminToken: o.adminToken})
 	defer h.Close()
 	view := viewer.New(h, viewer.Config{Logger: log})
 	defer view.Close()

@@ -109,9 +109,9 @@ func (h *hubProcess) signal(t *testing.T, sig syscall.Signal) error {
 }
 
 // runClient connects a session client and returns it with its events.
-func runClient(t *testing.T, link, name string) *hubclient.Client {
+func runClient(t *testing.T, link, name string) *hubclient.Conn {
 	t.Helper()
-	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: link, Name: name, ID: "id-" + name,
+	c, err := hubclient.New(hubclient.Config{Link: link, Name: name, ID: "id-" + name,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func runClient(t *testing.T, link, name string) *hubclient.Client {
 }
 
 // awaitSeq reads c's events until a nav frame with seq at least min.
-func awaitSeq(t *testing.T, c *hubclient.Client, min uint64) uint64 {
+func awaitSeq(t *testing.T, c *hubclient.Conn, min uint64) uint64 {
 	t.Helper()
 	deadline := time.After(hubWait)
 	for {
@@ -150,7 +150,7 @@ func awaitSeq(t *testing.T, c *hubclient.Client, min uint64) uint64 {
 
 // flood makes the navigator jump every few milliseconds until stop is
 // closed: a steady stream of writes to the hub's store.
-func flood(c *hubclient.Client, stop <-chan struct{}) {
+func flood(c *hubclient.Conn, stop <-chan struct{}) {
 	tick := time.NewTicker(5 * time.Millisecond) // under the hub's rate limit
 	defer tick.Stop()
 	for i := 0; ; i++ {

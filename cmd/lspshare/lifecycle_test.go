@@ -33,7 +33,7 @@ func TestNoOrphanServer(t *testing.T) {
 			}
 		}},
 		{"stdin closed", func(t *testing.T, ctx context.Context, p *lsptest.Process) {
-			p.Client.Close()
+			p.Editor.Close()
 			if err := p.Wait(ctx); err != nil {
 				t.Errorf("exit status after the end of input: %v", err)
 			}
@@ -123,7 +123,7 @@ func TestUnrecoverableInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.WriteRaw([]byte("Content-Length: 100\r\n\r\n{\"jsonrpc\":"))
-	p.Client.Close() // the body ends 89 bytes early
+	p.Editor.Close() // the body ends 89 bytes early
 	err := p.Wait(ctx)
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {

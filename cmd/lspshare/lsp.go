@@ -168,7 +168,7 @@ func newParticipantProxy(o lspOptions, in io.Reader, out, serverLog io.Writer, l
 		Logger:       log,
 		OnEvent:      part.OnEvent,
 		OnInitialize: part.OnInitialize,
-		Rescue:       part,
+		Remote:       part,
 	}, in, out)
 	part.Attach(px)
 	return px, part

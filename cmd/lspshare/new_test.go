@@ -68,7 +68,7 @@ func TestNewJSONAgainstRealHub(t *testing.T) {
 	}
 
 	// The drive link joins the session with the drive role.
-	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: got["drive"], Name: "bob"})
+	c, err := hubclient.New(hubclient.Config{Link: got["drive"], Name: "bob"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func TestNotesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	h := hub.NewHub(hub.HubConfig{BaseURL: base})
+	h := hub.New(hub.Config{BaseURL: base})
 	view := viewer.New(h, viewer.Config{})
 	links, err := h.CreateSession("team")
 	if err != nil {

@@ -23,7 +23,7 @@ func startSession(t *testing.T) wire.Links {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := hub.NewHub(hub.HubConfig{BaseURL: "http://" + ln.Addr().String()})
+	hub := hub.New(hub.Config{BaseURL: "http://" + ln.Addr().String()})
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: hub}}
 	srv.Start()
 	t.Cleanup(func() {

@@ -38,14 +38,14 @@ type Hub struct {
 // "demo" (created if the store lacks it; if it has it, the keys are those of
 // the hub that created it, and Links is empty). wrap, if set, wraps the
 // listener.
-func StartHub(t testing.TB, cfg hub.HubConfig, addr string, wrap func(net.Listener) net.Listener) *Hub {
+func StartHub(t testing.TB, cfg hub.Config, addr string, wrap func(net.Listener) net.Listener) *Hub {
 	t.Helper()
 	ln := Listen(t, addr)
 	if wrap != nil {
 		ln = wrap(ln)
 	}
 	cfg.BaseURL = "http://" + ln.Addr().String()
-	th := &Hub{Hub: hub.NewHub(cfg), URL: cfg.BaseURL}
+	th := &Hub{Hub: hub.New(cfg), URL: cfg.BaseURL}
 	var err error
 	th.Links, err = th.CreateSession("demo")
 	if errors.Is(err, store.ErrSessionExists) {
@@ -264,9 +264,9 @@ func IsNav(seq uint64) func(wire.Frame) bool {
 }
 
 // RunClient starts a Client on link and stops it at cleanup.
-func RunClient(t testing.TB, cfg hubclient.ClientConfig) (*hubclient.Client, <-chan error) {
+func RunClient(t testing.TB, cfg hubclient.Config) (*hubclient.Conn, <-chan error) {
 	t.Helper()
-	c, err := hubclient.NewClient(cfg)
+	c, err := hubclient.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func RunClient(t testing.TB, cfg hubclient.ClientConfig) (*hubclient.Client, <-c
 }
 
 // AwaitEvent returns the client's first event that satisfies match.
-func AwaitEvent(t testing.TB, c *hubclient.Client, match func(wire.Frame) bool, what string) wire.Frame {
+func AwaitEvent(t testing.TB, c *hubclient.Conn, match func(wire.Frame) bool, what string) wire.Frame {
 	t.Helper()
 	deadline := time.NewTimer(WaitFor)
 	defer deadline.Stop()

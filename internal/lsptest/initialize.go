@@ -45,7 +45,7 @@ func InitializeParams(rootURI string) map[string]any {
 
 // Initialize sends initialize with params, then the initialized
 // notification, and returns the initialize result.
-func (c *Client) Initialize(ctx context.Context, params any) (json.RawMessage, error) {
+func (c *Editor) Initialize(ctx context.Context, params any) (json.RawMessage, error) {
 	result, err := c.Call(ctx, "initialize", params)
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)

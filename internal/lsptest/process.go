@@ -30,7 +30,7 @@ type Options struct {
 // Process is a language server (or lspshare) process with a Client on its
 // stdio.
 type Process struct {
-	*Client
+	*Editor
 	Cmd *exec.Cmd
 
 	exited chan struct{} // closed once the process has been waited for
@@ -96,7 +96,7 @@ func Start(t testing.TB, argv []string, o Options) *Process {
 			t.Logf("stderr of %s (pid %d), last %d bytes:\n%s", filepath.Base(argv[0]), cmd.Process.Pid, tail, log)
 		}
 	})
-	p.Client = Connect(t, outR, inW, o.Handlers)
+	p.Editor = Connect(t, outR, inW, o.Handlers)
 	return p
 }
 
@@ -134,7 +134,7 @@ func (p *Process) Shutdown(ctx context.Context) error {
 
 // stop closes the process's input and kills it if it does not exit soon.
 func (p *Process) stop() {
-	p.Client.Close()
+	p.Editor.Close()
 	select {
 	case <-p.exited:
 		return

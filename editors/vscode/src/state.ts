@@ -180,7 +180,7 @@ export function participantDescription(p: Participant, you: string): string {
   return parts.join(' · ');
 }
 
-/** others are the participants other than you, the wheel holder first. */
+/** others are the participants other than you, the navigator first. */
 export function others(s: State): Participant[] {
   return s.participants
     .filter((p) => p.name !== s.you)

@@ -58,10 +58,10 @@ type Handler func(ctx context.Context, params json.RawMessage) (any, error)
 // editors such as vim-lsp do with requests they do not know.
 var ErrNoAnswer = errors.New("lsptest: leave the request unanswered")
 
-// Client plays the editor's side of an LSP connection: it calls the server,
+// Editor plays the editor's side of an LSP connection: it calls the server,
 // answers the server's requests with Handlers, and logs every message it
 // receives so that tests can wait for the ones they expect.
-type Client struct {
+type Editor struct {
 	t        testing.TB
 	out      io.WriteCloser
 	in       *bufio.Reader
@@ -87,9 +87,9 @@ type Client struct {
 //
 // handlers override or extend DefaultHandlers; a nil Handler removes the
 // default, so that the request gets MethodNotFound.
-func Connect(t testing.TB, in io.Reader, out io.WriteCloser, handlers map[string]Handler) *Client {
+func Connect(t testing.TB, in io.Reader, out io.WriteCloser, handlers map[string]Handler) *Editor {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Client{
+	c := &Editor{
 		t:        t,
 		out:      out,
 		in:       bufio.NewReaderSize(in, 64<<10),
@@ -150,7 +150,7 @@ func ConfigurationHandler(settings any) Handler {
 // Close stops the client: its output is closed (a server reading it sees the
 // end of its input), running handlers are cancelled and waited for.
 // It does not wait for the server to close its side.
-func (c *Client) Close() {
+func (c *Editor) Close() {
 	c.cancel()
 	c.writeMu.Lock()
 	c.out.Close()
@@ -159,11 +159,11 @@ func (c *Client) Close() {
 }
 
 // Done is closed when the server's stream has ended.
-func (c *Client) Done() <-chan struct{} { return c.done }
+func (c *Editor) Done() <-chan struct{} { return c.done }
 
 // Err returns why the server's stream ended (io.EOF for a clean end), or nil
 // while it is open.
-func (c *Client) Err() error {
+func (c *Editor) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.readErr
@@ -171,7 +171,7 @@ func (c *Client) Err() error {
 
 // Pending is a request sent and not yet waited for.
 type Pending struct {
-	c      *Client
+	c      *Editor
 	ID     json.RawMessage
 	Method string
 	answer chan Message
@@ -179,7 +179,7 @@ type Pending struct {
 
 // Send sends a request and returns without waiting for its answer.
 // params may be any value json.Marshal accepts, or json.RawMessage.
-func (c *Client) Send(method string, params any) (*Pending, error) {
+func (c *Editor) Send(method string, params any) (*Pending, error) {
 	c.mu.Lock()
 	c.nextID++
 	id := json.RawMessage(strconv.FormatInt(c.nextID, 10))
@@ -230,7 +230,7 @@ func (p *Pending) Cancel() error {
 // Call sends a request and waits for its result. A JSON-RPC error answer is
 // returned as an *RPCError. When ctx ends first, Call sends $/cancelRequest,
 // as editors do, and returns ctx's error.
-func (c *Client) Call(ctx context.Context, method string, params any) (json.RawMessage, error) {
+func (c *Editor) Call(ctx context.Context, method string, params any) (json.RawMessage, error) {
 	p, err := c.Send(method, params)
 	if err != nil {
 		return nil, err
@@ -249,7 +249,7 @@ func (c *Client) Call(ctx context.Context, method string, params any) (json.RawM
 }
 
 // Notify sends a notification.
-func (c *Client) Notify(method string, params any) error {
+func (c *Editor) Notify(method string, params any) error {
 	body, err := encode(nil, method, params)
 	if err == nil {
 		err = c.WriteBody(body)
@@ -262,7 +262,7 @@ func (c *Client) Notify(method string, params any) error {
 
 // WriteBody sends body as one message, framed with a Content-Length header
 // and nothing else.
-func (c *Client) WriteBody(body []byte) error {
+func (c *Editor) WriteBody(body []byte) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
 	b.Write(body)
@@ -271,14 +271,14 @@ func (c *Client) WriteBody(body []byte) error {
 
 // WriteRaw writes bytes to the server as they are, for tests of malformed
 // input. Messages the client sends itself are never split by it.
-func (c *Client) WriteRaw(b []byte) error {
+func (c *Editor) WriteRaw(b []byte) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	_, err := c.out.Write(b)
 	return err
 }
 
-func (c *Client) forget(id json.RawMessage) {
+func (c *Editor) forget(id json.RawMessage) {
 	c.mu.Lock()
 	delete(c.pending, string(id))
 	c.mu.Unlock()
@@ -314,7 +314,7 @@ func encode(id json.RawMessage, method string, params any) ([]byte, error) {
 
 // readLoop reads the server's messages until its stream ends or breaks the
 // framing rules.
-func (c *Client) readLoop() {
+func (c *Editor) readLoop() {
 	defer close(c.done)
 	for {
 		body, err := readFrame(c.in)
@@ -335,7 +335,7 @@ func (c *Client) readLoop() {
 	}
 }
 
-func (c *Client) receive(m Message) {
+func (c *Editor) receive(m Message) {
 	c.mu.Lock()
 	if m.IsResponse() {
 		if ch, ok := c.pending[string(m.ID)]; ok {
@@ -357,7 +357,7 @@ func (c *Client) receive(m Message) {
 }
 
 // answer runs the handler of a server request and sends its answer.
-func (c *Client) answer(m Message) {
+func (c *Editor) answer(m Message) {
 	defer c.work.Done()
 	h, ok := c.handlers[m.Method]
 	var result any
@@ -402,7 +402,7 @@ func response(id json.RawMessage, result any, err error) ([]byte, error) {
 
 // Since returns the position in the log that the next received message will
 // have. Pass it to Await to wait only for messages that come after now.
-func (c *Client) Since() int {
+func (c *Editor) Since() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.log)
@@ -411,7 +411,7 @@ func (c *Client) Since() int {
 // Received returns the messages received from position since on:
 // notifications, server requests, and answers to requests the client did not
 // send with Send or Call (for example written with WriteBody).
-func (c *Client) Received(since int) []Message {
+func (c *Editor) Received(since int) []Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if since > len(c.log) {
@@ -425,7 +425,7 @@ type Match func(Message) bool
 
 // Await returns the first message at position since or later that match
 // accepts, waiting for it until ctx ends or the server's stream ends.
-func (c *Client) Await(ctx context.Context, since int, match Match) (Message, error) {
+func (c *Editor) Await(ctx context.Context, since int, match Match) (Message, error) {
 	for {
 		c.mu.Lock()
 		for i := max(since, 0); i < len(c.log); i++ {

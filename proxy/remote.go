@@ -9,10 +9,10 @@ import (
 	"github.com/lspshare/lspshare/frame"
 )
 
-// A Rescuer answers read-only requests that the local server cannot: when
+// A RemoteAnswerer answers read-only requests that the local server cannot: when
 // there is no server, when it answers with an error or nothing, and for
 // documents it does not have.
-type Rescuer interface {
+type RemoteAnswerer interface {
 	// Available reports whether anyone could answer now. It is asked on the
 	// relay's goroutine for every read-only request, so it must be cheap.
 	Available() bool
@@ -24,8 +24,8 @@ type Rescuer interface {
 	Answer(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error)
 }
 
-// rescueTimeout bounds a rescue when the Rescuer sets no deadline of its own.
-const rescueTimeout = 10 * time.Second
+// remoteTimeout bounds a remote answer when the RemoteAnswerer sets no deadline of its own.
+const remoteTimeout = 10 * time.Second
 
 // readOnlyMethods are the requests that may be answered from elsewhere: they
 // read code and change nothing.
@@ -53,25 +53,25 @@ func documentOf(params json.RawMessage) string {
 }
 
 // remoteDocument reports whether requests about the document of params go
-// straight to the rescuer.
+// straight to the RemoteAnswerer.
 func (p *Proxy) remoteDocument(params json.RawMessage) bool {
-	if !p.rescuing() {
+	if !p.remoteAnswers() {
 		return false
 	}
 	uri := documentOf(params)
-	return uri != "" && p.cfg.Rescue.Remote(uri)
+	return uri != "" && p.cfg.Remote.Remote(uri)
 }
 
-// rescue answers msg from elsewhere on a goroutine of its own. local is the
-// server's answer, sent when the rescue fails; without one the rescue's
+// answerRemotely answers msg from elsewhere on a goroutine of its own. local is the
+// server's answer, sent when the answerRemotely fails; without one the answerRemotely's
 // error is.
-func (p *Proxy) rescue(msg frame.Message, w watched, local []byte) {
+func (p *Proxy) answerRemotely(msg frame.Message, w watched, local []byte) {
 	p.work.Add(1)
 	go func() {
 		defer p.work.Done()
-		ctx, cancel := context.WithTimeout(p.ctx, rescueTimeout)
+		ctx, cancel := context.WithTimeout(p.ctx, remoteTimeout)
 		defer cancel()
-		result, err := p.cfg.Rescue.Answer(ctx, msg.Method, msg.Params)
+		result, err := p.cfg.Remote.Answer(ctx, msg.Method, msg.Params)
 		if err == nil && local != nil && EmptyResult(result) {
 			err = errors.New("empty there too")
 		}
@@ -82,7 +82,7 @@ func (p *Proxy) rescue(msg frame.Message, w watched, local []byte) {
 			}
 			p.writeEditor(frame.Response(msg.ID, result, nil))
 		case local != nil:
-			p.log.Debug("no rescue, local answer sent", "method", msg.Method, "err", err)
+			p.log.Debug("no remote answer, local answer sent", "method", msg.Method, "err", err)
 			p.writeEditor(local)
 		default:
 			p.writeEditor(frame.Response(msg.ID, nil, &frame.Error{
@@ -92,10 +92,10 @@ func (p *Proxy) rescue(msg frame.Message, w watched, local []byte) {
 	}()
 }
 
-// rescuing reports whether read-only requests may be answered from
+// remoteAnswers reports whether read-only requests may be answered from
 // elsewhere now.
-func (p *Proxy) rescuing() bool {
-	return p.cfg.Rescue != nil && p.cfg.Rescue.Available()
+func (p *Proxy) remoteAnswers() bool {
+	return p.cfg.Remote != nil && p.cfg.Remote.Available()
 }
 
 // EmptyResult reports whether an answer says nothing: null, [] or {}.

@@ -72,9 +72,9 @@ func sameFile(t *testing.T, nav, att *editor, navURI, attURI string) {
 	}
 }
 
-// rescueScenario asks the same questions of the navigator and of an
+// remoteScenario asks the same questions of the navigator and of an
 // attendee that cannot answer them itself, and compares.
-func rescueScenario(t *testing.T, server string, attSandbox func(testing.TB) *lsptest.Sandbox) {
+func remoteScenario(t *testing.T, server string, attSandbox func(testing.TB) *lsptest.Sandbox) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	_, links, _ := startHub(t)
@@ -135,15 +135,15 @@ func sameJSON(a, b json.RawMessage) bool {
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
 
-// TestRescueBrokenSetup: an attendee whose gopls cannot load the workspace
+// TestRemoteAnswerBrokenSetup: an attendee whose gopls cannot load the workspace
 // (no go.sum, empty module cache, GOPROXY=off) gets the navigator's answers.
-func TestRescueBrokenSetup(t *testing.T) {
-	rescueScenario(t, lsptest.Gopls(t), brokenDemo)
+func TestRemoteAnswerBrokenSetup(t *testing.T) {
+	remoteScenario(t, lsptest.Gopls(t), brokenDemo)
 }
 
-// TestRescueNoServer: an attendee without gopls at all.
-func TestRescueNoServer(t *testing.T) {
-	rescueScenario(t, "none", brokenDemo)
+// TestRemoteAnswerNoServer: an attendee without gopls at all.
+func TestRemoteAnswerNoServer(t *testing.T) {
+	remoteScenario(t, "none", brokenDemo)
 }
 
 // TestNoCheckout: an attendee whose workspace is an empty folder follows
@@ -204,7 +204,7 @@ func TestNoCheckout(t *testing.T) {
 	}
 }
 
-// TestHolderGoneMidQuestion: the wheel holder disconnects while answering;
+// TestHolderGoneMidQuestion: the navigator disconnects while answering;
 // the attendee's editor still gets an answer before its deadline.
 func TestHolderGoneMidQuestion(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -22,25 +22,25 @@ const answerWithin = 15 * time.Second
 // across the internet does.
 const linkDelay = 3 * time.Millisecond
 
-// holder is a wheel holder driven by the test: a session client whose
+// holder is a navigator driven by the test: a session client whose
 // questions the test sees and answers (or not).
 type holder struct {
-	*hubclient.Client
+	*hubclient.Conn
 	asks chan wire.Frame
 	stop context.CancelFunc
 	done chan struct{} // closed when the client has stopped
 }
 
-// startHolder connects a wheel holder, the same participant every time (so
+// startHolder connects a navigator, the same participant every time (so
 // that it keeps the wheel across its departures).
 func startHolder(t *testing.T, ctx context.Context, link string) *holder {
 	t.Helper()
-	c, err := hubclient.NewClient(hubclient.ClientConfig{Link: link, ID: "h", Name: "holder"})
+	c, err := hubclient.New(hubclient.Config{Link: link, ID: "h", Name: "holder"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(ctx)
-	h := &holder{Client: c, asks: make(chan wire.Frame, 16), stop: stop, done: make(chan struct{})}
+	h := &holder{Conn: c, asks: make(chan wire.Frame, 16), stop: stop, done: make(chan struct{})}
 	go c.Run(ctx)
 	go func() { // ends when Run closes Events
 		defer close(h.done)
@@ -64,17 +64,17 @@ func (h *holder) leave() {
 	<-h.done
 }
 
-// rescueRig is an attendee without a language server of its own, its proxy
+// remoteRig is an attendee without a language server of its own, its proxy
 // running with GOMAXPROCS=1 and reaching the hub through a slowed cable,
 // in a test process that runs on one thread too.
-type rescueRig struct {
+type remoteRig struct {
 	att   *editor
 	cab   *cable
 	drive string // the hub's own drive link
 	join  string // the attendee's link, through the cable
 }
 
-func newRescueRig(t *testing.T, ctx context.Context) *rescueRig {
+func newRemoteRig(t *testing.T, ctx context.Context) *remoteRig {
 	t.Helper()
 	prev := runtime.GOMAXPROCS(1)
 	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
@@ -83,7 +83,7 @@ func newRescueRig(t *testing.T, ctx context.Context) *rescueRig {
 	cab.slow(linkDelay)
 	sb := brokenDemo(t)
 	sb.SetEnv(setEnv(sb.Env(), "GOMAXPROCS", "1"))
-	r := &rescueRig{cab: cab, drive: links.Drive, join: strings.Replace(links.Attend, base, cab.addr(), 1)}
+	r := &remoteRig{cab: cab, drive: links.Drive, join: strings.Replace(links.Attend, base, cab.addr(), 1)}
 	r.att = startAttendee(t, ctx, sb, "att", r.join, "none")
 	if err := r.att.Notify("textDocument/didOpen", sb.OpenParams(t, "main.go")); err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ type answer struct {
 // states that follow are the new connection's: until the leave, the old one
 // may report a holder, and a question asked on that word while the join
 // replaces the connection rightly finds nobody to ask.
-func (r *rescueRig) ask(t *testing.T, ctx context.Context, ok func(state) bool) <-chan answer {
+func (r *remoteRig) ask(t *testing.T, ctx context.Context, ok func(state) bool) <-chan answer {
 	t.Helper()
 	if _, err := r.att.command(t, ctx, "lspshare.leave"); err != nil {
 		t.Fatal(err)
@@ -172,17 +172,17 @@ func wantError(t *testing.T, got <-chan answer, why string) {
 	}
 }
 
-// TestRescueRaces runs the ways a remote answer can fail, many times over,
+// TestRemoteAnswerRaces runs the ways a remote answer can fail, many times over,
 // with the attendee's proxy and this process each on one thread and a slow
 // link to the hub: whatever happens to the holder or the link, the editor
 // gets an answer or an LSP error, and never a local "no server" while its
 // state says that a holder is there to ask.
-func TestRescueRaces(t *testing.T) {
+func TestRemoteAnswerRaces(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		run  func(t *testing.T, ctx context.Context, r *rescueRig)
+		run  func(t *testing.T, ctx context.Context, r *remoteRig)
 	}{
-		{"holder gone mid-question", func(t *testing.T, ctx context.Context, r *rescueRig) {
+		{"holder gone mid-question", func(t *testing.T, ctx context.Context, r *remoteRig) {
 			for range 20 {
 				h := startHolder(t, ctx, r.drive)
 				got := r.ask(t, ctx, holderThere(true))
@@ -191,13 +191,13 @@ func TestRescueRaces(t *testing.T) {
 				wantError(t, got, "holder gone")
 			}
 		}},
-		{"holder never answers", func(t *testing.T, ctx context.Context, r *rescueRig) {
+		{"holder never answers", func(t *testing.T, ctx context.Context, r *remoteRig) {
 			h := startHolder(t, ctx, r.drive)
 			got := r.ask(t, ctx, holderThere(true))
 			awaitQuestion(t, h, got) // and no answer: the deadline ends it
 			wantError(t, got, "silent holder")
 		}},
-		{"hub link dropped mid-question", func(t *testing.T, ctx context.Context, r *rescueRig) {
+		{"hub link dropped mid-question", func(t *testing.T, ctx context.Context, r *remoteRig) {
 			h := startHolder(t, ctx, r.drive)
 			for range 10 {
 				got := r.ask(t, ctx, holderThere(true))
@@ -209,7 +209,7 @@ func TestRescueRaces(t *testing.T) {
 				h.Send(wire.Frame{Type: wire.TypeAnswer, Ref: q.Ref, Result: json.RawMessage(`[]`)})
 			}
 		}},
-		{"no holder", func(t *testing.T, ctx context.Context, r *rescueRig) {
+		{"no holder", func(t *testing.T, ctx context.Context, r *remoteRig) {
 			wantError(t, r.ask(t, ctx, func(s state) bool { return s.Wheel == "" }), "nobody ever held the wheel")
 			for range 10 {
 				h := startHolder(t, ctx, r.drive)
@@ -223,7 +223,7 @@ func TestRescueRaces(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 			defer cancel()
-			c.run(t, ctx, newRescueRig(t, ctx))
+			c.run(t, ctx, newRemoteRig(t, ctx))
 		})
 	}
 }
