@@ -290,28 +290,33 @@ func (s *session) handle(c *conn, f wire.Frame) {
 	if m == nil || m.conn != c {
 		return // replaced by a newer connection
 	}
-	switch f.Type {
-	case wire.TypeNav:
-		s.nav(m, f)
-	case wire.TypeFollow:
-		if m.following != f.Following {
-			m.following = f.Following
-			s.stateChanged()
-		}
-	case wire.TypeDrive:
-		s.drive(m)
-	case wire.TypePass:
-		s.pass(m, f.Name)
-	case wire.TypeLocate:
-		s.locate(m, f)
-	case wire.TypeAsk:
-		s.ask(m, f)
-	case wire.TypeAnswer:
-		s.answer(m, f)
-	case wire.TypeHello:
+	switch h := handlers[f.Type]; {
+	case f.Type == wire.TypeHello:
 		c.refuseFrame("hello was said already on this connection")
-	default:
+	case h == nil || wire.Types[f.Type]&wire.FromParticipant == 0:
 		c.refuseFrame(fmt.Sprintf("a participant may not send %s frames", f.Type))
+	default:
+		h(s, m, f)
+	}
+}
+
+// handlers act on each type of frame a participant sends after its hello
+// (wire.Types), with the session's lock held.
+var handlers = map[string]func(s *session, m *participant, f wire.Frame){
+	wire.TypeNav:    (*session).nav,
+	wire.TypeFollow: (*session).follow,
+	wire.TypeDrive:  func(s *session, m *participant, _ wire.Frame) { s.drive(m) },
+	wire.TypePass:   func(s *session, m *participant, f wire.Frame) { s.pass(m, f.Name) },
+	wire.TypeLocate: (*session).locate,
+	wire.TypeAsk:    (*session).ask,
+	wire.TypeAnswer: (*session).answer,
+}
+
+// follow records m's follow state.
+func (s *session) follow(m *participant, f wire.Frame) {
+	if m.following != f.Following {
+		m.following = f.Following
+		s.stateChanged()
 	}
 }
 

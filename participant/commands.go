@@ -14,6 +14,19 @@ import (
 // Errors of commands are shown to the person at the editor: they say what to
 // do, not what went wrong inside.
 
+// commands are the workspace/executeCommand commands the proxy answers for
+// the participant (docs/protocol.md). A new command is an entry here.
+var commands = map[string]func(p *Participant, ctx context.Context, args []json.RawMessage) (any, error){
+	"lspshare.status":   (*Participant).cmdStatus,
+	"lspshare.follow":   (*Participant).cmdFollow,
+	"lspshare.unfollow": (*Participant).cmdUnfollow,
+	"lspshare.jump":     (*Participant).cmdJump,
+	"lspshare.drive":    (*Participant).cmdDrive,
+	"lspshare.pass":     (*Participant).cmdPass,
+	"lspshare.join":     (*Participant).cmdJoin,
+	"lspshare.leave":    (*Participant).cmdLeave,
+}
+
 // locateTimeout bounds the hub's answer to "where is NAME?".
 const locateTimeout = 3 * time.Second
 

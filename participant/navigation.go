@@ -219,40 +219,58 @@ func (p *Participant) symbolAt(l protocol.Location) string {
 
 func isIdent(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// hubFrame applies a frame from the hub (or the client's connection news).
+// hubFrame applies a frame from the hub (or the hub connection's news
+// about itself).
 func (p *Participant) hubFrame(ctx context.Context, f wire.Frame) {
-	switch f.Type {
-	case wire.TypeDisconnected:
-		p.state.Reconnecting = p.state.Connected || p.state.Reconnecting
-		p.state.Connected = false
-		p.publishState()
-	case wire.TypeRefused:
-		p.state.Connected, p.state.Reconnecting, p.state.Error = false, false, f.Message // no retry follows
-		p.publishState()
-		p.tell("refused:"+f.Message, msgError, "the hub refused to let you join: "+f.Message)
-	case wire.TypeConnected: // carries the hub's welcome
-		p.state.You, p.state.Role, p.state.Session = f.Name, f.Role, f.Session
-		p.state.Connected, p.state.Reconnecting, p.state.Error = true, false, ""
-		if !p.followChosen {
-			// Attendees follow by default; a choice of their own outlives
-			// reconnects.
-			p.state.Following = f.Role == wire.RoleAttend
-			p.client.SetFollowing(p.state.Following)
-		}
-		p.publishState()
-	case wire.TypeState:
-		p.hubState(f)
-	case wire.TypeNav:
-		p.wheelMoved(ctx, f)
-	case wire.TypeLocated:
-		if ch, ok := p.locates[f.Ref]; ok {
-			delete(p.locates, f.Ref)
-			ch <- f
-		}
-	case wire.TypeAsk:
-		p.answerAsk(ctx, f)
-	case wire.TypeError:
-		p.tell("", msgWarning, f.Message)
+	if h := hubHandlers[f.Type]; h != nil {
+		h(p, ctx, f)
+	}
+}
+
+// hubHandlers act, on Run's goroutine, on each type of frame the hub
+// connection delivers: those the hub sends (wire.Types) but for welcome and
+// answer, which the connection itself consumes, and its own news.
+var hubHandlers = map[string]func(p *Participant, ctx context.Context, f wire.Frame){
+	wire.TypeDisconnected: func(p *Participant, _ context.Context, _ wire.Frame) { p.disconnected() },
+	wire.TypeRefused:      func(p *Participant, _ context.Context, f wire.Frame) { p.refused(f) },
+	wire.TypeConnected:    func(p *Participant, _ context.Context, f wire.Frame) { p.connected(f) },
+	wire.TypeState:        func(p *Participant, _ context.Context, f wire.Frame) { p.hubState(f) },
+	wire.TypeNav:          (*Participant).wheelMoved,
+	wire.TypeLocated:      func(p *Participant, _ context.Context, f wire.Frame) { p.located(f) },
+	wire.TypeAsk:          (*Participant).answerAsk,
+	wire.TypeError:        func(p *Participant, _ context.Context, f wire.Frame) { p.tell("", msgWarning, f.Message) },
+}
+
+func (p *Participant) disconnected() {
+	p.state.Reconnecting = p.state.Connected || p.state.Reconnecting
+	p.state.Connected = false
+	p.publishState()
+}
+
+func (p *Participant) refused(f wire.Frame) {
+	p.state.Connected, p.state.Reconnecting, p.state.Error = false, false, f.Message // no retry follows
+	p.publishState()
+	p.tell("refused:"+f.Message, msgError, "the hub refused to let you join: "+f.Message)
+}
+
+// connected applies the hub's welcome.
+func (p *Participant) connected(f wire.Frame) {
+	p.state.You, p.state.Role, p.state.Session = f.Name, f.Role, f.Session
+	p.state.Connected, p.state.Reconnecting, p.state.Error = true, false, ""
+	if !p.followChosen {
+		// Attendees follow by default; a choice of their own outlives
+		// reconnects.
+		p.state.Following = f.Role == wire.RoleAttend
+		p.client.SetFollowing(p.state.Following)
+	}
+	p.publishState()
+}
+
+// located hands the hub's answer to "where is NAME?" to its asker.
+func (p *Participant) located(f wire.Frame) {
+	if ch, ok := p.locates[f.Ref]; ok {
+		delete(p.locates, f.Ref)
+		ch <- f
 	}
 }
 

@@ -11,6 +11,7 @@ package participant
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -141,17 +142,8 @@ func (p *Participant) OnInitialize(c proxy.EditorInfo) {
 // Attach registers the participant's commands with the proxy.
 func (p *Participant) Attach(px *proxy.Proxy) {
 	p.relay = px
-	for name, cmd := range map[string]proxy.Command{
-		"lspshare.status":   p.cmdStatus,
-		"lspshare.follow":   p.cmdFollow,
-		"lspshare.unfollow": p.cmdUnfollow,
-		"lspshare.jump":     p.cmdJump,
-		"lspshare.drive":    p.cmdDrive,
-		"lspshare.pass":     p.cmdPass,
-		"lspshare.join":     p.cmdJoin,
-		"lspshare.leave":    p.cmdLeave,
-	} {
-		px.HandleCommand(name, cmd)
+	for name, cmd := range commands {
+		px.HandleCommand(name, func(ctx context.Context, args []json.RawMessage) (any, error) { return cmd(p, ctx, args) })
 	}
 }
 

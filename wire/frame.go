@@ -10,26 +10,66 @@ import (
 	"fmt"
 )
 
-// Frame types of the hub wire. Client-local types never travel on the wire:
-// a [Client] puts them on its Events channel to report its connection.
+// Frame types. Who sends each is in [Types].
 const (
-	TypeHello   = "hello"   // client → hub: first frame of every connection
-	TypeNav     = "nav"     // both ways: a move
-	TypeFollow  = "follow"  // client → hub: follow state
-	TypeDrive   = "drive"   // client → hub: take the wheel
-	TypePass    = "pass"    // client → hub: pass the wheel
-	TypeLocate  = "locate"  // client → hub: where is someone?
-	TypeAsk     = "ask"     // both ways: a question for another participant
-	TypeAnswer  = "answer"  // both ways: the answer to an ask
-	TypeWelcome = "welcome" // hub → client: reply to hello
-	TypeState   = "state"   // hub → client: membership, roles, wheel, follow
-	TypeLocated = "located" // hub → client: reply to locate
-	TypeError   = "error"   // hub → client: a refused frame
+	TypeHello   = "hello"   // first frame of every connection
+	TypeNav     = "nav"     // a move
+	TypeFollow  = "follow"  // follow state
+	TypeDrive   = "drive"   // take the wheel
+	TypePass    = "pass"    // pass the wheel
+	TypeLocate  = "locate"  // where is someone?
+	TypeAsk     = "ask"     // a question for another participant
+	TypeAnswer  = "answer"  // the answer to an ask
+	TypeWelcome = "welcome" // reply to hello
+	TypeState   = "state"   // membership, roles, wheel, follow
+	TypeLocated = "located" // reply to locate
+	TypeError   = "error"   // a refused frame
 
-	TypeConnected    = "connected"    // client-local: welcomed by the hub
-	TypeDisconnected = "disconnected" // client-local: connection lost, retrying
-	TypeRefused      = "refused"      // client-local: the hub refused the link; no retry
+	TypeConnected    = "connected"    // welcomed by the hub
+	TypeDisconnected = "disconnected" // connection lost, retrying
+	TypeRefused      = "refused"      // the hub refused the link; no retry
 )
+
+// Sender says who may send a frame type.
+type Sender uint8
+
+const (
+	// FromParticipant frames go from a participant's proxy to the hub.
+	FromParticipant Sender = 1 << iota
+	// FromHub frames go from the hub to participants.
+	FromHub
+	// Local frames never travel: a hub connection puts them on its events
+	// to report on itself.
+	Local
+)
+
+// Types is every frame type and who sends it. It is the one list of frame
+// kinds: DecodeFrame refuses what does not travel, the hub refuses what a
+// participant may not send, and a test in each end checks it has a handler
+// for every type it receives. A new kind of frame is an entry here and a
+// handler at the end that receives it (hub: handlers in hub/session.go;
+// participant: hubHandlers in participant/navigation.go).
+var Types = map[string]Sender{
+	TypeHello:   FromParticipant,
+	TypeNav:     FromParticipant | FromHub,
+	TypeFollow:  FromParticipant,
+	TypeDrive:   FromParticipant,
+	TypePass:    FromParticipant,
+	TypeLocate:  FromParticipant,
+	TypeAsk:     FromParticipant | FromHub,
+	TypeAnswer:  FromParticipant | FromHub,
+	TypeWelcome: FromHub,
+	TypeState:   FromHub,
+	TypeLocated: FromHub,
+	TypeError:   FromHub,
+
+	TypeConnected:    Local,
+	TypeDisconnected: Local,
+	TypeRefused:      Local,
+}
+
+// Travels reports whether frames of type typ go over the wire.
+func Travels(typ string) bool { return Types[typ]&(FromParticipant|FromHub) != 0 }
 
 // Navigation kinds of a nav frame.
 const (
@@ -103,13 +143,6 @@ type Participant struct {
 	Repo      *Repo  `json:"repo,omitempty"`
 }
 
-// wireTypes are the frame types that may travel on the wire.
-var wireTypes = map[string]bool{
-	TypeHello: true, TypeNav: true, TypeFollow: true, TypeDrive: true,
-	TypePass: true, TypeLocate: true, TypeAsk: true, TypeAnswer: true,
-	TypeWelcome: true, TypeState: true, TypeLocated: true, TypeError: true,
-}
-
 // DecodeFrame parses one websocket message into a Frame. It fails on
 // anything that is not a JSON object with a known wire type.
 func DecodeFrame(data []byte) (Frame, error) {
@@ -120,7 +153,7 @@ func DecodeFrame(data []byte) (Frame, error) {
 	if f.Type == "" {
 		return Frame{}, errors.New("bad frame: no type")
 	}
-	if !wireTypes[f.Type] {
+	if !Travels(f.Type) {
 		return Frame{}, fmt.Errorf("bad frame: unknown type %.40q", f.Type)
 	}
 	return f, nil
