@@ -30,8 +30,8 @@ type workspaceFiles struct {
 	root   string
 	maxAge time.Duration
 
-	mu       sync.Mutex
-	listedAt time.Time // zero before the first listing
+	mu       sync.Mutex // guards the fields below
+	listedAt time.Time  // zero before the first listing
 	inGit    bool
 	tracked  map[string]bool // slash paths relative to root
 	err      error           // the last listing's failure

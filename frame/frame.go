@@ -159,7 +159,7 @@ func noEOF(err error) error {
 // Writer writes framed messages. It is safe for concurrent use: each message
 // goes out whole.
 type Writer struct {
-	mu  sync.Mutex
+	mu  sync.Mutex // held for a whole message; guards out and buf
 	out io.Writer
 	buf []byte
 }

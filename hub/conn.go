@@ -24,12 +24,12 @@ type conn struct {
 	role string
 	log  *slog.Logger
 
-	send chan []byte   // encoded frames, in order
+	send chan []byte   // encoded frames, in order; written by any, read by the writer
 	wake chan struct{} // a slot was filled (capacity 1)
 
-	slotMu sync.Mutex
-	state  []byte // newest state frame not yet written
-	cursor []byte // newest cursor frame not yet written
+	slotMu sync.Mutex // guards state and cursor
+	state  []byte     // newest state frame not yet written
+	cursor []byte     // newest cursor frame not yet written
 
 	closeOnce sync.Once
 	closing   chan struct{} // closed by finish: flush, say goodbye, stop

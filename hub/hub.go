@@ -93,9 +93,9 @@ type Hub struct {
 	mux      *http.ServeMux
 	upgrader websocket.Upgrader
 
-	metrics *hubMetrics
+	metrics *hubMetrics // set by New, then only read
 
-	mu       sync.Mutex
+	mu       sync.Mutex          // guards sessions, conns and closed
 	sessions map[string]*session // loaded from the store on first use
 	conns    map[*conn]struct{}  // every open websocket, for Close
 	closed   bool

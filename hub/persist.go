@@ -56,7 +56,7 @@ func (s *session) restore(records []store.ParticipantRecord) {
 		if m.left.IsZero() {
 			m.left = now // the hub stopped without seeing it leave
 		}
-		s.members = append(s.members, m)
+		s.participants = append(s.participants, m)
 		if rec.Wheel && s.navigator == nil {
 			s.navigator = m
 		} else {

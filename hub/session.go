@@ -30,15 +30,15 @@ type session struct {
 	rec store.SessionRecord
 	log *slog.Logger
 
-	mu         sync.Mutex
-	seq        uint64         // newest navigation seq
-	members    []*participant // in order of joining
-	navigator  *participant   // nil when nobody holds the wheel
-	asks       map[string]*pendingQuestion
-	lastAsk    uint64      // numbers hub-side ask refs
-	stateTimer *time.Timer // pending state broadcast, nil if none
-	watches    map[*Watch]struct{}
-	closed     bool
+	mu           sync.Mutex     // guards everything below
+	seq          uint64         // newest navigation seq
+	participants []*participant // in order of joining
+	navigator    *participant   // nil when nobody holds the wheel
+	asks         map[string]*pendingQuestion
+	lastAsk      uint64      // numbers hub-side ask refs
+	stateTimer   *time.Timer // pending state broadcast, nil if none
+	watches      map[*Watch]struct{}
+	closed       bool
 }
 
 // participant is a participant, connected or not.
@@ -85,11 +85,11 @@ func (s *session) join(c *conn, hello wire.Frame) ([][]byte, error) {
 	}
 	m := s.memberByID(hello.ID)
 	if m == nil {
-		if len(s.members) >= s.hub.cfg.MaxParticipants {
+		if len(s.participants) >= s.hub.cfg.MaxParticipants {
 			return nil, fmt.Errorf("session %s is full", s.rec.Name)
 		}
 		m = &participant{id: hello.ID, name: s.freeName(cleanName(hello.Name))}
-		s.members = append(s.members, m)
+		s.participants = append(s.participants, m)
 	} else {
 		if m.conn != nil {
 			m.conn.kill()
@@ -199,7 +199,7 @@ func (s *session) remove(m *participant) {
 		m.linger.Stop()
 		m.linger = nil
 	}
-	s.members = slices.DeleteFunc(s.members, func(o *participant) bool { return o == m })
+	s.participants = slices.DeleteFunc(s.participants, func(o *participant) bool { return o == m })
 }
 
 // setWheel gives the wheel to m (nil: nobody). A disconnected former holder
@@ -222,7 +222,7 @@ func (s *session) setWheel(m *participant) {
 }
 
 func (s *session) memberByID(id string) *participant {
-	for _, m := range s.members {
+	for _, m := range s.participants {
 		if m.id == id {
 			return m
 		}
@@ -231,7 +231,7 @@ func (s *session) memberByID(id string) *participant {
 }
 
 func (s *session) memberByName(name string) *participant {
-	for _, m := range s.members {
+	for _, m := range s.participants {
 		if m.name == name {
 			return m
 		}
@@ -245,8 +245,8 @@ func (s *session) memberByName(name string) *participant {
 func (s *session) freeName(name string) string {
 	// One pass over the members keeps a join linear even when a thousand
 	// people are called "guest".
-	taken := make(map[string]*participant, len(s.members))
-	for _, m := range s.members {
+	taken := make(map[string]*participant, len(s.participants))
+	for _, m := range s.participants {
 		taken[m.name] = m
 	}
 	for i := 1; ; i++ {
@@ -357,7 +357,7 @@ func (s *session) nav(m *participant, f wire.Frame) {
 	for w := range s.watches {
 		w.push(b, kind)
 	}
-	for _, o := range s.members {
+	for _, o := range s.participants {
 		switch {
 		case o == m || o.conn == nil:
 		case f.Kind == wire.KindCursor:
@@ -530,7 +530,7 @@ func (s *session) stateChanged() {
 	if s.stateTimer != nil || s.closed {
 		return
 	}
-	delay := min(max(time.Duration(len(s.members))*time.Millisecond, 2*time.Millisecond), time.Second)
+	delay := min(max(time.Duration(len(s.participants))*time.Millisecond, 2*time.Millisecond), time.Second)
 	s.stateTimer = time.AfterFunc(delay, s.broadcastState)
 }
 
@@ -546,7 +546,7 @@ func (s *session) broadcastState() {
 		s.log.Error("cannot encode the state", "err", err)
 		return
 	}
-	for _, m := range s.members {
+	for _, m := range s.participants {
 		if m.conn != nil {
 			m.conn.setState(b)
 		}
@@ -558,11 +558,11 @@ func (s *session) broadcastState() {
 
 // stateFrame describes the session as it is now.
 func (s *session) stateFrame() wire.Frame {
-	f := wire.Frame{Type: wire.TypeState, Session: s.rec.Name, Viewers: len(s.watches), Participants: make([]wire.Participant, 0, len(s.members))}
+	f := wire.Frame{Type: wire.TypeState, Session: s.rec.Name, Viewers: len(s.watches), Participants: make([]wire.Participant, 0, len(s.participants))}
 	if s.navigator != nil {
 		f.Wheel = s.navigator.name
 	}
-	for _, m := range s.members {
+	for _, m := range s.participants {
 		f.Participants = append(f.Participants, wire.Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo})
 	}
 	return f
@@ -576,7 +576,7 @@ func (s *session) close() {
 	if s.stateTimer != nil {
 		s.stateTimer.Stop()
 	}
-	for _, m := range s.members {
+	for _, m := range s.participants {
 		if m.linger != nil {
 			m.linger.Stop()
 		}

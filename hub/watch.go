@@ -31,7 +31,7 @@ var ErrWatchEnded = errors.New("watch ended")
 type Watch struct {
 	s *session
 
-	mu     sync.Mutex
+	mu     sync.Mutex // guards queue, cursor and ended
 	queue  [][]byte
 	cursor []byte
 	ended  bool

@@ -66,11 +66,11 @@ type Conn struct {
 	wsURL       string
 	log         *slog.Logger
 	dialer      *websocket.Dialer
-	events      chan wire.Frame
-	out         outbox
+	events      chan wire.Frame // written by Run's reader, closed when Run ends
+	out         outbox          // safe for concurrent use
 	running     atomic.Bool
 
-	mu        sync.Mutex
+	mu        sync.Mutex // guards connected, pending and lastRef
 	connected bool
 	pending   map[string]chan wire.Frame // Ask waiters by ref
 	lastRef   uint64
@@ -406,7 +406,7 @@ func (c *Conn) deliverAnswer(f wire.Frame) {
 
 // outbox holds what the client has yet to send.
 type outbox struct {
-	mu          sync.Mutex
+	mu          sync.Mutex   // guards the fields below but wake
 	frames      []wire.Frame // at most backlogSize, oldest first
 	cursor      *wire.Frame  // newest cursor move, sent after frames
 	following   bool

@@ -54,7 +54,7 @@ func (p *Participant) cmdStatus(ctx context.Context, _ []json.RawMessage) (any, 
 }
 
 func (p *Participant) joined() error {
-	if p.client == nil {
+	if p.hubConn == nil {
 		return fmt.Errorf("not in a session: join one with lspshare.join and a link from `lspshare new`")
 	}
 	return nil
@@ -99,7 +99,7 @@ func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any,
 	var answer chan wire.Frame
 	var wheelPlace json.RawMessage
 	if err := p.do(ctx, func() {
-		if p.client == nil {
+		if p.hubConn == nil {
 			return
 		}
 		if name == "" || name == p.state.Wheel {
@@ -112,7 +112,7 @@ func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any,
 		ref := "locate:" + strconv.Itoa(p.nextRef)
 		answer = make(chan wire.Frame, 1)
 		p.locates[ref] = answer
-		p.client.Send(wire.Frame{Type: wire.TypeLocate, Ref: ref, Name: name})
+		p.hubConn.Send(wire.Frame{Type: wire.TypeLocate, Ref: ref, Name: name})
 	}); err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func (p *Participant) cmdDrive(ctx context.Context, _ []json.RawMessage) (any, e
 			return fmt.Errorf("you joined with an attend link: only a drive link can take the wheel")
 		}
 		p.setFollowing(false)
-		p.client.Send(wire.Frame{Type: wire.TypeDrive})
+		p.hubConn.Send(wire.Frame{Type: wire.TypeDrive})
 		return nil
 	})
 }
@@ -185,7 +185,7 @@ func (p *Participant) cmdPass(ctx context.Context, args []json.RawMessage) (any,
 		if p.state.Wheel != p.state.You {
 			return fmt.Errorf("only the navigator (%s) can pass the wheel", p.state.Wheel)
 		}
-		p.client.Send(wire.Frame{Type: wire.TypePass, Name: name})
+		p.hubConn.Send(wire.Frame{Type: wire.TypePass, Name: name})
 		return nil
 	})
 }

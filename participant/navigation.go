@@ -27,7 +27,7 @@ const settleTime = time.Second
 
 // editorMoved shares a move of this editor with the session.
 func (p *Participant) editorMoved(e proxy.Event) {
-	if p.client == nil || p.mapper == nil {
+	if p.hubConn == nil || p.mapper == nil {
 		return
 	}
 	from, err := p.portable(e.From)
@@ -44,7 +44,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 		}
 		p.navigatedAlone(nil)
 		p.lastURI = string(e.To[0].URI)
-		p.client.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump,
+		p.hubConn.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump,
 			From: from, To: to, Symbol: p.symbolAt(e.From)})
 	case proxy.Open:
 		if string(e.From.URI) == p.lastURI {
@@ -53,7 +53,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 			return
 		}
 		p.lastURI = string(e.From.URI)
-		p.client.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindOpen, To: from})
+		p.hubConn.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindOpen, To: from})
 	case proxy.Cursor:
 		if e.Exact {
 			p.navigatedAlone(&e.From)
@@ -62,7 +62,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 			// Another document under the cursor: a switch, which followers see at once.
 			p.lastURI = string(e.From.URI)
 			p.cursor = nil
-			p.client.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindOpen, To: from})
+			p.hubConn.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindOpen, To: from})
 			return
 		}
 		p.cursor = &wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: from}
@@ -75,10 +75,10 @@ func (p *Participant) editorMoved(e proxy.Event) {
 }
 
 func (p *Participant) flushCursor() {
-	if p.cursor == nil || p.client == nil {
+	if p.cursor == nil || p.hubConn == nil {
 		return
 	}
-	p.client.Send(*p.cursor)
+	p.hubConn.Send(*p.cursor)
 	p.cursor = nil
 	p.cursorSent = time.Now()
 }
@@ -113,8 +113,8 @@ func (p *Participant) farFromWheel(at protocol.Location) bool {
 func (p *Participant) setFollowing(on bool) {
 	p.state.Following = on
 	p.followChosen = true
-	if p.client != nil {
-		p.client.SetFollowing(on)
+	if p.hubConn != nil {
+		p.hubConn.SetFollowing(on)
 	}
 }
 
@@ -261,7 +261,7 @@ func (p *Participant) connected(f wire.Frame) {
 		// Attendees follow by default; a choice of their own outlives
 		// reconnects.
 		p.state.Following = f.Role == wire.RoleAttend
-		p.client.SetFollowing(p.state.Following)
+		p.hubConn.SetFollowing(p.state.Following)
 	}
 	p.publishState()
 }

@@ -45,7 +45,7 @@ type Config struct {
 type Participant struct {
 	cfg   Config
 	log   *slog.Logger
-	relay *proxy.Proxy
+	relay *proxy.Proxy // set by Attach, before Run
 	id    string
 
 	view      atomic.Pointer[view] // for the proxy's goroutines; see publishView
@@ -58,9 +58,9 @@ type Participant struct {
 	shows   chan showRequest      // newest place to show; capacity one
 
 	// Owned by Run's goroutine.
-	client        *hubclient.Conn
-	stopClient    context.CancelFunc
-	clientDone    chan struct{}
+	hubConn       *hubclient.Conn
+	stopHubConn   context.CancelFunc
+	hubConnDone   chan struct{}
 	editorInfo    proxy.EditorInfo // what the editor said in initialize
 	initialized   bool             // the editor has its initialize answer
 	mapper        *location.Mapper
@@ -120,7 +120,7 @@ func New(cfg Config) *Participant {
 // Outside a session it drops the event at once: waking Run for nothing
 // would cost the relay a thread switch per request.
 func (p *Participant) OnEvent(e proxy.Event) {
-	if v := p.view.Load(); v == nil || v.client == nil {
+	if v := p.view.Load(); v == nil || v.hubConn == nil {
 		return
 	}
 	select {
@@ -168,7 +168,7 @@ func (p *Participant) Run(ctx context.Context) error {
 			p.initialize(ctx, c)
 		case e := <-p.events:
 			p.editorMoved(e)
-		case f := <-p.clientEvents():
+		case f := <-p.hubEvents():
 			p.hubFrame(ctx, f)
 		case fn := <-p.actions:
 			fn()
@@ -194,11 +194,11 @@ func (p *Participant) do(ctx context.Context, fn func()) error {
 	}
 }
 
-func (p *Participant) clientEvents() <-chan wire.Frame {
-	if p.client == nil {
+func (p *Participant) hubEvents() <-chan wire.Frame {
+	if p.hubConn == nil {
 		return nil
 	}
-	return p.client.Events()
+	return p.hubConn.Events()
 }
 
 // initialize learns the editor's workspace, maps it, and joins the session
@@ -309,10 +309,10 @@ func (p *Participant) join(ctx context.Context, link string) error {
 	go func() {
 		defer close(done)
 		if err := c.Run(cctx); err != nil && !errors.Is(err, context.Canceled) {
-			p.log.Warn("session client stopped", "err", err)
+			p.log.Warn("hub connection stopped", "err", err)
 		}
 	}()
-	p.client, p.stopClient, p.clientDone = c, cancel, done
+	p.hubConn, p.stopHubConn, p.hubConnDone = c, cancel, done
 	p.state = State{Session: name, Hub: hub, You: p.cfg.Name, Answers: p.state.Answers}
 	p.followChosen = false
 	p.publishState()
@@ -328,12 +328,12 @@ func derefRepo(r *wire.Repo) wire.Repo {
 
 // leave disconnects from the session, if any, and waits for the client.
 func (p *Participant) leave() {
-	if p.client == nil {
+	if p.hubConn == nil {
 		return
 	}
-	p.stopClient()
-	<-p.clientDone
-	p.client, p.navigatorAt, p.cursor = nil, nil, nil
+	p.stopHubConn()
+	<-p.hubConnDone
+	p.hubConn, p.navigatorAt, p.cursor = nil, nil, nil
 	p.state = State{You: p.cfg.Name, Answers: p.state.Answers}
 	p.publishView()
 }

@@ -39,21 +39,21 @@ type lspQuestion struct {
 // whenever one of its parts changes, so the proxy's goroutines read it
 // without locks.
 type view struct {
-	client  *hubclient.Conn
+	hubConn  *hubclient.Conn
 	mapper  *location.Mapper
 	cache   *files.Cache
 	served  *files.Server
 	session string
 	repo    wire.Repo // the navigator's
-	wheel   string
+	navigator   string
 	you     string
 }
 
 // publishView refreshes the view from Run's state; publishState does so
 // before it tells the editor anything.
 func (p *Participant) publishView() {
-	v := &view{client: p.client, mapper: p.mapper, cache: p.cache, served: p.served,
-		session: p.state.Session, wheel: p.state.Wheel, you: p.state.You, repo: p.navigatorRepo}
+	v := &view{hubConn: p.hubConn, mapper: p.mapper, cache: p.cache, served: p.served,
+		session: p.state.Session, navigator: p.state.Wheel, you: p.state.You, repo: p.navigatorRepo}
 	p.view.Store(v)
 }
 
@@ -65,7 +65,7 @@ func (p *Participant) Available() bool {
 }
 
 func (v *view) canAsk() bool {
-	return v.client != nil && v.wheel != "" && v.wheel != v.you
+	return v.hubConn != nil && v.navigator != "" && v.navigator != v.you
 }
 
 // Remote reports whether uri is a file brought from another participant,
@@ -95,18 +95,18 @@ func (p *Participant) Answer(ctx context.Context, method string, params json.Raw
 	if err != nil {
 		return nil, err
 	}
-	result, err := v.client.Ask(ctx, "", askLSP, q)
+	result, err := v.hubConn.Ask(ctx, "", askLSP, q)
 	if err != nil {
-		return nil, fmt.Errorf("%s from %s: %w", method, v.wheel, err)
+		return nil, fmt.Errorf("%s from %s: %w", method, v.navigator, err)
 	}
 	if proxy.EmptyResult(result) {
 		return result, nil // the proxy prefers a local answer to an empty one
 	}
 	local, err := rewriteURIs(result, func(u string) (string, error) { return p.localURI(ctx, v, u) })
 	if err != nil {
-		return nil, fmt.Errorf("%s from %s: %w", method, v.wheel, err)
+		return nil, fmt.Errorf("%s from %s: %w", method, v.navigator, err)
 	}
-	p.answeredRemotely(v.wheel)
+	p.answeredRemotely(v.navigator)
 	return local, nil
 }
 
@@ -214,7 +214,7 @@ func (v *view) cached(l location.Location) (string, bool) {
 // fetch brings the file of l from the navigator into the cache and
 // returns its URI there.
 func (v *view) fetch(ctx context.Context, l location.Location) (string, error) {
-	if v.cache == nil || v.client == nil {
+	if v.cache == nil || v.hubConn == nil {
 		return "", fmt.Errorf("%s is not on this machine", l.Path)
 	}
 	l.Range = location.Range{}
@@ -222,10 +222,10 @@ func (v *view) fetch(ctx context.Context, l location.Location) (string, error) {
 		return uri, nil
 	}
 	data, err := files.FetchRemote(ctx, l, func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
-		return v.client.Ask(ctx, "", method, params)
+		return v.hubConn.Ask(ctx, "", method, params)
 	})
 	if err != nil {
-		return "", fmt.Errorf("fetch %s from %s: %w", l, v.wheel, err)
+		return "", fmt.Errorf("fetch %s from %s: %w", l, v.navigator, err)
 	}
 	path, err := v.cache.Store(v.origin(), l, data)
 	if err != nil {
@@ -290,7 +290,7 @@ func (p *Participant) answerAsk(ctx context.Context, f wire.Frame) {
 		} else if a.Result, err = json.Marshal(result); err != nil {
 			a.Error = err.Error()
 		}
-		v.client.Send(a)
+		v.hubConn.Send(a)
 	}
 	select {
 	case p.answering <- struct{}{}:

@@ -21,7 +21,7 @@ type Document struct {
 // the proxy always knows their current text (to replay them to a restarted
 // server, and to convert positions).
 type documents struct {
-	mu       sync.Mutex
+	mu       sync.Mutex // guards byURI, the Documents in it, and encoding
 	byURI    map[string]*Document
 	encoding string // negotiated position encoding: "utf-8", "utf-16" or "utf-32"
 }

@@ -80,16 +80,16 @@ type Proxy struct {
 	// is either in the documents replayed to it or sent after them, or Run
 	// end the relay between two messages (stopEditor).
 	editorGate sync.RWMutex
-	stopped    bool // under gate: Run ends, so editor messages are no longer handled
+	stopped    bool // guarded by editorGate: Run ends, so editor messages are no longer handled
 
 	exiting atomic.Bool // the editor sent exit or closed its stream, or Run ends
 
-	ctx    context.Context // Run's context, for command goroutines
-	work   sync.WaitGroup  // command and remote-answer goroutines
+	ctx    context.Context // Run's context, for command goroutines; set before the relay starts
+	work   sync.WaitGroup  // command and remote-answer goroutines; waited for by Run
 	nextID atomic.Int64
 
-	mu          sync.Mutex
-	server      *server // the running server; nil when there is none
+	mu          sync.Mutex // guards the fields below
+	server      *server    // the running server; nil when there is none
 	toServer    *frame.Writer
 	whyNoServer error // why no server answers now (nil when one does)
 	initParams  json.RawMessage

@@ -211,7 +211,7 @@ func (b *BoltStore) unwritten(session string) []write {
 // writer is the part of a BoltStore that its writer goroutine shares with
 // the callers: the queue and what is being written.
 type writer struct {
-	mu             sync.Mutex
+	mu             sync.Mutex // guards the fields below
 	work           *sync.Cond // signalled when queued grows or the store closes
 	progress       *sync.Cond // broadcast when a batch is finished
 	queued         []write    // accepted, not taken yet

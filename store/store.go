@@ -134,7 +134,7 @@ var ErrStoreClosed = errors.New("the store is closed")
 type MemStore struct {
 	MaxTrail int // 0 means 10000
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards the maps below
 	sessions map[string]SessionRecord
 	trails   map[string]*ring
 	members  map[string][]ParticipantRecord

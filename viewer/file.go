@@ -58,7 +58,7 @@ type fileCache struct {
 	ctx context.Context // ends the fetches when the viewer closes
 	wg  sync.WaitGroup  // one per fetch
 
-	mu      sync.Mutex
+	mu      sync.Mutex // guards entries
 	entries map[fileKey]*cachedFile
 }
 

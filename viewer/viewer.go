@@ -39,7 +39,7 @@ type Viewer struct {
 	mux   *http.ServeMux
 	files *fileCache
 
-	liveMu  sync.Mutex
+	liveMu  sync.Mutex     // guards viewers and closing
 	viewers int            // pages watching
 	closing bool           // no more pages
 	live    sync.WaitGroup // one per page watching

@@ -72,9 +72,9 @@ type Editor struct {
 	work   sync.WaitGroup // handler goroutines
 	done   chan struct{}  // closed when the read loop ends
 
-	writeMu sync.Mutex
+	writeMu sync.Mutex // one message at a time to the server
 
-	mu      sync.Mutex
+	mu      sync.Mutex // guards the fields below
 	nextID  int64
 	pending map[string]chan Message // by the id's JSON text
 	log     []Message               // everything but answers to Call
