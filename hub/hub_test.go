@@ -457,26 +457,45 @@ func TestCreateSessionOverHTTP(t *testing.T) {
 	}
 }
 
-func TestCreateSessionNeedsLoopbackOrToken(t *testing.T) {
+// Making sessions and reading the counters are the operator's: from the
+// hub's own machine, or with the admin token.
+func TestAdministrationNeedsLoopbackOrToken(t *testing.T) {
 	h := New(Config{AdminToken: "tok"})
 	for _, c := range []struct {
 		remote, auth string
-		want         int
+		allowed      bool
 	}{
-		{"192.0.2.1:5000", "", http.StatusForbidden},
-		{"192.0.2.1:5000", "Bearer wrong", http.StatusForbidden},
-		{"192.0.2.1:5000", "Bearer tok", http.StatusCreated},
-		{"[::1]:5000", "", http.StatusCreated},
+		{"192.0.2.1:5000", "", false},
+		{"192.0.2.1:5000", "Bearer wrong", false},
+		{"192.0.2.1:5000", "Bearer tok", true},
+		{"[::1]:5000", "", true},
+		{"127.0.0.1:5000", "", true},
 	} {
-		r, _ := http.NewRequest("POST", "http://hub.example/api/sessions", strings.NewReader(`{"name":"s`+strings.NewReplacer(".", "", ":", "", "[", "", "]", "").Replace(c.remote)+`"}`))
-		r.RemoteAddr = c.remote
-		if c.auth != "" {
-			r.Header.Set("Authorization", c.auth)
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		if w.Code != c.want {
-			t.Errorf("%s %q: %d %s, want %d", c.remote, c.auth, w.Code, w.Body.String(), c.want)
+		name := "s" + strings.NewReplacer(".", "", ":", "", "[", "", "]", "").Replace(c.remote) + strings.ReplaceAll(c.auth, " ", "")
+		for _, e := range []struct {
+			method, path, body, shows string
+			ok                        int
+		}{
+			{"POST", "/api/sessions", `{"name":"` + name + `"}`, `"drive"`, http.StatusCreated},
+			{"GET", "/metrics", "", "lspshare_hub_drops_total", http.StatusOK},
+		} {
+			r := httptest.NewRequest(e.method, "http://hub.example"+e.path, strings.NewReader(e.body))
+			r.RemoteAddr = c.remote
+			if c.auth != "" {
+				r.Header.Set("Authorization", c.auth)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			want := http.StatusForbidden
+			if c.allowed {
+				want = e.ok
+			}
+			if w.Code != want {
+				t.Errorf("%s %s from %s %q: %d %s, want %d", e.method, e.path, c.remote, c.auth, w.Code, w.Body.String(), want)
+			}
+			if c.allowed && !strings.Contains(w.Body.String(), e.shows) {
+				t.Errorf("%s %s from %s %q: %q lacks %s", e.method, e.path, c.remote, c.auth, w.Body.String(), e.shows)
+			}
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/lspshare/lspshare/internal/hubtest"
 	"github.com/lspshare/lspshare/internal/lsptest"
 	"github.com/lspshare/lspshare/location"
 )
@@ -152,7 +153,7 @@ func TestBrowser(t *testing.T) {
 
 	// The page has a notes link with the key.
 	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('notes').href`))
-	if err != nil || !strings.HasSuffix(href, "/s/demo/notes.md?key="+key(t, th.links.Attend)) {
+	if err != nil || !strings.HasSuffix(href, "/s/demo/notes.md?key="+hubtest.Key(t, th.links.Attend)) {
 		t.Errorf("notes link: %q, %v", href, err)
 	}
 

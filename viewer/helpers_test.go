@@ -59,16 +59,6 @@ func startHub(t testing.TB) *testHub {
 	return th
 }
 
-// key returns the key of a join link.
-func key(t testing.TB, link string) string {
-	t.Helper()
-	_, _, k, err := wire.ParseLink(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 // get fetches a URL with an optional bearer key and returns the status and
 // body.
 func get(t testing.TB, url, bearer string) (int, string) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/lspshare/lspshare/internal/hubtest"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/wire"
 )
@@ -53,7 +54,7 @@ func TestRefusedWithoutTheKey(t *testing.T) {
 	}{
 		{"page, no key", th.url + "/s/demo", "", http.StatusForbidden},
 		{"page, wrong key", th.url + "/s/demo?key=wrong", "", http.StatusForbidden},
-		{"page, no session", th.url + "/s/nope?key=" + key(t, th.links.Attend), "", http.StatusNotFound},
+		{"page, no session", th.url + "/s/nope?key=" + hubtest.Key(t, th.links.Attend), "", http.StatusNotFound},
 		{"file, no key", fileURL(th, "greet/greet.go"), "", http.StatusForbidden},
 		{"file, wrong key", fileURL(th, "greet/greet.go"), "wrong", http.StatusForbidden},
 		{"file, wrong key in query", fileURL(th, "greet/greet.go") + "&key=wrong", "", http.StatusForbidden},
@@ -67,7 +68,7 @@ func TestRefusedWithoutTheKey(t *testing.T) {
 		}
 	}
 	// With the attend key the same file comes.
-	status, body := get(t, fileURL(th, "greet/greet.go"), key(t, th.links.Attend))
+	status, body := get(t, fileURL(th, "greet/greet.go"), hubtest.Key(t, th.links.Attend))
 	if status != http.StatusOK || !strings.Contains(body, "makes greetings") {
 		t.Errorf("file with the attend key: %d %.200s", status, body)
 	}
@@ -102,7 +103,7 @@ func TestFileHighlightedAndShared(t *testing.T) {
 	th := startHub(t)
 	files := demoFiles(t)
 	bob := startHolder(t, th.links.Drive, "bob", files)
-	attend := key(t, th.links.Attend)
+	attend := hubtest.Key(t, th.links.Attend)
 	replies := make(chan fileReply, 5)
 	for range cap(replies) {
 		go func() {
@@ -134,7 +135,7 @@ func TestFileHighlightedAndShared(t *testing.T) {
 
 func TestFileWithoutWheelHolder(t *testing.T) {
 	th := startHub(t)
-	status, body := get(t, fileURL(th, "main.go"), key(t, th.links.Attend))
+	status, body := get(t, fileURL(th, "main.go"), hubtest.Key(t, th.links.Attend))
 	var r fileReply
 	json.Unmarshal([]byte(body), &r)
 	if status != http.StatusBadGateway || r.Error != "nobody holds the wheel" {
@@ -148,7 +149,7 @@ func TestLive(t *testing.T) {
 	th := startHub(t)
 	bob := startHolder(t, th.links.Drive, "bob", nil)
 	bob.jump(location.Location{}, at("main.go", 16, 20, 5), "greet.Hello")
-	wsURL := "ws" + strings.TrimPrefix(th.url, "http") + "/s/demo/live?key=" + url.QueryEscape(key(t, th.links.Attend))
+	wsURL := "ws" + strings.TrimPrefix(th.url, "http") + "/s/demo/live?key=" + url.QueryEscape(hubtest.Key(t, th.links.Attend))
 
 	_, resp, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Origin": {"http://evil.example"}})
 	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
@@ -201,7 +202,7 @@ func TestNotesDownload(t *testing.T) {
 	bob.jump(at("main.go", 16, 20, 5), at("greet/greet.go", 7, 5, 5), "greet.Hello")
 	bob.jump(at("greet/greet.go", 11, 8, 7), at("greet/greet.go", 15, 5, 7), "greet.message")
 	bob.sync(t)
-	status, md := get(t, th.url+"/s/demo/notes.md?key="+url.QueryEscape(key(t, th.links.Attend)), "")
+	status, md := get(t, th.url+"/s/demo/notes.md?key="+url.QueryEscape(hubtest.Key(t, th.links.Attend)), "")
 	if status != http.StatusOK {
 		t.Fatalf("notes: %d %s", status, md)
 	}
