@@ -39,14 +39,14 @@ type lspQuestion struct {
 // whenever one of its parts changes, so the proxy's goroutines read it
 // without locks.
 type view struct {
-	hubConn  *hubclient.Conn
-	mapper  *location.Mapper
-	cache   *files.Cache
-	served  *files.Server
-	session string
-	repo    wire.Repo // the navigator's
-	navigator   string
-	you     string
+	hubConn   *hubclient.Conn
+	mapper    *location.Mapper
+	cache     *files.Cache
+	served    *files.Server
+	session   string
+	repo      wire.Repo // the navigator's
+	navigator string
+	you       string
 }
 
 // publishView refreshes the view from Run's state; publishState does so
