@@ -120,6 +120,12 @@ func (s *session) join(c *conn, hello wire.Frame) ([][]byte, error) {
 	return append([][]byte{welcome}, s.replay(hello.After)...), nil
 }
 
+// navFrame is the nav frame that tells participants of a move (a trail
+// entry, or a cursor with no seq).
+func navFrame(e store.TrailEntry) wire.Frame {
+	return wire.Frame{Type: wire.TypeNav, Seq: e.Seq, By: e.By, Kind: e.Kind, To: e.To, From: e.From, Symbol: e.Symbol}
+}
+
 // replay returns the jumps after seq after, encoded as replayed nav frames.
 func (s *session) replay(after uint64) [][]byte {
 	if after >= s.seq {
@@ -132,7 +138,9 @@ func (s *session) replay(after uint64) [][]byte {
 	}
 	out := make([][]byte, 0, len(trail))
 	for _, e := range trail {
-		b, err := wire.Encode(wire.Frame{Type: wire.TypeNav, Seq: e.Seq, By: e.By, Kind: e.Kind, To: e.To, From: e.From, Symbol: e.Symbol, Replay: true})
+		f := navFrame(e)
+		f.Replay = true
+		b, err := wire.Encode(f)
 		if err != nil {
 			s.log.Error("cannot replay a trail entry", "seq", e.Seq, "err", err)
 			continue
@@ -337,15 +345,15 @@ func (s *session) nav(m *participant, f wire.Frame) {
 	if s.navigator != m {
 		return
 	}
-	out := wire.Frame{Type: wire.TypeNav, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
+	e := store.TrailEntry{By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
 	if f.Kind != wire.KindCursor {
-		if !s.appendTrail(m, store.TrailEntry{Seq: s.seq + 1, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol, At: time.Now().UTC()}) {
+		e.Seq, e.At = s.seq+1, time.Now().UTC()
+		if !s.appendTrail(m, e) {
 			return
 		}
 		s.seq++
-		out.Seq = s.seq
 	}
-	b, err := wire.Encode(out)
+	b, err := wire.Encode(navFrame(e))
 	if err != nil {
 		s.log.Error("cannot fan out a move", "err", err)
 		return
