@@ -28,12 +28,8 @@ type RemoteAnswerer interface {
 const remoteTimeout = 10 * time.Second
 
 // readOnlyMethods are the requests that may be answered from elsewhere: they
-// read code and change nothing.
-var readOnlyMethods = map[string]bool{
-	"textDocument/definition":        true,
-	"textDocument/declaration":       true,
-	"textDocument/typeDefinition":    true,
-	"textDocument/implementation":    true,
+// read code and change nothing. The jumps (jumpMethods) are among them.
+var readOnlyMethods = withJumps(map[string]bool{
 	"textDocument/references":        true,
 	"textDocument/hover":             true,
 	"textDocument/documentHighlight": true,
@@ -41,6 +37,13 @@ var readOnlyMethods = map[string]bool{
 	"textDocument/foldingRange":      true,
 	"textDocument/signatureHelp":     true,
 	"workspace/symbol":               true,
+})
+
+func withJumps(methods map[string]bool) map[string]bool {
+	for m := range jumpMethods {
+		methods[m] = true
+	}
+	return methods
 }
 
 // IsReadOnly reports whether method is one that may be answered remotely.
