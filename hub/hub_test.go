@@ -16,6 +16,7 @@ import (
 	. "github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/hubtest"
+	"github.com/lspshare/lspshare/store"
 	"github.com/lspshare/lspshare/wire"
 
 	"github.com/gorilla/websocket"
@@ -496,6 +497,71 @@ func TestAdministrationNeedsLoopbackOrToken(t *testing.T) {
 			if c.allowed && !strings.Contains(w.Body.String(), e.shows) {
 				t.Errorf("%s %s from %s %q: %q lacks %s", e.method, e.path, c.remote, c.auth, w.Body.String(), e.shows)
 			}
+		}
+	}
+}
+
+// A hand goes up and down, shows in the state with the person's place,
+// outlives a restart of the hub, and only the navigator lowers another's.
+func TestHands(t *testing.T) {
+	mem := store.NewMemStore()
+	th := hubtest.StartHub(t, Config{Store: mem}, "", nil)
+	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
+	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
+	eve := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "eve")
+	handOf := func(name string) func(wire.Frame) bool {
+		return hubtest.StateWhere(func(f wire.Frame) bool { p, ok := hubtest.ParticipantIn(f, name); return ok && !p.Hand.IsZero() })
+	}
+	handDown := func(name string) func(wire.Frame) bool {
+		return hubtest.StateWhere(func(f wire.Frame) bool { p, ok := hubtest.ParticipantIn(f, name); return ok && p.Hand.IsZero() })
+	}
+
+	ann.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: hubtest.Loc("lost.go", 7)})
+	ann.Send(wire.Frame{Type: wire.TypeHand, Raised: true})
+	st := bob.Await(handOf("ann"), "ann's hand up")
+	if p, _ := hubtest.ParticipantIn(st, "ann"); string(p.Place) != string(hubtest.Loc("lost.go", 7)) {
+		t.Errorf("ann's place in the state: %s", p.Place)
+	}
+
+	// eve may not lower ann's hand; bob, the navigator, may.
+	eve.Send(wire.Frame{Type: wire.TypeHand, Name: "ann"})
+	if f := eve.Await(hubtest.IsType(wire.TypeError), "refusal"); !strings.Contains(f.Message, "only the navigator") {
+		t.Errorf("eve lowering ann's hand: %q", f.Message)
+	}
+	eve.Send(wire.Frame{Type: wire.TypeHand, Raised: true})
+	bob.Await(handOf("eve"), "eve's hand up")
+	bob.Send(wire.Frame{Type: wire.TypeHand, Name: "eve"})
+	bob.Await(handDown("eve"), "eve's hand lowered by bob")
+
+	// A restarted hub on the same store still shows ann's hand.
+	th.Stop()
+	th2 := hubtest.StartHub(t, Config{Store: mem}, "", nil)
+	bob2 := hubtest.ConnectPeer(t, th2, hubtest.Key(t, th.Links.Drive), wire.Frame{Type: wire.TypeHello, ID: "id-bob", Name: "bob"}, nil)
+	bob2.Await(handOf("ann"), "ann's hand up after the restart")
+}
+
+// Summon is the navigator's: everyone else gets its place once.
+func TestSummon(t *testing.T) {
+	th := hubtest.StartHub(t, Config{}, "", nil)
+	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
+	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
+	cy := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "cy")
+
+	bob.Send(wire.Frame{Type: wire.TypeSummon})
+	if f := bob.Await(hubtest.IsType(wire.TypeError), "refusal"); !strings.Contains(f.Message, "no place") {
+		t.Errorf("summon before moving: %q", f.Message)
+	}
+	for _, p := range []*hubtest.Peer{ann, cy} {
+		p.Send(wire.Frame{Type: wire.TypeSummon})
+		if f := p.Await(hubtest.IsType(wire.TypeError), "refusal"); !strings.Contains(f.Message, "only the navigator can summon, and that is bob") {
+			t.Errorf("%s summoning: %q", p.Name, f.Message)
+		}
+	}
+	bob.Send(hubtest.Jump("here.go", 3))
+	bob.Send(wire.Frame{Type: wire.TypeSummon})
+	for _, p := range []*hubtest.Peer{ann, cy} {
+		if f := p.Await(hubtest.IsType(wire.TypeSummon), "summon"); f.By != "bob" || string(f.To) != string(hubtest.Loc("here.go", 3)) {
+			t.Errorf("%s got %+v", p.Name, f)
 		}
 	}
 }

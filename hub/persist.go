@@ -11,7 +11,7 @@ import (
 // whether it held the wheel, and keeps its checkout for the notes. The
 // store queues the record: the session's lock is never held for the disk.
 func (s *session) saveParticipant(m *participant) {
-	rec := store.ParticipantRecord{ID: m.id, Name: m.name, Role: m.role, Repo: m.repo, Wheel: s.navigator == m, Joined: m.joined, Left: m.left}
+	rec := store.ParticipantRecord{ID: m.id, Name: m.name, Role: m.role, Repo: m.repo, Wheel: s.navigator == m, Hand: m.hand, Joined: m.joined, Left: m.left}
 	failed := func(err error) {
 		if err != nil {
 			s.log.Error("cannot store a participant", "name", rec.Name, "err", err)
@@ -52,7 +52,7 @@ func (s *session) restore(records []store.ParticipantRecord) {
 		if !rec.Left.IsZero() && now.Sub(rec.Left) >= s.hub.cfg.Linger {
 			continue
 		}
-		m := &participant{id: rec.ID, name: rec.Name, role: rec.Role, repo: rec.Repo, joined: rec.Joined, left: rec.Left}
+		m := &participant{id: rec.ID, name: rec.Name, role: rec.Role, repo: rec.Repo, hand: rec.Hand, joined: rec.Joined, left: rec.Left}
 		if m.left.IsZero() {
 			m.left = now // the hub stopped without seeing it leave
 		}

@@ -49,6 +49,7 @@ type participant struct {
 	repo      *wire.Repo
 	following bool
 	place     json.RawMessage // the last nav's location, for locate
+	hand      time.Time       // when the hand went up; zero while down
 	conn      *conn           // nil while disconnected
 	linger    *time.Timer     // forgets a disconnected member
 	joined    time.Time       // last joined
@@ -318,6 +319,62 @@ var handlers = map[string]func(s *session, m *participant, f wire.Frame){
 	wire.TypeLocate: (*session).locate,
 	wire.TypeAsk:    (*session).ask,
 	wire.TypeAnswer: (*session).answer,
+	wire.TypeHand:   (*session).raiseHand,
+	wire.TypeSummon: func(s *session, m *participant, _ wire.Frame) { s.summon(m) },
+}
+
+// raiseHand raises or lowers m's hand, or, from the navigator, lowers the
+// hand of the participant f names. Hands are kept, so they outlive a
+// restart of the hub.
+func (s *session) raiseHand(m *participant, f wire.Frame) {
+	t := m
+	if f.Name != "" && f.Name != m.name {
+		switch t = s.memberByName(f.Name); {
+		case t == nil:
+			m.conn.sendError(fmt.Sprintf("no participant named %q", truncate(f.Name, 40)))
+			return
+		case f.Raised || s.navigator != m:
+			m.conn.sendError("only the navigator can lower someone else's hand, and nobody can raise it")
+			return
+		}
+	}
+	switch {
+	case f.Raised && t.hand.IsZero():
+		t.hand = time.Now().UTC()
+	case !f.Raised && !t.hand.IsZero():
+		t.hand = time.Time{}
+	default:
+		return
+	}
+	s.saveParticipant(t)
+	s.stateChanged()
+}
+
+// summon brings every other participant, following or not, to the
+// navigator's place once.
+func (s *session) summon(m *participant) {
+	switch {
+	case s.navigator != m:
+		m.conn.sendError(fmt.Sprintf("only the navigator can summon, and that is %s", s.navigatorName()))
+		return
+	case m.place == nil:
+		m.conn.sendError("you have no place to summon everyone to yet: move first")
+		return
+	}
+	s.log.Info("summon", "name", m.name)
+	for _, o := range s.participants {
+		if o != m && o.conn != nil {
+			s.sendTo(o, wire.Frame{Type: wire.TypeSummon, By: m.name, To: m.place})
+		}
+	}
+}
+
+// navigatorName names the navigator for messages.
+func (s *session) navigatorName() string {
+	if s.navigator == nil {
+		return "nobody"
+	}
+	return s.navigator.name
 }
 
 // follow records m's follow state.
@@ -389,11 +446,7 @@ func (s *session) drive(m *participant) {
 
 func (s *session) pass(m *participant, to string) {
 	if s.navigator != m {
-		holder := "nobody"
-		if s.navigator != nil {
-			holder = s.navigator.name
-		}
-		m.conn.sendError(fmt.Sprintf("only the navigator can pass the wheel, and that is %s", holder))
+		m.conn.sendError(fmt.Sprintf("only the navigator can pass the wheel, and that is %s", s.navigatorName()))
 		return
 	}
 	t := s.memberByName(to)
@@ -571,7 +624,7 @@ func (s *session) stateFrame() wire.Frame {
 		f.Wheel = s.navigator.name
 	}
 	for _, m := range s.participants {
-		f.Participants = append(f.Participants, wire.Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo})
+		f.Participants = append(f.Participants, wire.Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo, Hand: m.hand, Place: m.place})
 	}
 	return f
 }

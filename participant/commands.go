@@ -25,6 +25,8 @@ var commands = map[string]func(p *Participant, ctx context.Context, args []json.
 	"lspshare.pass":     (*Participant).cmdPass,
 	"lspshare.join":     (*Participant).cmdJoin,
 	"lspshare.leave":    (*Participant).cmdLeave,
+	"lspshare.hand":     (*Participant).cmdHand,
+	"lspshare.summon":   (*Participant).cmdSummon,
 }
 
 // locateTimeout bounds the hub's answer to "where is NAME?".
@@ -158,11 +160,8 @@ func orWheel(name string) string {
 
 func (p *Participant) cmdDrive(ctx context.Context, _ []json.RawMessage) (any, error) {
 	return p.stateNow(ctx, func() error {
-		if err := p.joined(); err != nil {
+		if err := p.connectedToHub(); err != nil {
 			return err
-		}
-		if !p.state.Connected {
-			return fmt.Errorf("not connected to the hub yet: try again in a moment")
 		}
 		if p.state.Role != wire.RoleDrive {
 			return fmt.Errorf("you joined with an attend link: only a drive link can take the wheel")
@@ -225,4 +224,67 @@ func stringArg(args []json.RawMessage, required bool) (string, error) {
 		return "", fmt.Errorf("argument must be a string: %w", err)
 	}
 	return s, nil
+}
+
+// cmdHand raises the caller's hand ("I'm lost", "I have a question"), or
+// lowers it if it is up. With a name, the navigator lowers that person's.
+func (p *Participant) cmdHand(ctx context.Context, args []json.RawMessage) (any, error) {
+	name, err := stringArg(args, false)
+	if err != nil {
+		return nil, err
+	}
+	return p.stateNow(ctx, func() error {
+		if err := p.connectedToHub(); err != nil {
+			return err
+		}
+		if name != "" && name != p.state.You {
+			if p.state.Wheel != p.state.You {
+				return fmt.Errorf("only the navigator (%s) can lower someone else's hand", orWheel(p.state.Wheel))
+			}
+			p.hubConn.Send(wire.Frame{Type: wire.TypeHand, Name: name})
+			return nil
+		}
+		p.hubConn.Send(wire.Frame{Type: wire.TypeHand, Raised: !p.handUp()})
+		return nil
+	})
+}
+
+// handUp reports whether the hub's last state had this participant's hand
+// up.
+func (p *Participant) handUp() bool {
+	for _, e := range p.state.Participants {
+		if e.Name == p.state.You {
+			return !e.Hand.IsZero()
+		}
+	}
+	return false
+}
+
+// cmdSummon brings every participant to the navigator's place once, and
+// turns following back on for them: the navigator's alone.
+func (p *Participant) cmdSummon(ctx context.Context, _ []json.RawMessage) (any, error) {
+	return p.stateNow(ctx, func() error {
+		if err := p.connectedToHub(); err != nil {
+			return err
+		}
+		switch {
+		case p.state.Role != wire.RoleDrive:
+			return fmt.Errorf("you joined with an attend link: only the navigator can summon everyone")
+		case p.state.Wheel != p.state.You:
+			return fmt.Errorf("only the navigator (%s) can summon everyone", orWheel(p.state.Wheel))
+		}
+		p.hubConn.Send(wire.Frame{Type: wire.TypeSummon})
+		return nil
+	})
+}
+
+// connectedToHub says what to do when there is no session to act in yet.
+func (p *Participant) connectedToHub() error {
+	if err := p.joined(); err != nil {
+		return err
+	}
+	if !p.state.Connected {
+		return fmt.Errorf("not connected to the hub yet: try again in a moment")
+	}
+	return nil
 }

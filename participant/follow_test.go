@@ -64,10 +64,13 @@ type state struct {
 	Wheel        string `json:"wheel"`
 	Followers    int    `json:"followers"`
 	Answers      string `json:"answers"`
+	Hands        int    `json:"hands"`
 	Participants []struct {
-		Name      string `json:"name"`
-		Following bool   `json:"following"`
-		Connected bool   `json:"connected"`
+		Name      string             `json:"name"`
+		Following bool               `json:"following"`
+		Connected bool               `json:"connected"`
+		Hand      string             `json:"hand"`
+		Place     *protocol.Location `json:"place"`
 	} `json:"participants"`
 	Error string `json:"error"`
 }

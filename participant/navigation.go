@@ -239,6 +239,17 @@ var hubHandlers = map[string]func(p *Participant, ctx context.Context, f wire.Fr
 	wire.TypeLocated:      func(p *Participant, _ context.Context, f wire.Frame) { p.located(f) },
 	wire.TypeAsk:          (*Participant).answerAsk,
 	wire.TypeError:        func(p *Participant, _ context.Context, f wire.Frame) { p.tell("", msgWarning, f.Message) },
+	wire.TypeSummon:       (*Participant).summoned,
+}
+
+// summoned brings this editor to the navigator's place and follows again,
+// whether it was following, paused or not following at all.
+func (p *Participant) summoned(ctx context.Context, f wire.Frame) {
+	p.setFollowing(true)
+	p.state.Paused = false
+	p.publishState()
+	p.tell("", msgInfo, fmt.Sprintf("%s brought everyone to where they are; you follow them again", f.By))
+	p.wheelMoved(ctx, wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, By: f.By, To: f.To})
 }
 
 func (p *Participant) disconnected() {
@@ -278,9 +289,12 @@ func (p *Participant) hubState(f wire.Frame) {
 	before := p.state.Mismatch
 	p.state.applyHubState(f, p.repo)
 	p.navigatorRepo = wire.Repo{}
-	for _, m := range f.Participants {
+	for i, m := range f.Participants {
 		if m.Name == f.Wheel && m.Repo != nil {
 			p.navigatorRepo = *m.Repo
+		}
+		if uri, r, ok := p.local(m.Place); ok {
+			p.state.Participants[i].Place = &protocol.Location{URI: protocol.DocumentURI(uri), Range: r}
 		}
 	}
 	p.publishState()

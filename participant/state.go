@@ -1,6 +1,11 @@
 package participant
 
-import "github.com/lspshare/lspshare/wire"
+import (
+	"time"
+
+	"github.com/lspshare/lspshare/wire"
+	"go.lsp.dev/protocol"
+)
 
 // StateMethod is the notification that carries State to the editor.
 const StateMethod = "$/lspshare/state"
@@ -24,6 +29,7 @@ type State struct {
 	Followers    int       `json:"followers"`
 	Answers      string    `json:"answers"`
 	Participants []Entry   `json:"participants"`
+	Hands        int       `json:"hands"` // raised hands, the navigator's "✋ 2"
 	Mismatch     *Mismatch `json:"mismatch,omitempty"`
 	Error        string    `json:"error,omitempty"`
 }
@@ -35,6 +41,11 @@ type Entry struct {
 	Wheel     bool   `json:"wheel"`
 	Following bool   `json:"following"`
 	Connected bool   `json:"connected"`
+	// Hand is when the participant raised a hand; zero while it is down.
+	Hand time.Time `json:"hand,omitzero"`
+	// Place is where the participant last moved, in this editor's own
+	// files; nil when unknown or not on this machine.
+	Place *protocol.Location `json:"place,omitempty"`
 }
 
 // Mismatch names the two commits when this checkout differs from the wheel
@@ -48,13 +59,16 @@ type Mismatch struct {
 func (s *State) applyHubState(f wire.Frame, mine *wire.Repo) {
 	s.Wheel = f.Wheel
 	s.Participants = s.Participants[:0]
-	s.Followers = 0
+	s.Followers, s.Hands = 0, 0
 	s.Mismatch = nil
 	for _, p := range f.Participants {
 		wheel := p.Name == f.Wheel
 		s.Participants = append(s.Participants, Entry{
-			Name: p.Name, Role: p.Role, Wheel: wheel, Following: p.Following, Connected: p.Connected,
+			Name: p.Name, Role: p.Role, Wheel: wheel, Following: p.Following, Connected: p.Connected, Hand: p.Hand,
 		})
+		if !p.Hand.IsZero() {
+			s.Hands++
+		}
 		if p.Following && p.Connected && !wheel {
 			s.Followers++
 		}

@@ -76,6 +76,7 @@ type ParticipantRecord struct {
 	Role   string     `json:"role"`
 	Repo   *wire.Repo `json:"repo,omitempty"`
 	Wheel  bool       `json:"wheel,omitempty"`
+	Hand   time.Time  `json:"hand,omitzero"` // when the hand went up; zero while down
 	Joined time.Time  `json:"joined"`
 	Left   time.Time  `json:"left,omitzero"` // zero while connected
 }

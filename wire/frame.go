@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Frame types. Who sends each is in [Types].
@@ -24,6 +25,8 @@ const (
 	TypeState   = "state"   // membership, roles, wheel, follow
 	TypeLocated = "located" // reply to locate
 	TypeError   = "error"   // a refused frame
+	TypeHand    = "hand"    // raise or lower a hand
+	TypeSummon  = "summon"  // the navigator brings everyone to its place
 
 	TypeConnected    = "connected"    // welcomed by the hub
 	TypeDisconnected = "disconnected" // connection lost, retrying
@@ -62,6 +65,8 @@ var Types = map[string]Sender{
 	TypeState:   FromHub,
 	TypeLocated: FromHub,
 	TypeError:   FromHub,
+	TypeHand:    FromParticipant,
+	TypeSummon:  FromParticipant | FromHub,
 
 	TypeConnected:    Local,
 	TypeDisconnected: Local,
@@ -100,6 +105,7 @@ type Frame struct {
 	Session   string `json:"session,omitempty"`
 	Repo      *Repo  `json:"repo,omitempty"`
 	Following bool   `json:"following,omitempty"`
+	Raised    bool   `json:"raised,omitempty"` // hand: up (true) or down
 	After     uint64 `json:"after,omitempty"`
 	Seq       uint64 `json:"seq,omitempty"`
 
@@ -141,6 +147,10 @@ type Participant struct {
 	Following bool   `json:"following"`
 	Connected bool   `json:"connected"`
 	Repo      *Repo  `json:"repo,omitempty"`
+	// Hand is when the participant raised a hand; zero while it is down.
+	Hand time.Time `json:"hand,omitzero"`
+	// Place is where the participant last moved (portable location JSON).
+	Place json.RawMessage `json:"place,omitempty"`
 }
 
 // DecodeFrame parses one websocket message into a Frame. It fails on

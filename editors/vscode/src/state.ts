@@ -24,6 +24,8 @@ export interface State {
   paused: boolean;
   wheel: string;
   followers: number;
+  /** Raised hands in the session. */
+  hands: number;
   answers: string;
   participants: Participant[];
   mismatch?: { yours: string; wheel: string };
@@ -42,6 +44,7 @@ export const solo: State = {
   paused: false,
   wheel: '',
   followers: 0,
+  hands: 0,
   answers: 'local',
   participants: [],
   error: '',
@@ -64,7 +67,8 @@ export function parseState(raw: unknown): State {
     following: o.following === true,
     paused: o.paused === true,
     wheel: str(o.wheel),
-    followers: typeof o.followers === 'number' && Number.isFinite(o.followers) ? o.followers : 0,
+    followers: count(o.followers),
+    hands: count(o.hands),
     answers: str(o.answers) || 'local',
     participants: Array.isArray(o.participants) ? o.participants.filter(isObject).map(parseParticipant) : [],
     error: str(o.error),
@@ -135,7 +139,7 @@ export function statusView(s: State): StatusView {
   const where = `session ${s.session} on ${s.hub}`;
   if (holdsWheel(s)) {
     return {
-      text: `Driving · ${s.followers} following`,
+      text: `Driving · ${s.followers} following${s.hands > 0 ? ` · ✋ ${s.hands}` : ''}`,
       tooltip: `lspshare: you hold the wheel in ${where}`,
       action: 'showStatus',
       warning: false,
@@ -219,4 +223,9 @@ export function checkJoinLink(link: string): string | undefined {
   if (!/^\/s\/[^/]+\/?$/.test(u.pathname)) return 'A join link has the path /s/NAME';
   if (!u.searchParams.get('key')) return 'The link has no key: copy the whole link, with ?key=…';
   return undefined;
+}
+
+/** count reads a non-negative count, 0 for anything else. */
+function count(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
 }

@@ -39,6 +39,7 @@ test('status bar texts', () => {
     ['paused', { ...attendee, following: false, paused: true }, 'Paused — click to follow', 'toggleFollow'],
     ['unfollowed', { ...attendee, following: false }, 'Not following — click to follow', 'toggleFollow'],
     ['driving', { ...attendee, you: 'potsbo', role: 'drive', following: false, followers: 5 }, 'Driving · 5 following', 'showStatus'],
+    ['driving, hands up', { ...attendee, you: 'potsbo', role: 'drive', following: false, followers: 5, hands: 2 }, 'Driving · 5 following · ✋ 2', 'showStatus'],
   ];
   for (const [name, raw, text, action] of cases) {
     const v = statusView(parseState(raw));
