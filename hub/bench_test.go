@@ -254,10 +254,10 @@ func TestHelperClients(t *testing.T) {
 // at once: the transport's share of a remote LSP answer.
 func BenchmarkAskRoundTrip(b *testing.B) {
 	th := hubtest.StartHub(b, Config{}, "", nil)
-	holder, _ := hubtest.RunClient(b, hubclient.Config{Link: th.Links.Drive, ID: "h", Name: "holder"})
-	asker, _ := hubtest.RunClient(b, hubclient.Config{Link: th.Links.Attend, ID: "a", Name: "asker"})
+	holder, _ := hubtest.RunConn(b, hubclient.Config{Link: th.Links.Drive, ID: "h", Name: "holder"})
+	asker, _ := hubtest.RunConn(b, hubclient.Config{Link: th.Links.Attend, ID: "a", Name: "asker"})
 	hubtest.AwaitEvent(b, holder, hubtest.IsType(wire.TypeConnected), "holder connected")
-	hubtest.AwaitEvent(b, asker, func(f wire.Frame) bool { return f.Type == wire.TypeState && f.Wheel == "holder" }, "asker sees the wheel")
+	hubtest.AwaitEvent(b, asker, func(f wire.Frame) bool { return f.Type == wire.TypeState && f.Navigator == "holder" }, "asker sees the wheel")
 	go func() {
 		for f := range holder.Events() {
 			if f.Type == wire.TypeAsk {

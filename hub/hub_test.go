@@ -32,8 +32,8 @@ func TestFanOutToMany(t *testing.T) {
 	}
 	// Everyone sees everyone; the first driver holds the wheel.
 	st := followers[0].Await(hubtest.StateWhere(func(f wire.Frame) bool { return len(f.Participants) == 31 }), "state with 31 participants")
-	if st.Wheel != "bob" || st.Session != "demo" {
-		t.Errorf("state: wheel %q session %q, want bob, demo", st.Wheel, st.Session)
+	if st.Navigator != "bob" || st.Session != "demo" {
+		t.Errorf("state: wheel %q session %q, want bob, demo", st.Navigator, st.Session)
 	}
 	if p, _ := hubtest.ParticipantIn(st, "f0"); p.Role != wire.RoleAttend || !p.Connected {
 		t.Errorf("f0 in state: %+v", p)
@@ -80,7 +80,7 @@ func TestOnlyTheWheelMovesFanOut(t *testing.T) {
 
 	// carol takes the wheel: now her moves fan out, bob's do not.
 	carol.Send(wire.Frame{Type: wire.TypeDrive})
-	ann.Await(hubtest.StateWhere(func(f wire.Frame) bool { return f.Wheel == "carol" }), "carol at the wheel")
+	ann.Await(hubtest.StateWhere(func(f wire.Frame) bool { return f.Navigator == "carol" }), "carol at the wheel")
 	bob.Send(hubtest.Jump("bob.go", 4))
 	bob.Send(wire.Frame{Type: wire.TypeLocate, Ref: "sync", Name: "bob"})
 	bob.Await(hubtest.IsType(wire.TypeLocated), "bob located") // bob's jump was handled
@@ -127,7 +127,7 @@ func TestPassTheWheel(t *testing.T) {
 		t.Errorf("error frame: %q", f.Message)
 	}
 	bob.Send(wire.Frame{Type: wire.TypePass, Name: "carol"})
-	carol.Await(hubtest.StateWhere(func(f wire.Frame) bool { return f.Wheel == "carol" }), "carol at the wheel")
+	carol.Await(hubtest.StateWhere(func(f wire.Frame) bool { return f.Navigator == "carol" }), "carol at the wheel")
 	carol.Send(hubtest.Jump("c.go", 1))
 	if f := bob.Await(hubtest.IsType(wire.TypeNav), "carol's jump"); f.By != "carol" {
 		t.Errorf("nav: %+v", f)
@@ -142,7 +142,7 @@ func TestWheelStaysWithDisconnectedHolder(t *testing.T) {
 	bob.Close()
 	ann.Await(hubtest.StateWhere(func(f wire.Frame) bool {
 		p, ok := hubtest.ParticipantIn(f, "bob")
-		return ok && !p.Connected && f.Wheel == "bob"
+		return ok && !p.Connected && f.Navigator == "bob"
 	}), "bob disconnected, still at the wheel")
 	// bob comes back (same id): same name, wheel still his.
 	bob2 := hubtest.Join(t, th, drive, "bob")
@@ -411,7 +411,7 @@ func TestAskAndAnswer(t *testing.T) {
 func TestAskTargetLeaves(t *testing.T) {
 	th := hubtest.StartHub(t, Config{}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
-	c, _ := hubtest.RunClient(t, hubclient.Config{Link: th.Links.Attend, Name: "ann"})
+	c, _ := hubtest.RunConn(t, hubclient.Config{Link: th.Links.Attend, Name: "ann"})
 	hubtest.AwaitEvent(t, c, hubtest.IsType(wire.TypeConnected), "connected")
 
 	errc := make(chan error, 1)

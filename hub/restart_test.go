@@ -28,7 +28,7 @@ func TestHubRestartOnDisk(t *testing.T) {
 	addr := strings.TrimPrefix(hub1.URL, "http://")
 	drive, attend := hubtest.Key(t, hub1.Links.Drive), hubtest.Key(t, hub1.Links.Attend)
 	bob := hubtest.Join(t, hub1, drive, "bob")
-	ann, _ := hubtest.RunClient(t, hubclient.Config{Link: hub1.Links.Attend, ID: "ann-id", Name: "ann", MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	ann, _ := hubtest.RunConn(t, hubclient.Config{Link: hub1.Links.Attend, ID: "ann-id", Name: "ann", MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	hubtest.AwaitEvent(t, ann, hubtest.IsType(wire.TypeConnected), "connected")
 	bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: hubtest.Loc("a.go", 1), Symbol: "A"})
 	hubtest.AwaitEvent(t, ann, hubtest.IsNav(1), "jump 1")
@@ -51,7 +51,7 @@ func TestHubRestartOnDisk(t *testing.T) {
 	cat := hubtest.Join(t, hub2, attend, "cat")
 	cat.Await(hubtest.StateWhere(func(f wire.Frame) bool {
 		b, ok := hubtest.ParticipantIn(f, "bob")
-		return f.Wheel == "bob" && ok && !b.Connected && b.Role == wire.RoleDrive
+		return f.Navigator == "bob" && ok && !b.Connected && b.Role == wire.RoleDrive
 	}), "bob listed with the wheel")
 
 	// bob comes back (same id) with the wheel and moves on; ann reconnects
@@ -105,7 +105,7 @@ func TestWatchSeesStateMovesAndTrail(t *testing.T) {
 			}
 		}
 	}
-	if f := next(hubtest.IsType(wire.TypeState), "state"); f.Wheel != "bob" {
+	if f := next(hubtest.IsType(wire.TypeState), "state"); f.Navigator != "bob" {
 		t.Errorf("first state: %+v", f)
 	}
 	if f := next(hubtest.IsType(wire.TypeNav), "replayed jump"); f.Seq != 1 || !f.Replay || f.Symbol != "A" {

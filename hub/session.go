@@ -621,7 +621,7 @@ func (s *session) broadcastState() {
 func (s *session) stateFrame() wire.Frame {
 	f := wire.Frame{Type: wire.TypeState, Session: s.rec.Name, Viewers: len(s.watches), Participants: make([]wire.Participant, 0, len(s.participants))}
 	if s.navigator != nil {
-		f.Wheel = s.navigator.name
+		f.Navigator = s.navigator.name
 	}
 	for _, m := range s.participants {
 		f.Participants = append(f.Participants, wire.Participant{Name: m.name, Role: m.role, Following: m.following, Connected: m.conn != nil, Repo: m.repo, Hand: m.hand, Place: m.place})

@@ -22,7 +22,7 @@ func TestClientFollowsAndReconnectsAfterHubRestart(t *testing.T) {
 	drive := hubtest.Key(t, hub1.Links.Drive)
 	bob := hubtest.Join(t, hub1, drive, "bob")
 
-	ann, _ := hubtest.RunClient(t, Config{Link: hub1.Links.Attend, ID: "ann-id", Name: "ann", Repo: wire.Repo{Commit: "abc"}, MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	ann, _ := hubtest.RunConn(t, Config{Link: hub1.Links.Attend, ID: "ann-id", Name: "ann", Repo: wire.Repo{Commit: "abc"}, MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	if f := hubtest.AwaitEvent(t, ann, hubtest.IsType(wire.TypeConnected), "connected"); f.Name != "ann" || f.Role != wire.RoleAttend || f.Session != "demo" {
 		t.Fatalf("connected: %+v", f)
 	}
@@ -59,7 +59,7 @@ func TestClientFollowsAndReconnectsAfterHubRestart(t *testing.T) {
 
 func TestClientRefusedByWrongKey(t *testing.T) {
 	th := hubtest.StartHub(t, hub.Config{}, "", nil)
-	c, errc := hubtest.RunClient(t, Config{Link: th.URL + "/s/demo?key=wrong", Name: "mallory"})
+	c, errc := hubtest.RunConn(t, Config{Link: th.URL + "/s/demo?key=wrong", Name: "mallory"})
 	f := hubtest.AwaitEvent(t, c, hubtest.IsType(wire.TypeRefused), "refused")
 	if f.Message != "wrong key for session demo" {
 		t.Errorf("refused: %q", f.Message)
@@ -72,7 +72,7 @@ func TestClientRefusedByWrongKey(t *testing.T) {
 
 func TestClientSendsMovesAndAnswers(t *testing.T) {
 	th := hubtest.StartHub(t, hub.Config{}, "", nil)
-	bob, _ := hubtest.RunClient(t, Config{Link: th.Links.Drive, Name: "bob"})
+	bob, _ := hubtest.RunConn(t, Config{Link: th.Links.Drive, Name: "bob"})
 	hubtest.AwaitEvent(t, bob, hubtest.IsType(wire.TypeConnected), "connected")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 

@@ -97,7 +97,7 @@ func BenchmarkFetch1MiB(b *testing.B) {
 	defer ccancel()
 	go c.Run(cctx)
 	for f := range c.Events() {
-		if f.Type == wire.TypeState && f.Wheel == "nav" {
+		if f.Type == wire.TypeState && f.Navigator == "nav" {
 			break
 		}
 	}

@@ -99,14 +99,14 @@ func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any,
 		return nil, err
 	}
 	var answer chan wire.Frame
-	var wheelPlace json.RawMessage
+	var navigatorPlace json.RawMessage
 	if err := p.do(ctx, func() {
 		if p.hubConn == nil {
 			return
 		}
-		if name == "" || name == p.state.Wheel {
+		if name == "" || name == p.state.Navigator {
 			if p.navigatorAt != nil {
-				wheelPlace = p.navigatorAt.To
+				navigatorPlace = p.navigatorAt.To
 			}
 			return
 		}
@@ -119,16 +119,16 @@ func (p *Participant) cmdJump(ctx context.Context, args []json.RawMessage) (any,
 		return nil, err
 	}
 	if answer != nil {
-		wheelPlace, err = p.awaitLocate(ctx, name, answer)
+		navigatorPlace, err = p.awaitLocate(ctx, name, answer)
 		if err != nil {
 			return nil, err
 		}
 	}
-	if wheelPlace == nil {
+	if navigatorPlace == nil {
 		return nil, fmt.Errorf("nowhere to jump yet: %s has not moved since you joined", orWheel(name))
 	}
 	return p.stateNow(ctx, func() error {
-		uri, r, ok := p.local(wheelPlace)
+		uri, r, ok := p.local(navigatorPlace)
 		if !ok {
 			return fmt.Errorf("%s's place is not in your checkout", orWheel(name))
 		}
@@ -181,8 +181,8 @@ func (p *Participant) cmdPass(ctx context.Context, args []json.RawMessage) (any,
 		if err := p.joined(); err != nil {
 			return err
 		}
-		if p.state.Wheel != p.state.You {
-			return fmt.Errorf("only the navigator (%s) can pass the wheel", p.state.Wheel)
+		if p.state.Navigator != p.state.You {
+			return fmt.Errorf("only the navigator (%s) can pass the wheel", p.state.Navigator)
 		}
 		p.hubConn.Send(wire.Frame{Type: wire.TypePass, Name: name})
 		return nil
@@ -238,8 +238,8 @@ func (p *Participant) cmdHand(ctx context.Context, args []json.RawMessage) (any,
 			return err
 		}
 		if name != "" && name != p.state.You {
-			if p.state.Wheel != p.state.You {
-				return fmt.Errorf("only the navigator (%s) can lower someone else's hand", orWheel(p.state.Wheel))
+			if p.state.Navigator != p.state.You {
+				return fmt.Errorf("only the navigator (%s) can lower someone else's hand", orWheel(p.state.Navigator))
 			}
 			p.hubConn.Send(wire.Frame{Type: wire.TypeHand, Name: name})
 			return nil
@@ -270,8 +270,8 @@ func (p *Participant) cmdSummon(ctx context.Context, _ []json.RawMessage) (any, 
 		switch {
 		case p.state.Role != wire.RoleDrive:
 			return fmt.Errorf("you joined with an attend link: only the navigator can summon everyone")
-		case p.state.Wheel != p.state.You:
-			return fmt.Errorf("only the navigator (%s) can summon everyone", orWheel(p.state.Wheel))
+		case p.state.Navigator != p.state.You:
+			return fmt.Errorf("only the navigator (%s) can summon everyone", orWheel(p.state.Navigator))
 		}
 		p.hubConn.Send(wire.Frame{Type: wire.TypeSummon})
 		return nil

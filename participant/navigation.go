@@ -86,7 +86,7 @@ func (p *Participant) flushCursor() {
 // navigatedAlone pauses following when an attendee moves on their own: a
 // jump (at == nil), or an exact cursor far from the navigator.
 func (p *Participant) navigatedAlone(at *protocol.Location) {
-	if !p.state.Following || p.state.Wheel == "" || p.state.Wheel == p.state.You {
+	if !p.state.Following || p.state.Navigator == "" || p.state.Navigator == p.state.You {
 		return
 	}
 	if at != nil && (time.Since(p.shownAt) < settleTime || !p.farFromWheel(*at)) {
@@ -95,7 +95,7 @@ func (p *Participant) navigatedAlone(at *protocol.Location) {
 	p.setFollowing(false)
 	p.state.Paused = true
 	p.publishState()
-	p.tell("", msgInfo, fmt.Sprintf("you navigated on your own, so following %s is paused. Run the command lspshare.follow to catch up.", p.state.Wheel))
+	p.tell("", msgInfo, fmt.Sprintf("you navigated on your own, so following %s is paused. Run the command lspshare.follow to catch up.", p.state.Navigator))
 }
 
 func (p *Participant) farFromWheel(at protocol.Location) bool {
@@ -235,7 +235,7 @@ var hubHandlers = map[string]func(p *Participant, ctx context.Context, f wire.Fr
 	wire.TypeRefused:      func(p *Participant, _ context.Context, f wire.Frame) { p.refused(f) },
 	wire.TypeConnected:    func(p *Participant, _ context.Context, f wire.Frame) { p.connected(f) },
 	wire.TypeState:        func(p *Participant, _ context.Context, f wire.Frame) { p.hubState(f) },
-	wire.TypeNav:          (*Participant).wheelMoved,
+	wire.TypeNav:          (*Participant).navigatorMoved,
 	wire.TypeLocated:      func(p *Participant, _ context.Context, f wire.Frame) { p.located(f) },
 	wire.TypeAsk:          (*Participant).answerAsk,
 	wire.TypeError:        func(p *Participant, _ context.Context, f wire.Frame) { p.tell("", msgWarning, f.Message) },
@@ -249,7 +249,7 @@ func (p *Participant) summoned(ctx context.Context, f wire.Frame) {
 	p.state.Paused = false
 	p.publishState()
 	p.tell("", msgInfo, fmt.Sprintf("%s brought everyone to where they are; you follow them again", f.By))
-	p.wheelMoved(ctx, wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, By: f.By, To: f.To})
+	p.navigatorMoved(ctx, wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, By: f.By, To: f.To})
 }
 
 func (p *Participant) disconnected() {
@@ -290,7 +290,7 @@ func (p *Participant) hubState(f wire.Frame) {
 	p.state.applyHubState(f, p.repo)
 	p.navigatorRepo = wire.Repo{}
 	for i, m := range f.Participants {
-		if m.Name == f.Wheel && m.Repo != nil {
+		if m.Name == f.Navigator && m.Repo != nil {
 			p.navigatorRepo = *m.Repo
 		}
 		if uri, r, ok := p.local(m.Place); ok {
@@ -299,8 +299,8 @@ func (p *Participant) hubState(f wire.Frame) {
 	}
 	p.publishState()
 	if m := p.state.Mismatch; m != nil && (before == nil || *before != *m) {
-		p.tell("mismatch:"+m.Wheel, msgWarning, fmt.Sprintf(
-			"your checkout is at commit %s but %s reads commit %s: lines may not match", short(m.Yours), p.state.Wheel, short(m.Wheel)))
+		p.tell("mismatch:"+m.Navigator, msgWarning, fmt.Sprintf(
+			"your checkout is at commit %s but %s reads commit %s: lines may not match", short(m.Yours), p.state.Navigator, short(m.Navigator)))
 	}
 }
 
@@ -311,9 +311,9 @@ func short(commit string) string {
 	return commit
 }
 
-// wheelMoved shows the navigator's move: their cursor to everyone, and
+// navigatorMoved shows the navigator's move: their cursor to everyone, and
 // their jumps and switches to a following editor.
-func (p *Participant) wheelMoved(ctx context.Context, f wire.Frame) {
+func (p *Participant) navigatorMoved(ctx context.Context, f wire.Frame) {
 	if f.By == p.state.You {
 		return
 	}

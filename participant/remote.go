@@ -53,7 +53,7 @@ type view struct {
 // before it tells the editor anything.
 func (p *Participant) publishView() {
 	v := &view{hubConn: p.hubConn, mapper: p.mapper, cache: p.cache, served: p.served,
-		session: p.state.Session, navigator: p.state.Wheel, you: p.state.You, repo: p.navigatorRepo}
+		session: p.state.Session, navigator: p.state.Navigator, you: p.state.You, repo: p.navigatorRepo}
 	p.view.Store(v)
 }
 

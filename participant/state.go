@@ -25,7 +25,7 @@ type State struct {
 	// Paused is set when following stopped because this participant
 	// navigated on their own.
 	Paused       bool      `json:"paused"`
-	Wheel        string    `json:"wheel,omitempty"`
+	Navigator    string    `json:"wheel,omitempty"`
 	Followers    int       `json:"followers"`
 	Answers      string    `json:"answers"`
 	Participants []Entry   `json:"participants"`
@@ -38,7 +38,7 @@ type State struct {
 type Entry struct {
 	Name      string `json:"name"`
 	Role      string `json:"role"`
-	Wheel     bool   `json:"wheel"`
+	Navigator bool   `json:"wheel"`
 	Following bool   `json:"following"`
 	Connected bool   `json:"connected"`
 	// Hand is when the participant raised a hand; zero while it is down.
@@ -51,30 +51,30 @@ type Entry struct {
 // Mismatch names the two commits when this checkout differs from the wheel
 // holder's.
 type Mismatch struct {
-	Yours string `json:"yours"`
-	Wheel string `json:"wheel"`
+	Yours     string `json:"yours"`
+	Navigator string `json:"wheel"`
 }
 
 // applyHubState copies a hub state frame into s.
 func (s *State) applyHubState(f wire.Frame, mine *wire.Repo) {
-	s.Wheel = f.Wheel
+	s.Navigator = f.Navigator
 	s.Participants = s.Participants[:0]
 	s.Followers, s.Hands = 0, 0
 	s.Mismatch = nil
 	for _, p := range f.Participants {
-		wheel := p.Name == f.Wheel
+		navigator := p.Name == f.Navigator
 		s.Participants = append(s.Participants, Entry{
-			Name: p.Name, Role: p.Role, Wheel: wheel, Following: p.Following, Connected: p.Connected, Hand: p.Hand,
+			Name: p.Name, Role: p.Role, Navigator: navigator, Following: p.Following, Connected: p.Connected, Hand: p.Hand,
 		})
 		if !p.Hand.IsZero() {
 			s.Hands++
 		}
-		if p.Following && p.Connected && !wheel {
+		if p.Following && p.Connected && !navigator {
 			s.Followers++
 		}
-		if wheel && p.Name != s.You && mine != nil && p.Repo != nil &&
+		if navigator && p.Name != s.You && mine != nil && p.Repo != nil &&
 			mine.Commit != "" && p.Repo.Commit != "" && mine.Commit != p.Repo.Commit {
-			s.Mismatch = &Mismatch{Yours: mine.Commit, Wheel: p.Repo.Commit}
+			s.Mismatch = &Mismatch{Yours: mine.Commit, Navigator: p.Repo.Commit}
 		}
 	}
 }

@@ -184,7 +184,7 @@ func TestLive(t *testing.T) {
 	if f := next(isNav); f.Seq != 1 || f.Symbol != "greet.Hello" {
 		t.Errorf("first move: %+v", f)
 	}
-	next(func(f wire.Frame) bool { return f.Type == wire.TypeState && f.Viewers == 1 && f.Wheel == "bob" })
+	next(func(f wire.Frame) bool { return f.Type == wire.TypeState && f.Viewers == 1 && f.Navigator == "bob" })
 	bob.jump(at("main.go", 16, 20, 5), at("greet/greet.go", 7, 5, 5), "greet.message")
 	if f := next(func(f wire.Frame) bool { return isNav(f) && f.Seq == 2 }); f.By != "bob" || f.Replay {
 		t.Errorf("live jump: %+v", f)

@@ -116,7 +116,7 @@ type Frame struct {
 	Symbol string          `json:"symbol,omitempty"`
 	Replay bool            `json:"replay,omitempty"`
 
-	Wheel        string        `json:"wheel,omitempty"`
+	Navigator    string        `json:"wheel,omitempty"`
 	Participants []Participant `json:"participants,omitempty"`
 	Viewers      int           `json:"viewers,omitempty"` // web pages watching the session
 

@@ -263,8 +263,8 @@ func IsNav(seq uint64) func(wire.Frame) bool {
 	return func(f wire.Frame) bool { return f.Type == wire.TypeNav && f.Seq == seq }
 }
 
-// RunClient starts a Client on link and stops it at cleanup.
-func RunClient(t testing.TB, cfg hubclient.Config) (*hubclient.Conn, <-chan error) {
+// RunConn starts a Client on link and stops it at cleanup.
+func RunConn(t testing.TB, cfg hubclient.Config) (*hubclient.Conn, <-chan error) {
 	t.Helper()
 	c, err := hubclient.New(cfg)
 	if err != nil {
