@@ -523,6 +523,13 @@ func TestHands(t *testing.T) {
 		t.Errorf("ann's place in the state: %s", p.Place)
 	}
 
+	// ann's own jump shows in the state: who is where.
+	ann.Send(hubtest.Jump("elsewhere.go", 2))
+	bob.Await(hubtest.StateWhere(func(f wire.Frame) bool {
+		p, ok := hubtest.ParticipantIn(f, "ann")
+		return ok && string(p.Place) == string(hubtest.Loc("elsewhere.go", 2))
+	}), "ann's new place")
+
 	// eve may not lower ann's hand; bob, the navigator, may.
 	eve.Send(wire.Frame{Type: wire.TypeHand, Name: "ann"})
 	if f := eve.Await(hubtest.IsType(wire.TypeError), "refusal"); !strings.Contains(f.Message, "only the navigator") {

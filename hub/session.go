@@ -400,6 +400,12 @@ func (s *session) nav(m *participant, f wire.Frame) {
 	}
 	m.place = f.To
 	if s.navigator != m {
+		if f.Kind != wire.KindCursor {
+			// Who is where: a participant's own jumps and opens show in
+			// the state (coalesced), their cursor moves only with the
+			// next state.
+			s.stateChanged()
+		}
 		return
 	}
 	e := store.TrailEntry{By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
