@@ -3,9 +3,11 @@ package files
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"golang.org/x/mod/module"
@@ -60,10 +62,14 @@ const (
 // need no commit. Module path and version are case-encoded as in the
 // module cache ("github.com/!burnt!sushi/toml@v1.2.0"); session and Go
 // version are escaped into one path element that is the same on
-// case-insensitive file systems (see escapeElem). Files are read-only
-// (0444), directories 0755, so that the cache can be removed with rm -r.
-// A Cache is safe for concurrent use.
+// case-insensitive file systems (see escapeElem); the elements of <path>
+// are escaped so that no name holds a character Windows forbids, and on
+// Windows no name is one it misreads (see escapeName). Files are
+// read-only (0444, the read-only attribute on Windows), directories 0755,
+// so that the cache can be removed with rm -r. A Cache is safe for
+// concurrent use.
 type Cache struct {
+	rules    location.Rules
 	dir      string // absolute and clean
 	resolved string // dir with symlinks resolved
 }
@@ -98,8 +104,13 @@ func NewCache(dir string) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("files: cache: %w", err)
 	}
-	return &Cache{dir: dir, resolved: resolved}, nil
+	return &Cache{rules: location.Host, dir: dir, resolved: resolved}, nil
 }
+
+// windowsNames reports whether the cache's names must also obey Windows'
+// rules for names (device names, trailing dots and spaces, short names),
+// beyond the characters it forbids, which no cache name holds anywhere.
+func (c *Cache) windowsNames() bool { return c.rules == location.Windows }
 
 // Dir returns the cache's directory.
 func (c *Cache) Dir() string { return c.dir }
@@ -118,7 +129,7 @@ func (c *Cache) Path(o Origin, loc location.Location) (string, error) {
 	case location.Workspace:
 		key = orDefault(o.Commit, noCommit)
 	case location.GOROOT:
-		key = escapeElem(orDefault(o.GoVersion, noGoVersion))
+		key = c.escapeElem(orDefault(o.GoVersion, noGoVersion))
 	case location.Module:
 		modPath, version, _ := strings.Cut(loc.Module, "@")
 		escPath, err := module.EscapePath(modPath)
@@ -131,13 +142,13 @@ func (c *Cache) Path(o Origin, loc location.Location) (string, error) {
 		}
 		key = escPath + "@" + escVersion
 	}
-	rel := escapeElem(o.Session) + "/" + string(loc.Space) + "/" + key + "/" + loc.Path
-	local, err := filepath.Localize(rel)
+	rel := c.escapeElem(o.Session) + "/" + string(loc.Space) + "/" + key + "/" + c.escapePath(loc.Path)
+	local, err := c.rules.Localize(rel)
 	if err != nil {
 		return "", fmt.Errorf("files: cache: %w", err)
 	}
-	p := filepath.Join(c.dir, local)
-	if r, ok := under(c.dir, p); !ok || r != rel {
+	p := c.rules.Join(c.dir, local)
+	if r, ok := c.rules.Rel(c.dir, p); !ok || r != rel {
 		// Validate and the escaping make this impossible; it is the last
 		// line of defence for a path we write to.
 		return "", fmt.Errorf("files: cache: %q escapes the cache", locName(loc))
@@ -181,6 +192,13 @@ func (c *Cache) Store(o Origin, loc location.Location, data []byte) (string, err
 
 // writeReadOnly writes data to a temporary file next to p, makes it
 // read-only, and renames it to p.
+//
+// On Windows os.Chmod uses only the owner-write bit of the mode: without
+// it (0444), syscall.Chmod sets FILE_ATTRIBUTE_READONLY, with it (0644)
+// clears it. The rename is MoveFileEx with MOVEFILE_REPLACE_EXISTING,
+// which refuses to replace a read-only file, so the attribute of the file
+// being replaced is cleared first; a reader still sees the old file or
+// the new one.
 func writeReadOnly(p string, data []byte) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(p), ".store-*")
 	if err != nil {
@@ -201,11 +219,18 @@ func writeReadOnly(p string, data []byte) (err error) {
 	if err := os.Chmod(tmp.Name(), 0o444); err != nil {
 		return err
 	}
+	if runtime.GOOS == "windows" {
+		if err := os.Chmod(p, 0o644); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
 	return os.Rename(tmp.Name(), p)
 }
 
 // Contains reports whether pathOrURI, an absolute path or a file URI, is
-// inside the cache, under its own or its symlink-resolved name.
+// inside the cache, under its own or its symlink-resolved name (in any
+// case where the system folds case: VS Code on Windows writes the drive
+// letter in lower case).
 func (c *Cache) Contains(pathOrURI string) bool {
 	_, ok := c.rel(pathOrURI)
 	return ok
@@ -216,17 +241,17 @@ func (c *Cache) rel(pathOrURI string) (string, bool) {
 	p := pathOrURI
 	if strings.HasPrefix(p, "file:") {
 		var err error
-		if p, err = location.URIToPath(p); err != nil {
+		if p, err = c.rules.URIToPath(p); err != nil {
 			return "", false
 		}
-	} else if !filepath.IsAbs(p) {
+	} else if !c.rules.IsAbs(p) {
 		return "", false
 	}
-	p = filepath.Clean(p)
-	if rel, ok := under(c.dir, p); ok {
+	p = c.rules.Clean(p)
+	if rel, ok := c.rules.Rel(c.dir, p); ok {
 		return rel, true
 	}
-	return under(c.resolved, p)
+	return c.rules.Rel(c.resolved, p)
 }
 
 // Location returns the origin and location whose file is at pathOrURI in
@@ -248,7 +273,7 @@ func (c *Cache) Location(pathOrURI string) (Origin, location.Location, bool) {
 	if err != nil {
 		return Origin{}, location.Location{}, false
 	}
-	if back, _ := under(c.dir, p); back != rel {
+	if back, _ := c.rules.Rel(c.dir, p); back != rel {
 		return Origin{}, location.Location{}, false
 	}
 	return o, loc, true
@@ -267,12 +292,13 @@ func parseCacheRel(rel string) (Origin, location.Location, bool) {
 	o := Origin{Session: session}
 	loc := location.Location{Space: location.Space(elems[1])}
 	rest := elems[2:]
+	ok := false
 	switch loc.Space {
 	case location.Workspace:
 		if rest[0] != noCommit {
 			o.Commit = rest[0]
 		}
-		loc.Path = strings.Join(rest[1:], "/")
+		loc.Path, ok = unescapePath(rest[1:])
 	case location.GOROOT:
 		v, err := url.PathUnescape(rest[0])
 		if err != nil {
@@ -281,17 +307,27 @@ func parseCacheRel(rel string) (Origin, location.Location, bool) {
 		if v != noGoVersion {
 			o.GoVersion = v
 		}
-		loc.Path = strings.Join(rest[1:], "/")
+		loc.Path, ok = unescapePath(rest[1:])
 	case location.Module:
-		mod, path, ok := parseModuleKey(rest)
-		if !ok {
-			return Origin{}, location.Location{}, false
-		}
-		loc.Module, loc.Path = mod, path
-	default:
+		loc.Module, loc.Path, ok = parseModuleKey(rest)
+	}
+	if !ok {
 		return Origin{}, location.Location{}, false
 	}
 	return o, loc, true
+}
+
+// unescapePath joins the escaped elements of a cached file's path.
+func unescapePath(elems []string) (string, bool) {
+	names := make([]string, len(elems))
+	for i, elem := range elems {
+		name, err := url.PathUnescape(elem)
+		if err != nil {
+			return "", false
+		}
+		names[i] = name
+	}
+	return strings.Join(names, "/"), true
 }
 
 // parseModuleKey splits "<escaped path>@<escaped version>/<file>" given as
@@ -311,7 +347,8 @@ func parseModuleKey(elems []string) (mod, path string, ok bool) {
 		if err != nil {
 			return "", "", false
 		}
-		return modPath + "@" + version, strings.Join(elems[i+1:], "/"), true
+		path, ok := unescapePath(elems[i+1:])
+		return modPath + "@" + version, path, ok
 	}
 	return "", "", false
 }
@@ -321,15 +358,55 @@ func parseModuleKey(elems []string) (mod, path string, ok bool) {
 // leading one) stay, every other byte becomes %XX with upper-case hex, as
 // url.PathUnescape reads it. Distinct strings stay distinct even where
 // file names are case-insensitive.
-func escapeElem(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' && i > 0 {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
+func (c *Cache) escapeElem(s string) string {
+	return escape(s, c.windowsNames(), func(i int, b byte) bool {
+		return 'a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '-' || b == '_' || b == '.' && i > 0
+	})
+}
+
+// nameEscaped are the bytes escapeName escapes on every system: those
+// Windows forbids in names, and '%', which starts an escape.
+const nameEscaped = `%<>:"|?*\`
+
+// escapePath escapes each element of the portable path p with escapeName.
+func (c *Cache) escapePath(p string) string {
+	elems := strings.Split(p, "/")
+	for i, elem := range elems {
+		elems[i] = c.escapeName(elem)
 	}
-	return b.String()
+	return strings.Join(elems, "/")
+}
+
+// escapeName writes a file or directory name of a cached file's path as
+// url.PathUnescape reads it back: control bytes and nameEscaped become
+// %XX, every other byte (case, non-ASCII, a leading dot) stays, so that
+// the editor shows the file's own name.
+func (c *Cache) escapeName(s string) string {
+	return escape(s, c.windowsNames(), func(_ int, b byte) bool {
+		return b >= 0x20 && strings.IndexByte(nameEscaped, b) < 0
+	})
+}
+
+// escape writes the bytes of s that keep refuses as %XX, upper-case hex.
+// With windows it also escapes what Windows misreads in a name it can
+// hold: the first byte of a device name ("nul.go" would open the NUL
+// device), a trailing dot or space (which Win32 drops), and '~' (NTFS
+// answers to short names such as "GIT~1" too, so a name of that form may
+// open another file).
+func escape(s string, windows bool, keep func(i int, b byte) bool) string {
+	device := windows && location.IsDeviceName(s)
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		switch {
+		case !keep(i, b),
+			device && i == 0,
+			windows && b == '~',
+			windows && i == len(s)-1 && (b == '.' || b == ' '):
+			fmt.Fprintf(&sb, "%%%02X", b)
+		default:
+			sb.WriteByte(b)
+		}
+	}
+	return sb.String()
 }

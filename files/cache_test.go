@@ -246,7 +246,7 @@ func TestCacheHostile(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if _, ok := under(c.Dir(), p); !ok {
+		if _, ok := location.Host.Rel(c.Dir(), p); !ok {
 			t.Errorf("Store(%+v, %+v) wrote %s, outside the cache", tc.o, tc.loc, p)
 		}
 		if o, loc, ok := c.Location(p); !ok || o.Session != tc.o.Session || loc != tc.loc {

@@ -81,6 +81,8 @@ func FuzzCachePath(f *testing.F) {
 	f.Add("demo", "", "", "module", "golang.org/x/tools/gopls@v0.16.0-RC1", "a@b/c.go")
 	f.Add("%2E", "", "", "module", "../x@v1", "a.go")
 	f.Add("demo", "", "unknown", "goroot", "", "x")
+	f.Add("con", "", "", "workspace", "", "nul.go")
+	f.Add("demo.", "", "", "workspace", "", "a:b/c.go./GIT~1/x%y")
 	f.Fuzz(func(t *testing.T, session, commit, goVersion, space, module, path string) {
 		o := Origin{Session: session, Commit: commit, GoVersion: goVersion}
 		loc := location.Location{Space: location.Space(space), Module: module, Path: path}
@@ -94,15 +96,32 @@ func FuzzCachePath(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, ok := under(c.Dir(), p); !ok {
+		if _, ok := location.Host.Rel(c.Dir(), p); !ok {
 			t.Fatalf("Path(%+v, %+v) = %s, outside %s", o, loc, p, c.Dir())
 		}
-		o2, loc2, ok := c.Location(p)
-		if !ok || loc2 != loc || o2.Session != o.Session {
-			t.Fatalf("Location(Path(%+v, %+v) = %s) = %+v, %+v, %v", o, loc, p, o2, loc2, ok)
+		checkCacheInverse(t, c, o, loc, p)
+		// Ann's Windows cache holds every file this one does, under names
+		// Windows can hold.
+		win := windowsCache()
+		wp, err := win.Path(o, loc)
+		if err != nil {
+			t.Fatalf("Windows Path(%+v, %+v): %v", o, loc, err)
 		}
-		if again, err := c.Path(o2, loc2); again != p || err != nil {
-			t.Fatalf("Path(Location(%s)) = %s, %v", p, again, err)
+		rel, ok := location.Windows.Rel(annCache, wp)
+		if _, err := location.Windows.Localize(rel); !ok || err != nil {
+			t.Fatalf("Windows Path(%+v, %+v) = %s: %v", o, loc, wp, err)
 		}
+		checkCacheInverse(t, win, o, loc, wp)
 	})
+}
+
+func checkCacheInverse(t *testing.T, c *Cache, o Origin, loc location.Location, p string) {
+	t.Helper()
+	o2, loc2, ok := c.Location(p)
+	if !ok || loc2 != loc || o2.Session != o.Session {
+		t.Fatalf("%s Location(Path(%+v, %+v) = %s) = %+v, %+v, %v", c.rules, o, loc, p, o2, loc2, ok)
+	}
+	if again, err := c.Path(o2, loc2); again != p || err != nil {
+		t.Fatalf("%s Path(Location(%s)) = %s, %v", c.rules, p, again, err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -37,6 +38,12 @@ type ServerConfig struct {
 // Server serves this participant's files to the other participants of a
 // session. It is safe for concurrent use.
 type Server struct {
+	// rules are the Mapper's. Where they fold case, Rel matches a tree's
+	// directory in any case; that changes nothing here, since a file's
+	// path is the Mapper's join on the same directory, or both come from
+	// EvalSymlinks. The file's own path is matched exactly, against git's
+	// list.
+	rules                     location.Rules
 	root, moduleCache, goroot string
 	maxSize                   int64
 	mapper                    *location.Mapper
@@ -46,19 +53,20 @@ type Server struct {
 
 // NewServer returns a Server for the trees of cfg. m maps locations to this
 // machine's files; it proposes paths, and cfg decides which are served.
+// The Server works by m's path rules.
 func NewServer(cfg ServerConfig, m *location.Mapper) (*Server, error) {
 	if m == nil {
 		return nil, errors.New("files: NewServer without a location.Mapper")
 	}
-	s := &Server{mapper: m, maxSize: cfg.MaxSize, log: cfg.Logger}
+	s := &Server{rules: m.Rules(), mapper: m, maxSize: cfg.MaxSize, log: cfg.Logger}
 	var err error
-	if s.root, err = servedDir("Root", cfg.Root); err != nil {
+	if s.root, err = s.servedDir("Root", cfg.Root); err != nil {
 		return nil, err
 	}
-	if s.moduleCache, err = servedDir("GOMODCACHE", cfg.GOMODCACHE); err != nil {
+	if s.moduleCache, err = s.servedDir("GOMODCACHE", cfg.GOMODCACHE); err != nil {
 		return nil, err
 	}
-	if s.goroot, err = servedDir("GOROOT", cfg.GOROOT); err != nil {
+	if s.goroot, err = s.servedDir("GOROOT", cfg.GOROOT); err != nil {
 		return nil, err
 	}
 	switch {
@@ -78,15 +86,15 @@ func NewServer(cfg ServerConfig, m *location.Mapper) (*Server, error) {
 
 // servedDir checks a configured tree: absolute, and not a whole file
 // system, which would serve everything.
-func servedDir(name, dir string) (string, error) {
+func (s *Server) servedDir(name, dir string) (string, error) {
 	if dir == "" {
 		return "", nil
 	}
-	if !filepath.IsAbs(dir) {
+	if !s.rules.IsAbs(dir) {
 		return "", fmt.Errorf("files: %s %q is not absolute", name, dir)
 	}
-	dir = filepath.Clean(dir)
-	if filepath.Dir(dir) == dir {
+	dir = s.rules.Clean(dir)
+	if s.rules.Join(dir, "..") == dir {
 		return "", fmt.Errorf("files: %s %q is a file system root", name, dir)
 	}
 	return dir, nil
@@ -134,8 +142,8 @@ func (s *Server) open(ctx context.Context, loc location.Location) (*os.File, int
 	if err := ctx.Err(); err != nil {
 		return nil, 0, refused(loc, "request cancelled", err)
 	}
-	if err := loc.Validate(); err != nil {
-		return nil, 0, refused(loc, err.Error(), nil)
+	if e := s.checkName(loc); e != nil {
+		return nil, 0, e
 	}
 	// The rule applies to the path asked for, before its symlinks are
 	// followed, and again to the file it resolves to.
@@ -146,7 +154,7 @@ func (s *Server) open(ctx context.Context, loc location.Location) (*os.File, int
 	if e := s.admit(ctx, loc, t, t.rel); e != nil {
 		return nil, 0, e
 	}
-	resolved, e := t.resolve(loc)
+	resolved, e := s.resolve(loc, t)
 	if e != nil {
 		return nil, 0, e
 	}
@@ -154,6 +162,31 @@ func (s *Server) open(ctx context.Context, loc location.Location) (*os.File, int
 		return nil, 0, e
 	}
 	return s.openRegular(loc, resolved)
+}
+
+// checkName refuses, before anything touches the disk, an invalid location
+// (loc.Validate: "..", absolute paths, backslashes) and the names that are
+// no file of this system's or that may name another file than they say:
+// on Windows a drive ("C:foo"), an alternate data stream
+// ("client.go:secret"), a device ("nul.go"), a name Win32 trims ("a.go.")
+// or a short name ("GIT~1"); on every system, .git in any case, which git
+// never tracks (and which NTFS and APFS open as .git).
+func (s *Server) checkName(loc location.Location) *Error {
+	if err := loc.Validate(); err != nil {
+		return refused(loc, err.Error(), nil)
+	}
+	if _, err := s.rules.Localize(loc.Path); err != nil {
+		return refused(loc, err.Error(), nil)
+	}
+	if s.rules.HasShortName(loc.Path) {
+		return refused(loc, "a Windows short (8.3) name, which may name another file", nil)
+	}
+	for elem := range strings.SplitSeq(loc.Path, "/") {
+		if strings.EqualFold(elem, ".git") {
+			return refused(loc, "the .git directory is never served", nil)
+		}
+	}
+	return nil
 }
 
 // tree is a file's place in a served tree.
@@ -180,26 +213,26 @@ func (s *Server) locate(loc location.Location) (tree, *Error) {
 	if err != nil {
 		return tree{}, refused(loc, "no local file", err)
 	}
-	p, err := location.URIToPath(uri)
+	p, err := s.rules.URIToPath(uri)
 	if err != nil {
 		return tree{}, refused(loc, "no local file", err)
 	}
 	switch loc.Space {
 	case location.Workspace:
-		if rel, ok := under(s.root, p); ok {
+		if rel, ok := s.rules.Rel(s.root, p); ok {
 			return tree{base: s.root, rel: rel}, nil
 		}
 	case location.GOROOT:
-		if rel, ok := under(s.goroot, p); ok {
+		if rel, ok := s.rules.Rel(s.goroot, p); ok {
 			return tree{base: s.goroot, rel: rel, anyFile: true}, nil
 		}
 	case location.Module:
 		// The module cache may be inside the workspace: look there first.
-		if rel, ok := under(s.moduleCache, p); ok {
+		if rel, ok := s.rules.Rel(s.moduleCache, p); ok {
 			if dir, ok := strings.CutSuffix(rel, "/"+loc.Path); ok {
 				return tree{base: s.moduleCache, sub: dir, rel: loc.Path, anyFile: true}, nil
 			}
-		} else if rel, ok := under(s.root, p); ok {
+		} else if rel, ok := s.rules.Rel(s.root, p); ok {
 			return tree{base: s.root, rel: rel}, nil // vendor/
 		}
 	}
@@ -208,20 +241,22 @@ func (s *Server) locate(loc location.Location) (tree, *Error) {
 
 // resolve follows the symlinks of t's file and returns the real file's
 // place, which must still be inside t's tree (base and sub resolved too).
-func (t tree) resolve(loc location.Location) (tree, *Error) {
+// On Windows EvalSymlinks also gives the file's own spelling, long name
+// and case, so the workspace rule sees ".env" even if asked for "ENV~1".
+func (s *Server) resolve(loc location.Location, t tree) (tree, *Error) {
 	base, err := filepath.EvalSymlinks(t.base)
 	if err != nil {
 		return tree{}, refused(loc, "tree unavailable", err)
 	}
-	dir := filepath.Join(base, filepath.FromSlash(t.sub))
-	p, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(t.rel)))
+	dir := s.rules.Join(base, t.sub)
+	p, err := filepath.EvalSymlinks(s.rules.Join(dir, t.rel))
 	if errors.Is(err, fs.ErrNotExist) {
 		return tree{}, notFound(loc, err)
 	}
 	if err != nil {
 		return tree{}, refused(loc, "cannot resolve symlinks", err)
 	}
-	rel, ok := under(dir, p)
+	rel, ok := s.rules.Rel(dir, p)
 	if !ok {
 		return tree{}, refused(loc, "symlink leads out of its tree", fmt.Errorf("%s resolves to %s", t.rel, p))
 	}
@@ -243,11 +278,8 @@ func (s *Server) admit(ctx context.Context, loc location.Location, t tree, rel s
 // size cap. It never follows a symlink out of t.base, and never blocks on a
 // FIFO swapped in after the checks.
 func (s *Server) openRegular(loc location.Location, t tree) (*os.File, int64, *Error) {
-	name := filepath.FromSlash(t.rel)
-	if t.sub != "" {
-		name = filepath.Join(filepath.FromSlash(t.sub), name)
-	}
-	before, err := os.Lstat(filepath.Join(t.base, name))
+	name := s.rules.FromSlash(path.Join(t.sub, t.rel))
+	before, err := os.Lstat(s.rules.Join(t.base, name))
 	if err != nil {
 		return nil, 0, notFound(loc, err)
 	}
@@ -316,17 +348,4 @@ func (s *Server) logFailure(asker string, e *Error) {
 		return
 	}
 	s.log.Warn("files: refused", attrs...)
-}
-
-// under returns the slash path of p relative to dir if p is strictly
-// inside dir, lexically. Both are clean and absolute.
-func under(dir, p string) (string, bool) {
-	if dir == "" {
-		return "", false
-	}
-	rel, err := filepath.Rel(dir, p)
-	if err != nil || rel == "." || !filepath.IsLocal(rel) {
-		return "", false
-	}
-	return filepath.ToSlash(rel), true
 }

@@ -21,6 +21,10 @@ func FuzzValidate(f *testing.F) {
 		{"workspace", "", "a\x00b"},
 		{"workspace", "", "a//b"},
 		{"home", "", "a.go"},
+		{"workspace", "", "C:foo"},
+		{"workspace", "", "nul.go"},
+		{"workspace", "", "a.go:secret"},
+		{"workspace", "", ".git./config"},
 	} {
 		f.Add(seed[0], seed[1], seed[2])
 	}
@@ -45,7 +49,27 @@ func FuzzValidate(f *testing.F) {
 		if err := json.Unmarshal(data, &back); err != nil || back != l {
 			t.Fatalf("JSON round trip of %+v: %+v, %v", l, back, err)
 		}
+		// Every system that can hold the file holds it inside its tree.
+		for _, m := range fuzzMachines {
+			local, err := m.r.Localize(path)
+			if err != nil {
+				continue
+			}
+			if rel, ok := m.r.Rel(m.root, m.r.Join(m.root, local)); !ok || rel != path {
+				t.Fatalf("%s: %q joined to %s is %q, %v", m.r, path, m.root, rel, ok)
+			}
+		}
 	})
+}
+
+// fuzzMachines are a tree of each system's rules, for the fuzz targets.
+var fuzzMachines = []struct {
+	r                      Rules
+	root, modcache, goroot string
+}{
+	{Linux, "/home/cyd/src/app", "/home/cyd/go/pkg/mod", "/usr/local/go"},
+	{MacOS, "/var/folders/zz/T/app", "/Users/bob/go/pkg/mod", "/usr/local/go"},
+	{Windows, `C:\Users\ann\src\app`, `C:\Users\ann\go\pkg\mod`, `C:\Program Files\Go`},
 }
 
 func FuzzToLocal(f *testing.F) {
@@ -59,35 +83,61 @@ func FuzzToLocal(f *testing.F) {
 	f.Add("module", "../x@v1", "a.go")
 	f.Add("module", "golang.org/x/text@v0.3.0/../../..", "a.go")
 	f.Add("module", "golang.org/x/text@..", "a.go")
+	f.Add("workspace", "", "C:foo")
+	f.Add("workspace", "", "nul.go")
+	f.Add("goroot", "", "src/a.go:secret")
+	mappers := foreignMappers(f)
 	f.Fuzz(func(t *testing.T, space, module, path string) {
 		l := Location{Space: Space(space), Module: module, Path: path}
-		uri, _, err := nav.m.ToLocal(l)
-		if err != nil {
+		checkToLocal(t, nav.m, l, nav.root, nav.cache, nav.goroot)
+		for i, m := range fuzzMachines {
+			checkToLocal(t, mappers[i], l, m.root, m.modcache, m.goroot)
+		}
+	})
+}
+
+func foreignMappers(t testing.TB) []*Mapper {
+	var mappers []*Mapper
+	for _, m := range fuzzMachines {
+		mappers = append(mappers, foreign(t, m.r, m.root, m.modcache, m.goroot))
+	}
+	return mappers
+}
+
+// checkToLocal checks that m maps l, if it does, to a file strictly inside
+// the tree of l's space.
+func checkToLocal(t *testing.T, m *Mapper, l Location, root, modcache, goroot string) {
+	t.Helper()
+	r := m.Rules()
+	uri, _, err := m.ToLocal(l)
+	if err != nil {
+		return
+	}
+	if l.Validate() != nil {
+		t.Fatalf("%s ToLocal(%+v) accepted an invalid location", r, l)
+	}
+	if _, err := r.Localize(l.Path); err != nil {
+		t.Fatalf("%s ToLocal(%+v) = %s, a file the system cannot hold", r, l, uri)
+	}
+	p, err := r.URIToPath(uri)
+	if err != nil {
+		t.Fatalf("%s ToLocal(%+v) = %q, not a file URI: %v", r, l, uri, err)
+	}
+	var trees []string
+	switch l.Space {
+	case Workspace:
+		trees = []string{root}
+	case GOROOT:
+		trees = []string{goroot}
+	case Module:
+		trees = []string{r.Join(root, "vendor"), modcache}
+	}
+	for _, dir := range trees {
+		if _, ok := r.Rel(dir, p); ok {
 			return
 		}
-		if l.Validate() != nil {
-			t.Fatalf("ToLocal(%+v) accepted an invalid location", l)
-		}
-		p, err := URIToPath(uri)
-		if err != nil {
-			t.Fatalf("ToLocal(%+v) = %q, not a file URI: %v", l, uri, err)
-		}
-		var trees []string
-		switch l.Space {
-		case Workspace:
-			trees = []string{nav.root}
-		case GOROOT:
-			trees = []string{nav.goroot}
-		case Module:
-			trees = []string{filepath.Join(nav.root, "vendor"), nav.cache}
-		}
-		for _, dir := range trees {
-			if _, ok := relUnder(dir, p); ok {
-				return
-			}
-		}
-		t.Fatalf("ToLocal(%+v) = %s, outside %v", l, p, trees)
-	})
+	}
+	t.Fatalf("%s ToLocal(%+v) = %s, outside %v", r, l, p, trees)
 }
 
 func FuzzToPortable(f *testing.F) {
@@ -106,16 +156,34 @@ func FuzzToPortable(f *testing.F) {
 	}
 	f.Add(nav.uri("repo") + "/%2E%2E/x")
 	f.Add("file:///etc/passwd")
+	for _, uri := range []string{
+		"file:///c%3A/Users/ann/src/app/client.go",
+		"file:///C:/users/ANN/go/pkg/mod/github.com/%21burnt%21sushi/toml%40v1.2.0/decode.go",
+		"file:///c%3A/Program%20Files/Go/src/fmt/print.go",
+		"file:///c%3A/Users/ann/src/app/client.go:secret",
+		"file:///c%3A/Users/ann/src/app/pkg%5C..%5C..%5Cx",
+		"file:///private/var/folders/zz/T/app/a.go",
+		"file:///Users/BOB/go/pkg/mod/golang.org/x/text@v0.3.0/x.go",
+	} {
+		f.Add(uri)
+	}
+	mappers := append(foreignMappers(f), nav.m)
 	f.Fuzz(func(t *testing.T, uri string) {
-		loc, err := nav.m.ToPortable(uri)
-		if err != nil {
-			return
-		}
-		if err := loc.Validate(); err != nil {
-			t.Fatalf("ToPortable(%q) = %+v: %v", uri, loc, err)
-		}
-		if _, _, err := nav.m.ToLocal(loc); err != nil {
-			t.Fatalf("ToLocal(ToPortable(%q) = %+v): %v", uri, loc, err)
+		for _, m := range mappers {
+			loc, err := m.ToPortable(uri)
+			if err != nil {
+				continue
+			}
+			if err := loc.Validate(); err != nil {
+				t.Fatalf("%s ToPortable(%q) = %+v: %v", m.Rules(), uri, loc, err)
+			}
+			back, _, err := m.ToLocal(loc)
+			if err != nil {
+				t.Fatalf("%s ToLocal(ToPortable(%q) = %+v): %v", m.Rules(), uri, loc, err)
+			}
+			if again, err := m.ToPortable(back); err != nil || again != loc {
+				t.Fatalf("%s ToPortable(ToLocal(%+v) = %s) = %+v, %v", m.Rules(), loc, back, again, err)
+			}
 		}
 	})
 }
@@ -125,6 +193,11 @@ func FuzzURI(f *testing.F) {
 		"file:///home/x/a.go",
 		"file:///home/x/a%20b.go",
 		"file:///c%3A/x/a.go",
+		"file:///C:/x/../a.go",
+		"file:////server/share/a.go",
+		`C:\x\a b.go`,
+		`c:/x//a.go`,
+		`\\server\share\x`,
 		"file://localhost/a.go",
 		"file:/a.go",
 		"file:///a%zz",
@@ -136,23 +209,28 @@ func FuzzURI(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if p, err := URIToPath(s); err == nil {
-			if !filepath.IsAbs(p) || filepath.Clean(p) != p {
-				t.Fatalf("URIToPath(%q) = %q, not clean and absolute", s, p)
-			}
-			checkURIRoundTrip(t, p)
+		if p, err := URIToPath(s); err == nil && (!filepath.IsAbs(p) || filepath.Clean(p) != p) {
+			t.Fatalf("URIToPath(%q) = %q, not clean and absolute", s, p)
 		}
-		if filepath.IsAbs(s) && !strings.ContainsRune(s, 0) {
-			checkURIRoundTrip(t, filepath.Clean(s))
+		for _, r := range []Rules{Linux, MacOS, Windows} {
+			if p, err := r.URIToPath(s); err == nil {
+				if !r.IsAbs(p) || r.Clean(p) != p {
+					t.Fatalf("%s URIToPath(%q) = %q, not clean and absolute", r, s, p)
+				}
+				checkURIRoundTrip(t, r, p)
+			}
+			if r.IsAbs(s) && !strings.ContainsRune(s, 0) {
+				checkURIRoundTrip(t, r, r.Clean(s))
+			}
 		}
 	})
 }
 
-func checkURIRoundTrip(t *testing.T, p string) {
-	uri := PathToURI(p)
-	back, err := URIToPath(uri)
+func checkURIRoundTrip(t *testing.T, r Rules, p string) {
+	uri := r.PathToURI(p)
+	back, err := r.URIToPath(uri)
 	if err != nil || back != p {
-		t.Fatalf("URIToPath(PathToURI(%q) = %q) = %q, %v", p, uri, back, err)
+		t.Fatalf("%s URIToPath(PathToURI(%q) = %q) = %q, %v", r, p, uri, back, err)
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/mod/module"
@@ -64,9 +63,12 @@ const maxPathLen = 4096
 
 // Validate reports whether l is well formed. Locations arrive from other
 // machines, so Validate is strict: a Location that passes names a file
-// strictly inside its space's tree on every operating system Go supports
-// lexically (no absolute paths, no "." or ".." elements, no backslashes, no
-// NUL), and a Module that is a valid module path at a canonical version.
+// strictly inside its space's tree, lexically (no absolute paths, no "." or
+// ".." elements, no backslashes, no NUL), and a Module that is a valid
+// module path at a canonical version. Validate is the same on every
+// operating system, so that every participant agrees on what a location
+// is; whether this system can hold the file ("a:b.go" on Windows) is for
+// the mapping to decide (Rules.Localize).
 func (l Location) Validate() error {
 	if err := l.validate(); err != nil {
 		return fmt.Errorf("invalid location: %w", err)
@@ -100,8 +102,7 @@ func (l Location) validate() error {
 	return nil
 }
 
-// validatePath checks a portable path: relative, slash-separated, clean,
-// and representable as a local path of this operating system.
+// validatePath checks a portable path: relative, slash-separated, clean.
 func validatePath(p string) error {
 	switch {
 	case p == "" || p == ".":
@@ -116,11 +117,6 @@ func validatePath(p string) error {
 		return fmt.Errorf("path %q is absolute", p)
 	case !fs.ValidPath(p):
 		return fmt.Errorf("path %q is not clean (empty, \".\" or \"..\" element, or trailing slash)", p)
-	}
-	// Localize adds the operating system's own rules (Windows volume
-	// names and reserved names) so that a joined path stays in its root.
-	if _, err := filepath.Localize(p); err != nil {
-		return fmt.Errorf("path %q: %w", p, err)
 	}
 	return nil
 }

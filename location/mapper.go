@@ -20,6 +20,11 @@ var ErrNoRoot = errors.New("no local tree for this location")
 // MapperConfig names this machine's trees. Every directory is absolute or
 // "" for none.
 type MapperConfig struct {
+	// Rules are the operating system's path rules; the zero Rules mean
+	// Host. A Mapper for another system's rules (the tests' Windows and
+	// macOS machines) reads nothing from the disk, where its trees cannot
+	// be, and reports every file as missing.
+	Rules Rules
 	// Root is the workspace root: the git top level if inside git, else the
 	// editor's root folder (see FindRoot).
 	Root string
@@ -38,13 +43,15 @@ type MapperConfig struct {
 // It is immutable after NewMapper and safe for concurrent use; ToPortable
 // does no disk I/O.
 type Mapper struct {
+	rules       Rules
 	root        string
 	moduleCache string
 	goroot      string
 	vendorDir   string // "" without vendor/modules.txt
 	vendor      vendorIndex
 	// trees are where ToPortable looks, innermost first, each directory
-	// also under its symlink-resolved name.
+	// also under its symlink-resolved name and the other spellings the
+	// rules know.
 	trees []tree
 }
 
@@ -68,25 +75,25 @@ type tree struct {
 // main module if there is one, and resolves symlinks in the roots so that
 // URIs naming a file through either spelling map alike.
 func NewMapper(cfg MapperConfig) (*Mapper, error) {
-	var m Mapper
+	m := Mapper{rules: cfg.Rules.orHost()}
 	var err error
-	if m.root, err = cleanDir("Root", cfg.Root); err != nil {
+	if m.root, err = m.cleanDir("Root", cfg.Root); err != nil {
 		return nil, err
 	}
-	if m.moduleCache, err = cleanDir("GOMODCACHE", cfg.GOMODCACHE); err != nil {
+	if m.moduleCache, err = m.cleanDir("GOMODCACHE", cfg.GOMODCACHE); err != nil {
 		return nil, err
 	}
-	if m.goroot, err = cleanDir("GOROOT", cfg.GOROOT); err != nil {
+	if m.goroot, err = m.cleanDir("GOROOT", cfg.GOROOT); err != nil {
 		return nil, err
 	}
-	moduleDir, err := cleanDir("ModuleDir", cfg.ModuleDir)
+	moduleDir, err := m.cleanDir("ModuleDir", cfg.ModuleDir)
 	if err != nil {
 		return nil, err
 	}
 	if moduleDir == "" {
 		moduleDir = m.root
 	}
-	if moduleDir != "" {
+	if moduleDir != "" && m.rules.isHost() {
 		if err := m.readVendor(moduleDir); err != nil {
 			return nil, err
 		}
@@ -108,26 +115,29 @@ func NewMapper(cfg MapperConfig) (*Mapper, error) {
 	return &m, nil
 }
 
-func cleanDir(name, dir string) (string, error) {
+// Rules returns the path rules the Mapper works by.
+func (m *Mapper) Rules() Rules { return m.rules }
+
+func (m *Mapper) cleanDir(name, dir string) (string, error) {
 	if dir == "" {
 		return "", nil
 	}
-	if !filepath.IsAbs(dir) {
+	if !m.rules.IsAbs(dir) {
 		return "", fmt.Errorf("location: %s %q is not absolute", name, dir)
 	}
-	return filepath.Clean(dir), nil
+	return m.rules.Clean(dir), nil
 }
 
 func (m *Mapper) readVendor(moduleDir string) error {
-	vendorDir := filepath.Join(moduleDir, "vendor")
-	data, err := os.ReadFile(filepath.Join(vendorDir, "modules.txt"))
+	vendorDir := m.rules.Join(moduleDir, "vendor")
+	data, err := os.ReadFile(m.rules.Join(vendorDir, "modules.txt"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("location: %w", err)
 	}
-	idx, err := parseModulesTxt(data, moduleDir, m.root)
+	idx, err := parseModulesTxt(data, m.rules, moduleDir, m.root)
 	if err != nil {
 		return fmt.Errorf("location: %s: %w", vendorDir, err)
 	}
@@ -139,9 +149,14 @@ func (m *Mapper) addTree(kind treeKind, dir string) {
 	if dir == "" {
 		return
 	}
-	m.trees = append(m.trees, tree{kind, dir})
-	if resolved, err := filepath.EvalSymlinks(dir); err == nil && resolved != dir {
-		m.trees = append(m.trees, tree{kind, resolved})
+	names := m.rules.spellings(dir)
+	if m.rules.isHost() {
+		if resolved, err := filepath.EvalSymlinks(dir); err == nil && resolved != dir {
+			names = append(names, m.rules.spellings(resolved)...)
+		}
+	}
+	for _, name := range names {
+		m.trees = append(m.trees, tree{kind, name})
 	}
 }
 
@@ -150,24 +165,32 @@ func (m *Mapper) addTree(kind treeKind, dir string) {
 // decides: vendor/ of the main module maps to the Module space (or to a
 // workspace replacement directory), the module cache to the Module space,
 // GOROOT to the GOROOT space, the workspace to the Workspace space. A file
-// in none of them is an error: absolute paths never leave a machine.
+// in none of them is an error: absolute paths never leave a machine. Where
+// the rules fold case, the trees match in any case.
 func (m *Mapper) ToPortable(uri string) (Location, error) {
-	p, err := URIToPath(uri)
+	p, err := m.rules.URIToPath(uri)
 	if err != nil {
 		return Location{}, fmt.Errorf("location: %w", err)
 	}
 	for _, t := range m.trees {
-		rel, ok := relUnder(t.dir, p)
+		rel, ok := m.rules.Rel(t.dir, p)
 		if !ok {
 			continue
 		}
 		// A file an inner tree cannot name (a vendor/ directory no module
 		// owns, the module cache's own cache/) falls to the outer tree.
-		if loc, ok := m.portableIn(t.kind, rel); ok && loc.validate() == nil {
+		if loc, ok := m.portableIn(t.kind, rel); ok && loc.validate() == nil && m.holds(loc.Path) {
 			return loc, nil
 		}
 	}
 	return Location{}, fmt.Errorf("location: %s is not in the workspace, module cache or GOROOT", uri)
+}
+
+// holds reports whether this system can hold a file at the portable path
+// rel: not a Windows alternate data stream ("a.go:secret"), say.
+func (m *Mapper) holds(rel string) bool {
+	_, err := m.rules.Localize(rel)
+	return err == nil
 }
 
 // portableIn names the file at slash path rel in a tree of the kind.
@@ -213,8 +236,9 @@ func moduleCachePortable(rel string) (Location, bool) {
 // file is there (the workspace builds from vendor/, so gopls works on
 // that copy), then the module cache; if neither has the file, the URI is
 // the module cache's (or else vendor's) with exists false. The result is
-// always inside its tree; l is validated first. ErrNoRoot means this
-// machine has no tree for l.
+// always inside its tree; l is validated first, and must be a file this
+// system can hold (Rules.Localize). ErrNoRoot means this machine has no
+// tree for l.
 func (m *Mapper) ToLocal(l Location) (uri string, exists bool, err error) {
 	if err := l.Validate(); err != nil {
 		return "", false, fmt.Errorf("location: %w", err)
@@ -227,24 +251,24 @@ func (m *Mapper) ToLocal(l Location) (uri string, exists bool, err error) {
 		return "", false, fmt.Errorf("location: %s: %w", l, ErrNoRoot)
 	}
 	for _, p := range candidates {
-		if isFile(p) {
-			return PathToURI(p), true, nil
+		if m.rules.isHost() && isFile(p) {
+			return m.rules.PathToURI(p), true, nil
 		}
 	}
-	return PathToURI(candidates[len(candidates)-1]), false, nil
+	return m.rules.PathToURI(candidates[len(candidates)-1]), false, nil
 }
 
 // candidates returns the local paths where l's file may be, best first.
 func (m *Mapper) candidates(l Location) ([]string, error) {
 	switch l.Space {
 	case Workspace:
-		return inTrees(m.root, l.Path)
+		return m.inTrees(m.root, l.Path)
 	case GOROOT:
-		return inTrees(m.goroot, l.Path)
+		return m.inTrees(m.goroot, l.Path)
 	}
 	var paths []string
 	if rel, ok := m.vendor.local(l.Module, l.Path); ok {
-		p, err := inTree(m.vendorDir, rel)
+		p, err := m.inTree(m.vendorDir, rel)
 		if err != nil {
 			return nil, err
 		}
@@ -255,7 +279,7 @@ func (m *Mapper) candidates(l Location) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := inTree(m.moduleCache, dir+"/"+l.Path)
+		p, err := m.inTree(m.moduleCache, dir+"/"+l.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -280,49 +304,31 @@ func moduleCacheDir(mv string) (string, error) {
 }
 
 // inTrees is inTree as a candidate list: none when the tree is absent.
-func inTrees(dir, rel string) ([]string, error) {
+func (m *Mapper) inTrees(dir, rel string) ([]string, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	p, err := inTree(dir, rel)
+	p, err := m.inTree(dir, rel)
 	if err != nil {
 		return nil, err
 	}
 	return []string{p}, nil
 }
 
-// inTree joins dir and the slash path rel, and checks lexically that the
-// result is strictly inside dir. Validate already guarantees it; the check
-// is the last line of defence for code that serves files to others.
-func inTree(dir, rel string) (string, error) {
-	local, err := filepath.Localize(rel)
+// inTree joins dir and the slash path rel, if this system can hold such a
+// file, and checks lexically that the result is strictly inside dir.
+// Validate already guarantees it; the check is the last line of defence
+// for code that serves files to others.
+func (m *Mapper) inTree(dir, rel string) (string, error) {
+	local, err := m.rules.Localize(rel)
 	if err != nil {
 		return "", err
 	}
-	p := filepath.Join(dir, local)
-	if _, ok := relUnder(dir, p); !ok {
+	p := m.rules.Join(dir, local)
+	if back, ok := m.rules.Rel(dir, p); !ok || back != rel {
 		return "", fmt.Errorf("path %q escapes its tree", rel)
 	}
 	return p, nil
-}
-
-// relUnder returns the slash path of p relative to dir if p is strictly
-// inside dir. Both must be clean.
-func relUnder(dir, p string) (string, bool) {
-	if dir == "" || !strings.HasPrefix(p, dir) {
-		return "", false
-	}
-	rest := p[len(dir):]
-	if !strings.HasSuffix(dir, string(filepath.Separator)) {
-		if rest == "" || rest[0] != filepath.Separator {
-			return "", false
-		}
-		rest = rest[1:]
-	}
-	if rest == "" {
-		return "", false
-	}
-	return filepath.ToSlash(rest), true
 }
 
 func isFile(p string) bool {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"path/filepath"
 	"strings"
 )
 
@@ -42,10 +41,11 @@ type vendorIndex struct {
 //
 // A module line followed by package lines is in the build; module lines
 // without packages only record replacements and are ignored, as the go
-// command does. Replacement directories are relative to moduleDir; those
-// inside root map to the Workspace space. Lines it cannot interpret are
-// skipped so that a newer go command's additions do no harm.
-func parseModulesTxt(data []byte, moduleDir, root string) (vendorIndex, error) {
+// command does. Replacement directories are relative to moduleDir (paths
+// by rules r); those inside root map to the Workspace space. Lines it
+// cannot interpret are skipped so that a newer go command's additions do
+// no harm.
+func parseModulesTxt(data []byte, r Rules, moduleDir, root string) (vendorIndex, error) {
 	idx := vendorIndex{byDir: map[string]vendored{}, byModule: map[string]string{}}
 	var dir string // the current module line's directory, "" if unusable
 	var where vendored
@@ -55,7 +55,7 @@ func parseModulesTxt(data []byte, moduleDir, root string) (vendorIndex, error) {
 		line := sc.Text()
 		switch {
 		case strings.HasPrefix(line, "# "):
-			dir, where = parseModuleLine(strings.Fields(line[2:]), moduleDir, root)
+			dir, where = parseModuleLine(strings.Fields(line[2:]), r, moduleDir, root)
 		case strings.HasPrefix(line, "#"), dir == "", strings.TrimSpace(line) == "":
 			// Metadata ("## explicit") or packages of an unusable module.
 		default:
@@ -83,7 +83,7 @@ func (idx vendorIndex) add(dir string, where vendored) {
 // [=> replacement [version]]. It returns the module's directory under
 // vendor/ and where its files live portably, or "" if the line names
 // nothing portable.
-func parseModuleLine(f []string, moduleDir, root string) (string, vendored) {
+func parseModuleLine(f []string, r Rules, moduleDir, root string) (string, vendored) {
 	var left, right []string
 	replaced := false
 	for i, s := range f {
@@ -106,7 +106,7 @@ func parseModuleLine(f []string, moduleDir, root string) (string, vendored) {
 		// The files are the replacement module's.
 		where = vendored{space: Module, module: right[0] + "@" + right[1]}
 	case len(right) == 1:
-		dir, ok := workspaceDir(right[0], moduleDir, root)
+		dir, ok := workspaceDir(right[0], r, moduleDir, root)
 		if !ok {
 			return "", vendored{} // outside the workspace: no portable name
 		}
@@ -123,13 +123,14 @@ func parseModuleLine(f []string, moduleDir, root string) (string, vendored) {
 }
 
 // workspaceDir returns the workspace-relative slash path of a local
-// replacement directory written relative to moduleDir.
-func workspaceDir(replacement, moduleDir, root string) (string, bool) {
-	dir := filepath.FromSlash(replacement)
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(moduleDir, dir)
+// replacement directory written relative to moduleDir ("../lib", or
+// `..\lib` on Windows).
+func workspaceDir(replacement string, r Rules, moduleDir, root string) (string, bool) {
+	dir := r.FromSlash(replacement)
+	if !r.IsAbs(dir) {
+		dir = r.Join(moduleDir, dir)
 	}
-	rel, ok := relUnder(root, filepath.Clean(dir))
+	rel, ok := r.Rel(root, r.Clean(dir))
 	if !ok || validatePath(rel) != nil {
 		return "", false
 	}

@@ -193,6 +193,21 @@ func (p *Participant) localURI(ctx context.Context, v *view, u string) (string, 
 	return v.fetch(ctx, l)
 }
 
+// checkoutURI maps a portable URI of another participant's question to a
+// file of this machine's trees, which must be there: a question is about
+// files the answering server can read.
+func (v *view) checkoutURI(u string) (string, error) {
+	l, err := parsePortableURI(u)
+	if err != nil {
+		return "", err
+	}
+	uri, exists, err := v.mapper.ToLocal(l)
+	if err != nil || !exists {
+		return "", fmt.Errorf("%s is not in %s's checkout", l, v.you)
+	}
+	return uri, nil
+}
+
 // origin keys the cache by where its files come from: this session's wheel
 // holder at their commit and Go version.
 func (v *view) origin() files.Origin {
@@ -327,17 +342,7 @@ func (p *Participant) answerLSP(ctx context.Context, v *view, params json.RawMes
 	if !proxy.IsReadOnly(q.Method) {
 		return nil, fmt.Errorf("%.60q is not a read-only request", q.Method)
 	}
-	local, err := rewriteURIs(q.Params, func(u string) (string, error) {
-		l, err := parsePortableURI(u)
-		if err != nil {
-			return "", err
-		}
-		uri, exists, err := v.mapper.ToLocal(l)
-		if err != nil || !exists {
-			return "", fmt.Errorf("%s is not in %s's checkout", l, v.you)
-		}
-		return uri, nil
-	})
+	local, err := rewriteURIs(q.Params, v.checkoutURI)
 	if err != nil {
 		return nil, err
 	}

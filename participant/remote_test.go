@@ -54,18 +54,32 @@ func TestRewriteURIs(t *testing.T) {
 
 // FuzzPortableURI: whatever another participant sends, a portable URI that
 // parses names a valid location, and the holder's mapping of it stays
-// inside the holder's roots.
+// inside the holder's roots, on this machine and by the rules of Windows
+// and macOS.
 func FuzzPortableURI(f *testing.F) {
 	for _, s := range []string{
 		"lspshare:/workspace/a.go", "lspshare:/module/example.com/m@v1.0.0/x.go",
 		"lspshare:/goroot/src/fmt/print.go", "lspshare:/workspace/../x", "lspshare:/module/@/",
+		"lspshare:/workspace/C:foo", "lspshare:/workspace/nul.go", "lspshare:/workspace/a.go:secret",
+		`lspshare:/workspace/..\..\x`, "lspshare:/goroot/GIT~1/config",
 	} {
 		f.Add(s)
 	}
-	root, modcache, goroot := f.TempDir(), f.TempDir(), f.TempDir()
-	m, err := location.NewMapper(location.MapperConfig{Root: root, GOMODCACHE: modcache, GOROOT: goroot})
-	if err != nil {
-		f.Fatal(err)
+	type tree struct {
+		m                      *location.Mapper
+		root, modcache, goroot string
+	}
+	var trees []tree
+	for _, cfg := range []location.MapperConfig{
+		{Root: f.TempDir(), GOMODCACHE: f.TempDir(), GOROOT: f.TempDir()},
+		{Rules: location.Windows, Root: `C:\Users\ann\src\app`, GOMODCACHE: `C:\Users\ann\go\pkg\mod`, GOROOT: `C:\Program Files\Go`},
+		{Rules: location.MacOS, Root: "/var/folders/zz/T/app", GOMODCACHE: "/Users/bob/go/pkg/mod", GOROOT: "/usr/local/go"},
+	} {
+		m, err := location.NewMapper(cfg)
+		if err != nil {
+			f.Fatal(err)
+		}
+		trees = append(trees, tree{m, cfg.Root, cfg.GOMODCACHE, cfg.GOROOT})
 	}
 	f.Fuzz(func(t *testing.T, u string) {
 		l, err := parsePortableURI(u)
@@ -75,22 +89,25 @@ func FuzzPortableURI(f *testing.F) {
 		if err := l.Validate(); err != nil {
 			t.Fatalf("parsed %q into an invalid %+v: %v", u, l, err)
 		}
-		uri, _, err := m.ToLocal(l)
-		if err != nil {
-			return
-		}
-		p, err := location.URIToPath(uri)
-		if err != nil {
-			t.Fatalf("ToLocal gave %q: %v", uri, err)
-		}
-		inside := false
-		for _, dir := range []string{root, modcache, goroot} {
-			if strings.HasPrefix(p, dir+"/") {
-				inside = true
+		for _, tr := range trees {
+			r := tr.m.Rules()
+			uri, _, err := tr.m.ToLocal(l)
+			if err != nil {
+				continue
 			}
-		}
-		if !inside {
-			t.Fatalf("%q maps outside the roots: %s", u, p)
+			p, err := r.URIToPath(uri)
+			if err != nil {
+				t.Fatalf("%s ToLocal gave %q: %v", r, uri, err)
+			}
+			inside := false
+			for _, dir := range []string{tr.root, tr.modcache, tr.goroot} {
+				if _, ok := r.Rel(dir, p); ok {
+					inside = true
+				}
+			}
+			if !inside {
+				t.Fatalf("%q maps outside %s's roots: %s", u, r, p)
+			}
 		}
 	})
 }

@@ -73,7 +73,7 @@ type server struct {
 // startServer starts the language server command with stderr passed through
 // (to the proxy's own log stream, never to the editor). The process is bound
 // to ctx and, as far as the system allows, to the proxy's life (see
-// child.Bind), so no orphan outlives a killed proxy.
+// child.Start), so no orphan outlives a killed proxy.
 func startServer(ctx context.Context, argv []string, stderr io.Writer) (*server, error) {
 	path, err := FindServer(argv[0])
 	if err != nil {
@@ -81,7 +81,6 @@ func startServer(ctx context.Context, argv []string, stderr io.Writer) (*server,
 	}
 	cmd := exec.CommandContext(ctx, path, argv[1:]...)
 	cmd.Stderr = stderr
-	child.Bind(cmd)
 	cmd.Cancel = func() error { return child.Terminate(cmd.Process) }
 	cmd.WaitDelay = 2 * time.Second
 	stdin, err := cmd.StdinPipe()
@@ -92,7 +91,7 @@ func startServer(ctx context.Context, argv []string, stderr io.Writer) (*server,
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
-	if err := cmd.Start(); err != nil {
+	if err := child.Start(cmd); err != nil {
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
 	s := &server{cmd: cmd, stdin: stdin, stdout: stdout, done: make(chan struct{})}

@@ -6,10 +6,11 @@ import (
 	"syscall"
 )
 
-// Bind makes the kernel kill cmd's process when its parent dies
-// (Pdeathsig), so that no orphan outlives a killed lspshare.
-func Bind(cmd *exec.Cmd) {
+// Start starts cmd with the kernel told to kill its process when its
+// parent dies (Pdeathsig), so that no orphan outlives a killed lspshare.
+func Start(cmd *exec.Cmd) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	return cmd.Start()
 }
 
 // Terminate asks the process to end (SIGTERM).

@@ -8,12 +8,14 @@ import (
 	"syscall"
 )
 
-// Bind puts cmd's process in a process group of its own, so that Terminate
-// and Kill also reach what it started (gopls runs go list, for one). These
-// systems have no Pdeathsig: a child outlives a parent killed with SIGKILL,
-// but a language server exits anyway when its input closes with its parent.
-func Bind(cmd *exec.Cmd) {
+// Start starts cmd's process in a process group of its own, so that
+// Terminate and Kill also reach what it started (gopls runs go list, for
+// one). These systems have no Pdeathsig: a child outlives a parent killed
+// with SIGKILL, but a language server exits anyway when its input closes
+// with its parent.
+func Start(cmd *exec.Cmd) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd.Start()
 }
 
 // Terminate asks the process's group to end (SIGTERM).

@@ -312,7 +312,6 @@ func CopyRelay(t testing.TB, server []string) []string {
 func runCopyRelay(argv []string) error {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
-	child.Bind(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return err
@@ -321,7 +320,7 @@ func runCopyRelay(argv []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := child.Start(cmd); err != nil {
 		return err
 	}
 	go io.Copy(os.Stdout, out) // ends when the server exits
