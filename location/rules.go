@@ -363,3 +363,16 @@ func (r Rules) PathToURI(p string) string {
 	}
 	return (&url.URL{Scheme: "file", Path: p}).String()
 }
+
+// SameFile reports whether two file URIs name the same file under r: the
+// same path once cleaned, compared case-insensitively where the system is
+// (VS Code's "file:///c%3A/x.go" and gopls's "file:///C:/x.go" are one file
+// on Windows). URIs that are not file URIs are the same only as strings.
+func (r Rules) SameFile(a, b string) bool {
+	if a == b {
+		return true
+	}
+	pa, errA := r.URIToPath(a)
+	pb, errB := r.URIToPath(b)
+	return errA == nil && errB == nil && r.sameName(pa, pb)
+}

@@ -440,3 +440,25 @@ func TestRulesVendorReplacement(t *testing.T) {
 		t.Errorf("vendor/example.com/far/a.go = %v, outside the workspace", got)
 	}
 }
+
+func TestSameFile(t *testing.T) {
+	for _, c := range []struct {
+		rules Rules
+		a, b  string
+		same  bool
+	}{
+		{Windows, "file:///c%3A/Users/ann/src/a.go", "file:///C:/Users/ann/src/a.go", true},
+		{Windows, "file:///C:/Users/Ann/SRC/a.go", "file:///c:/users/ann/src/A.go", true},
+		{Windows, "file:///C:/Users/ann/src/a.go", "file:///D:/Users/ann/src/a.go", false},
+		{MacOS, "file:///Users/ann/src/A.go", "file:///Users/ann/src/a.go", true},
+		{MacOS, "file:///Users/ann/src/a%20b.go", "file:///Users/ann/src/a b.go", true},
+		{Linux, "file:///home/ann/A.go", "file:///home/ann/a.go", false},
+		{Linux, "file:///home/ann/./x/../a.go", "file:///home/ann/a.go", true},
+		{Linux, "untitled:Untitled-1", "untitled:Untitled-1", true},
+		{Linux, "untitled:Untitled-1", "untitled:Untitled-2", false},
+	} {
+		if got := c.rules.SameFile(c.a, c.b); got != c.same {
+			t.Errorf("%v.SameFile(%s, %s) = %v, want %v", c.rules, c.a, c.b, got, c.same)
+		}
+	}
+}

@@ -47,7 +47,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 		p.hubConn.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump,
 			From: from, To: to, Symbol: p.symbolAt(e.From)})
 	case proxy.Open:
-		if string(e.From.URI) == p.lastURI {
+		if p.sameFile(string(e.From.URI), p.lastURI) {
 			// The editor opening the file it just jumped to (or was shown):
 			// sharing it would move followers to the top of that file.
 			return
@@ -58,7 +58,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 		if e.Exact {
 			p.navigatedAlone(&e.From)
 		}
-		if string(e.From.URI) != p.lastURI {
+		if !p.sameFile(string(e.From.URI), p.lastURI) {
 			// Another document under the cursor: a switch, which followers see at once.
 			p.lastURI = string(e.From.URI)
 			p.cursor = nil
@@ -103,12 +103,16 @@ func (p *Participant) farFromWheel(at protocol.Location) bool {
 		return false
 	}
 	uri, r, ok := p.local(p.navigatorAt.To)
-	if !ok || uri != string(at.URI) {
+	if !ok || !p.sameFile(uri, string(at.URI)) {
 		return true
 	}
 	d := int64(at.Range.Start.Line) - int64(r.Start.Line)
 	return d > farLines || d < -farLines
 }
+
+// sameFile compares URIs as this machine's files: the editor may spell a
+// file otherwise than lspshare does (VS Code on Windows: "c%3A").
+func (p *Participant) sameFile(a, b string) bool { return p.mapper.Rules().SameFile(a, b) }
 
 func (p *Participant) setFollowing(on bool) {
 	p.state.Following = on
