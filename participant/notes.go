@@ -124,6 +124,7 @@ func (p *Participant) cmdResolve(ctx context.Context, args []json.RawMessage) (a
 // {"id": N} once the hub has the note, or the hub's refusal.
 func (p *Participant) noteRequest(ctx context.Context, build func() (wire.Frame, error)) (any, error) {
 	var answer chan wire.Frame
+	var ref string
 	var ferr error
 	if err := p.do(ctx, func() {
 		if ferr = p.connectedToHub(); ferr != nil {
@@ -134,9 +135,10 @@ func (p *Participant) noteRequest(ctx context.Context, build func() (wire.Frame,
 			return
 		}
 		p.nextRef++
-		f.Ref = "note:" + strconv.Itoa(p.nextRef)
+		ref = "note:" + strconv.Itoa(p.nextRef)
+		f.Ref = ref
 		answer = make(chan wire.Frame, 1)
-		p.notes.waiting[f.Ref] = answer
+		p.notes.waiting[ref] = answer
 		p.hubConn.Send(f)
 	}); err != nil {
 		return nil, err
@@ -144,17 +146,20 @@ func (p *Participant) noteRequest(ctx context.Context, build func() (wire.Frame,
 	if ferr != nil {
 		return nil, ferr
 	}
-	ctx, cancel := context.WithTimeout(ctx, noteTimeout)
-	defer cancel()
+	timer := time.NewTimer(noteTimeout)
+	defer timer.Stop()
 	select {
 	case f := <-answer:
 		if f.Error != "" {
 			return nil, errors.New(f.Error)
 		}
 		return map[string]uint64{"id": f.Note.ID}, nil
+	case <-timer.C:
 	case <-ctx.Done():
-		return nil, errors.New("the hub did not answer: try again")
 	}
+	// Forget the ref, so that refs of answers that never come do not pile up.
+	p.do(ctx, func() { delete(p.notes.waiting, ref) })
+	return nil, errors.New("the hub did not answer: try again")
 }
 
 // noteFrame takes the hub's copy of a note that changed, or its answer to

@@ -20,7 +20,7 @@ const PublishDiagnostics = "textDocument/publishDiagnostics"
 // of both.
 type diagnostics struct {
 	mu     sync.Mutex
-	server map[string][]byte            // URI → the server's latest publish (body), when not empty
+	server map[string][]byte            // URI → the server's latest publish (body): one per file the server knows of
 	extra  map[string][]json.RawMessage // URI → extra diagnostics, when any
 }
 
@@ -66,11 +66,7 @@ func (p *Proxy) serverDiagnostics(body []byte, msg frame.Message) {
 	if d.server == nil {
 		d.server = make(map[string][]byte)
 	}
-	if isEmptyArray(frame.Member(msg.Params, "diagnostics")) {
-		delete(d.server, uri) // keeps the map to the URIs that have some
-	} else {
-		d.server[uri] = body
-	}
+	d.server[uri] = body
 	extra := d.extra[uri]
 	if len(extra) == 0 {
 		p.writeEditor(body)
@@ -115,10 +111,6 @@ func appendElement(b *bytes.Buffer, n int, e []byte) int {
 	}
 	b.Write(e)
 	return n + 1
-}
-
-func isEmptyArray(raw []byte) bool {
-	return string(bytes.Join(bytes.Fields(raw), nil)) == "[]"
 }
 
 // isJSONNumber reports whether raw is a JSON number, so that nothing but

@@ -3,7 +3,9 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lspshare/lspshare/frame"
@@ -143,4 +145,37 @@ func FuzzMergeDiagnostics(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkServerDiagnostics: what the merge costs a publish from the
+// server, against a notification the proxy does not look into
+// (other-notification), for a publish of 20 diagnostics: with no notes
+// anywhere, with notes on another URI, and merged with two notes.
+func BenchmarkServerDiagnostics(b *testing.B) {
+	diags := "[" + strings.TrimSuffix(strings.Repeat(gopls1+",", 20), ",") + "]"
+	pub := serverPublish(uriA, diags)
+	other := bytes.Replace(pub, []byte(PublishDiagnostics), []byte("$/progress"), 1)
+	notes := []json.RawMessage{json.RawMessage(note1), json.RawMessage(note1)}
+	for _, bc := range []struct {
+		name  string
+		body  []byte
+		notes string // URI given notes
+	}{
+		{"other-notification", other, ""},
+		{"no-notes", pub, ""},
+		{"notes-elsewhere", pub, uriB},
+		{"merged", pub, uriA},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			p := New(Config{}, bytes.NewReader(nil), io.Discard)
+			if bc.notes != "" {
+				p.SetExtraDiagnostics(bc.notes, notes)
+			}
+			b.SetBytes(int64(len(bc.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				p.fromServer(bc.body)
+			}
+		})
+	}
 }
