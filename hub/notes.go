@@ -123,12 +123,16 @@ func (s *session) noteChanged(by *participant, ref string, i int) {
 	if err != nil {
 		s.log.Error("note not stored", "id", n.ID, "err", err)
 	}
+	s.sendTo(by, wire.Frame{Type: wire.TypeNote, Ref: ref, Note: &n})
+	b, err := wire.Encode(wire.Frame{Type: wire.TypeNote, Note: &n}) // once for everyone else
+	if err != nil {
+		s.log.Error("cannot send a note", "id", n.ID, "err", err)
+		return
+	}
 	for _, o := range s.participants {
-		f := wire.Frame{Type: wire.TypeNote, Note: &n}
-		if o == by {
-			f.Ref = ref
+		if o != by && o.conn != nil {
+			o.conn.enqueue(b)
 		}
-		s.sendTo(o, f)
 	}
 }
 

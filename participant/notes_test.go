@@ -189,21 +189,38 @@ func TestNotesAsDiagnostics(t *testing.T) {
 		t.Errorf("$/lspshare/notes with both notes in att's files: %v", err)
 	}
 
-	// gopls's own diagnostics, with notes on the same URI and another,
-	// are byte for byte what gopls publishes to an editor of its own.
-	_, viaProxy := merged.notes()
+	// gopls's own diagnostics are byte for byte what gopls publishes to an
+	// editor of its own: on main.go, which has a note, and on greet.go,
+	// which has none while other files do.
+	brokenGreet := strings.Replace(att.sb.ReadFile(t, "greet/greet.go"), `const suffix = "!"`, `const suffix = 1 + "!"`, 1)
+	greetOpen := att.sb.OpenParams(t, "greet/greet.go")
+	greetOpen.TextDocument.Text = brokenGreet
+	since = att.Since()
+	if err := att.Notify("textDocument/didOpen", greetOpen); err != nil {
+		t.Fatal(err)
+	}
+	attGreet := att.sb.URI("greet/greet.go")
+	greetViaProxy := awaitDiagnostics(t, ctx, att.Process, "att", since, attGreet, func(p published) bool { return len(p.raw) > 0 })
 	direct := lsptest.Start(t, []string{lsptest.Gopls(t)}, lsptest.Options{Dir: att.sb.Workdir, Env: att.sb.Env()})
 	if _, err := direct.Initialize(ctx, lsptest.InitializeParams(att.sb.RootURI())); err != nil {
 		t.Fatal(err)
 	}
-	open := att.sb.OpenParams(t, "main.go")
-	open.TextDocument.Text = broken
-	if err := direct.Notify("textDocument/didOpen", open); err != nil {
-		t.Fatal(err)
+	mainOpen := att.sb.OpenParams(t, "main.go")
+	mainOpen.TextDocument.Text = broken
+	for _, open := range []any{mainOpen, greetOpen} {
+		if err := direct.Notify("textDocument/didOpen", open); err != nil {
+			t.Fatal(err)
+		}
 	}
-	fromGopls := awaitDiagnostics(t, ctx, direct, "gopls", 0, attMain, func(p published) bool { return len(p.raw) == len(viaProxy) })
-	if !slices.EqualFunc(sortedRaw(fromGopls.raw), sortedRaw(viaProxy), func(a, b string) bool { return a == b }) {
-		t.Errorf("gopls's diagnostics through the proxy:\n%s\nstraight from gopls:\n%s", sortedRaw(viaProxy), sortedRaw(fromGopls.raw))
+	_, mainViaProxy := merged.notes()
+	for _, c := range []struct {
+		uri      string
+		viaProxy []json.RawMessage
+	}{{attMain, mainViaProxy}, {attGreet, greetViaProxy.raw}} {
+		fromGopls := awaitDiagnostics(t, ctx, direct, "gopls", 0, c.uri, func(p published) bool { return len(p.raw) == len(c.viaProxy) })
+		if !slices.Equal(sortedRaw(fromGopls.raw), sortedRaw(c.viaProxy)) {
+			t.Errorf("%s: gopls's diagnostics through the proxy:\n%s\nstraight from gopls:\n%s", c.uri, sortedRaw(c.viaProxy), sortedRaw(fromGopls.raw))
+		}
 	}
 
 	// The hub restarts on its store; a newcomer gets the notes.
