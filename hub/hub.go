@@ -203,8 +203,13 @@ func (h *Hub) session(name string) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load participants of session %s: %w", name, err)
 	}
+	notes, err := h.cfg.Store.Notes(name)
+	if err != nil {
+		return nil, fmt.Errorf("load notes of session %s: %w", name, err)
+	}
 	s := newSession(h, rec, seq)
 	s.restore(members)
+	s.notes = notes
 	h.sessions[name] = s
 	return s, nil
 }

@@ -38,6 +38,7 @@ type session struct {
 	lastAsk      uint64      // numbers hub-side ask refs
 	stateTimer   *time.Timer // pending state broadcast, nil if none
 	watches      map[*Watch]struct{}
+	notes        []wire.Note // by ID
 	closed       bool
 }
 
@@ -118,7 +119,7 @@ func (s *session) join(c *conn, hello wire.Frame) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append([][]byte{welcome}, s.replay(hello.After)...), nil
+	return slices.Concat([][]byte{welcome}, s.replay(hello.After), s.notesPreamble()), nil
 }
 
 // navFrame is the nav frame that tells participants of a move (a trail
@@ -312,15 +313,18 @@ func (s *session) handle(c *conn, f wire.Frame) {
 // handlers act on each type of frame a participant sends after its hello
 // (wire.Types), with the session's lock held.
 var handlers = map[string]func(s *session, m *participant, f wire.Frame){
-	wire.TypeNav:    (*session).nav,
-	wire.TypeFollow: (*session).follow,
-	wire.TypeDrive:  func(s *session, m *participant, _ wire.Frame) { s.drive(m) },
-	wire.TypePass:   func(s *session, m *participant, f wire.Frame) { s.pass(m, f.Name) },
-	wire.TypeLocate: (*session).locate,
-	wire.TypeAsk:    (*session).ask,
-	wire.TypeAnswer: (*session).answer,
-	wire.TypeHand:   (*session).raiseHand,
-	wire.TypeSummon: func(s *session, m *participant, _ wire.Frame) { s.summon(m) },
+	wire.TypeNav:     (*session).nav,
+	wire.TypeFollow:  (*session).follow,
+	wire.TypeDrive:   func(s *session, m *participant, _ wire.Frame) { s.drive(m) },
+	wire.TypePass:    func(s *session, m *participant, f wire.Frame) { s.pass(m, f.Name) },
+	wire.TypeLocate:  (*session).locate,
+	wire.TypeAsk:     (*session).ask,
+	wire.TypeAnswer:  (*session).answer,
+	wire.TypeHand:    (*session).raiseHand,
+	wire.TypeSummon:  func(s *session, m *participant, _ wire.Frame) { s.summon(m) },
+	wire.TypeNote:    (*session).postNote,
+	wire.TypeReply:   (*session).replyNote,
+	wire.TypeResolve: (*session).resolveNote,
 }
 
 // raiseHand raises or lowers m's hand, or, from the navigator, lowers the

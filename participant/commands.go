@@ -27,6 +27,9 @@ var commands = map[string]func(p *Participant, ctx context.Context, args []json.
 	"lspshare.leave":    (*Participant).cmdLeave,
 	"lspshare.hand":     (*Participant).cmdHand,
 	"lspshare.summon":   (*Participant).cmdSummon,
+	"lspshare.note":     (*Participant).cmdNote,
+	"lspshare.reply":    (*Participant).cmdReply,
+	"lspshare.resolve":  (*Participant).cmdResolve,
 }
 
 // locateTimeout bounds the hub's answer to "where is NAME?".

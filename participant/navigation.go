@@ -244,6 +244,7 @@ var hubHandlers = map[string]func(p *Participant, ctx context.Context, f wire.Fr
 	wire.TypeAsk:          (*Participant).answerAsk,
 	wire.TypeError:        func(p *Participant, _ context.Context, f wire.Frame) { p.tell("", msgWarning, f.Message) },
 	wire.TypeSummon:       (*Participant).summoned,
+	wire.TypeNote:         func(p *Participant, _ context.Context, f wire.Frame) { p.noteFrame(f) },
 }
 
 // summoned brings this editor to the navigator's place and follows again,

@@ -80,6 +80,7 @@ type Participant struct {
 	toldOnce      map[string]bool
 	locates       map[string]chan wire.Frame
 	nextRef       int
+	notes         noteBoard
 }
 
 // eventQueue bounds the events waiting for Run; a burst beyond it loses
@@ -113,6 +114,7 @@ func New(cfg Config) *Participant {
 		state:     State{Answers: "local", You: cfg.Name},
 		toldOnce:  make(map[string]bool),
 		locates:   make(map[string]chan wire.Frame),
+		notes:     newNoteBoard(),
 	}
 }
 
@@ -174,6 +176,8 @@ func (p *Participant) Run(ctx context.Context) error {
 			fn()
 		case <-p.cursorTimer.C:
 			p.flushCursor()
+		case <-p.notes.timer.C:
+			p.publishNotes()
 		}
 	}
 }
@@ -334,6 +338,7 @@ func (p *Participant) leave() {
 	p.stopHubConn()
 	<-p.hubConnDone
 	p.hubConn, p.navigatorAt, p.cursor = nil, nil, nil
+	p.forgetNotes()
 	p.state = State{You: p.cfg.Name, Answers: p.state.Answers}
 	p.publishView()
 }

@@ -71,6 +71,7 @@ type Proxy struct {
 	log      *slog.Logger
 	docs     *documents
 	commands map[string]Command
+	diags    diagnostics
 
 	in     io.Reader
 	editor *frame.Writer
@@ -432,6 +433,9 @@ func (p *Proxy) fromServer(body []byte) {
 				return
 			}
 		}
+	case msg.Method == PublishDiagnostics && msg.IsNotification():
+		p.serverDiagnostics(body, msg)
+		return
 	case msg.IsRequest():
 		p.mu.Lock()
 		if len(p.serverCalls) >= maxServerCalls {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/lspshare/lspshare/wire"
 )
 
 // maxUnwritten bounds, in bytes of JSON, the writes a BoltStore holds that
@@ -28,7 +30,8 @@ const commitGap = 10 * time.Millisecond
 type write struct {
 	session string
 	entry   *TrailEntry        // a trail entry, or
-	member  *ParticipantRecord // a participant's record
+	member  *ParticipantRecord // a participant's record, or
+	note    *wire.Note         // a note
 	data    []byte
 	stored  func(error) // may be nil
 }
@@ -139,9 +142,12 @@ func apply(tx *bolt.Tx, batch []write) (failed []error, err error) {
 			failed[i] = err
 			continue
 		}
-		if w.entry != nil {
+		switch {
+		case w.entry != nil:
 			err = s.Bucket(bucketTrail).Put(seqKey(w.entry.Seq), w.data)
-		} else {
+		case w.note != nil:
+			err = putNote(s, w.note.ID, w.data)
+		default:
 			err = putMember(s, w.member.Name, w.data)
 		}
 		if err != nil {

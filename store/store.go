@@ -120,6 +120,11 @@ type Store interface {
 	SaveParticipant(session string, m ParticipantRecord, stored func(error)) error
 	// Participants returns a session's participant records in order of joining.
 	Participants(session string) ([]ParticipantRecord, error)
+	// SaveNote queues a note, replacing the note of the same ID, like
+	// AppendTrail queues a trail entry.
+	SaveNote(session string, n wire.Note, stored func(error)) error
+	// Notes returns a session's notes by ID.
+	Notes(session string) ([]wire.Note, error)
 }
 
 // ErrStoreBehind is returned by a store's writes when more is waiting for
@@ -139,13 +144,14 @@ type MemStore struct {
 	sessions map[string]SessionRecord
 	trails   map[string]*ring
 	members  map[string][]ParticipantRecord
+	notes    map[string][]wire.Note
 }
 
 var _ Store = (*MemStore)(nil)
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
-	return &MemStore{sessions: map[string]SessionRecord{}, trails: map[string]*ring{}, members: map[string][]ParticipantRecord{}}
+	return &MemStore{sessions: map[string]SessionRecord{}, trails: map[string]*ring{}, members: map[string][]ParticipantRecord{}, notes: map[string][]wire.Note{}}
 }
 
 func (m *MemStore) CreateSession(rec SessionRecord) error {

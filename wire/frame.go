@@ -27,6 +27,9 @@ const (
 	TypeError   = "error"   // a refused frame
 	TypeHand    = "hand"    // raise or lower a hand
 	TypeSummon  = "summon"  // the navigator brings everyone to its place
+	TypeNote    = "note"    // post a note or question; the hub's copy of one that changed
+	TypeReply   = "reply"   // reply to a note
+	TypeResolve = "resolve" // mark a question resolved
 
 	TypeConnected    = "connected"    // welcomed by the hub
 	TypeDisconnected = "disconnected" // connection lost, retrying
@@ -67,6 +70,9 @@ var Types = map[string]Sender{
 	TypeError:   FromHub,
 	TypeHand:    FromParticipant,
 	TypeSummon:  FromParticipant | FromHub,
+	TypeNote:    FromParticipant | FromHub,
+	TypeReply:   FromParticipant,
+	TypeResolve: FromParticipant,
 
 	TypeConnected:    Local,
 	TypeDisconnected: Local,
@@ -127,6 +133,33 @@ type Frame struct {
 	Result     json.RawMessage `json:"result,omitempty"`
 	Error      string          `json:"error,omitempty"`
 	Message    string          `json:"message,omitempty"`
+
+	Note *Note `json:"note,omitempty"` // note, reply, resolve
+}
+
+// MaxNoteText bounds the text of a note or a reply, in bytes.
+const MaxNoteText = 4 << 10
+
+// Note is a note or question pinned to a place, numbered per session by the
+// hub. A participant's note frame holds what it posts (To, Text, Question),
+// a reply's or resolve's the ID (and the reply's Text); the hub's note frame
+// holds the whole note as it is now.
+type Note struct {
+	ID       uint64          `json:"id,omitempty"`
+	By       string          `json:"by,omitempty"`
+	At       time.Time       `json:"at,omitzero"`
+	To       json.RawMessage `json:"to,omitempty"` // portable location JSON
+	Text     string          `json:"text,omitempty"`
+	Question bool            `json:"question,omitempty"`
+	Resolved bool            `json:"resolved,omitempty"`
+	Replies  []Reply         `json:"replies,omitempty"`
+}
+
+// Reply is one reply to a note.
+type Reply struct {
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+	Text string    `json:"text"`
 }
 
 // Repo identifies a participant's checkout, so attendees can see when theirs

@@ -1,0 +1,152 @@
+package hub
+
+import (
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lspshare/lspshare/wire"
+)
+
+// Bounds on a session's notes: each note, with its replies, must fit in a
+// frame (100 replies of 4 KiB is 400 KiB), and all of them follow every
+// welcome.
+const (
+	maxNotes   = 1000
+	maxReplies = 100
+)
+
+// postNote numbers m's note and gives it to everyone; the poster's copy
+// carries its ref, so its command can answer with the ID.
+func (s *session) postNote(m *participant, f wire.Frame) {
+	n := f.Note
+	switch {
+	case n == nil || len(n.To) == 0 || n.To[0] != '{':
+		s.refuseNote(m, f, "a note needs a place (a location in to)")
+	case len(s.notes) >= maxNotes:
+		s.refuseNote(m, f, fmt.Sprintf("this session has %d notes, as many as it may keep", maxNotes))
+	default:
+		if err := checkNoteText(n.Text); err != nil {
+			s.refuseNote(m, f, err.Error())
+			return
+		}
+		var last uint64
+		if len(s.notes) > 0 {
+			last = s.notes[len(s.notes)-1].ID
+		}
+		note := wire.Note{ID: last + 1, By: m.name, At: time.Now().UTC(), To: n.To, Text: n.Text, Question: n.Question}
+		s.notes = append(s.notes, note)
+		s.noteChanged(m, f.Ref, len(s.notes)-1)
+	}
+}
+
+// replyNote adds m's reply to a note.
+func (s *session) replyNote(m *participant, f wire.Frame) {
+	i, ok := s.noteOf(m, f)
+	if !ok {
+		return
+	}
+	if err := checkNoteText(f.Note.Text); err != nil {
+		s.refuseNote(m, f, err.Error())
+		return
+	}
+	if len(s.notes[i].Replies) >= maxReplies {
+		s.refuseNote(m, f, fmt.Sprintf("note %d has %d replies, as many as it may keep", s.notes[i].ID, maxReplies))
+		return
+	}
+	n := &s.notes[i]
+	n.Replies = append(n.Replies[:len(n.Replies):len(n.Replies)], wire.Reply{By: m.name, At: time.Now().UTC(), Text: f.Note.Text})
+	s.noteChanged(m, f.Ref, i)
+}
+
+// resolveNote marks a question resolved: its author's or the navigator's
+// to do.
+func (s *session) resolveNote(m *participant, f wire.Frame) {
+	i, ok := s.noteOf(m, f)
+	if !ok {
+		return
+	}
+	n := &s.notes[i]
+	switch {
+	case !n.Question:
+		s.refuseNote(m, f, fmt.Sprintf("note %d is not a question: there is nothing to resolve", n.ID))
+	case n.By != m.name && s.navigator != m:
+		s.refuseNote(m, f, fmt.Sprintf("only %s, who asked, or the navigator (%s) can resolve question %d", n.By, s.navigatorName(), n.ID))
+	default:
+		n.Resolved = true
+		s.noteChanged(m, f.Ref, i)
+	}
+}
+
+// noteOf finds the note a reply or resolve names, or refuses the frame.
+func (s *session) noteOf(m *participant, f wire.Frame) (int, bool) {
+	if f.Note == nil || f.Note.ID == 0 {
+		s.refuseNote(m, f, "which note? the frame names none")
+		return 0, false
+	}
+	for i := range s.notes {
+		if s.notes[i].ID == f.Note.ID {
+			return i, true
+		}
+	}
+	s.refuseNote(m, f, fmt.Sprintf("no note %d in this session", f.Note.ID))
+	return 0, false
+}
+
+func checkNoteText(text string) error {
+	switch {
+	case text == "":
+		return fmt.Errorf("a note or reply needs some text")
+	case len(text) > wire.MaxNoteText:
+		return fmt.Errorf("the text is %d bytes; a note or reply may have at most %d (4 KiB)", len(text), wire.MaxNoteText)
+	case !utf8.ValidString(text):
+		return fmt.Errorf("the text is not valid UTF-8")
+	}
+	return nil
+}
+
+// refuseNote answers m's note, reply or resolve frame with why it was
+// refused.
+func (s *session) refuseNote(m *participant, f wire.Frame, why string) {
+	s.sendTo(m, wire.Frame{Type: wire.TypeNote, Ref: f.Ref, Error: why})
+}
+
+// noteChanged stores the i-th note and sends it to everyone connected; by's
+// copy carries by's ref.
+func (s *session) noteChanged(by *participant, ref string, i int) {
+	n := s.notes[i]
+	err := s.hub.cfg.Store.SaveNote(s.rec.Name, n, func(err error) {
+		if err != nil {
+			s.log.Error("cannot store a note", "id", n.ID, "err", err)
+		}
+	})
+	if err != nil {
+		s.log.Error("note not stored", "id", n.ID, "err", err)
+	}
+	s.sendTo(by, wire.Frame{Type: wire.TypeNote, Ref: ref, Note: &n})
+	b, err := wire.Encode(wire.Frame{Type: wire.TypeNote, Note: &n}) // once for everyone else
+	if err != nil {
+		s.log.Error("cannot send a note", "id", n.ID, "err", err)
+		return
+	}
+	for _, o := range s.participants {
+		if o != by && o.conn != nil {
+			o.conn.enqueue(b)
+		}
+	}
+}
+
+// notesPreamble returns every note, encoded, for a participant just
+// welcomed.
+func (s *session) notesPreamble() [][]byte {
+	out := make([][]byte, 0, len(s.notes))
+	for i := range s.notes {
+		b, err := wire.Encode(wire.Frame{Type: wire.TypeNote, Note: &s.notes[i]})
+		if err != nil {
+			s.log.Error("cannot send a note", "id", s.notes[i].ID, "err", err)
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
+}
