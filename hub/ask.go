@@ -63,7 +63,7 @@ func (s *session) askWheel(reply chan wire.Frame, f wire.Frame) (ref string, err
 	case len(s.asks) >= s.hub.cfg.MaxAsks:
 		return "", errors.New("too many questions in flight in this session; try again")
 	}
-	return s.startAsk(&pendingQuestion{reply: reply, target: t}, HubAsker, f), nil
+	return s.startAsk(&pendingRequest{reply: reply, target: t}, HubAsker, f), nil
 }
 
 // dropAsk forgets a question of the hub's whose asker stopped waiting.

@@ -34,7 +34,7 @@ type session struct {
 	seq          uint64         // newest navigation seq
 	participants []*participant // in order of joining
 	navigator    *participant   // nil when nobody holds the wheel
-	asks         map[string]*pendingQuestion
+	asks         map[string]*pendingRequest
 	lastAsk      uint64      // numbers hub-side ask refs
 	stateTimer   *time.Timer // pending state broadcast, nil if none
 	watches      map[*Watch]struct{}
@@ -57,8 +57,8 @@ type participant struct {
 	left      time.Time       // last left; zero while connected
 }
 
-// pendingQuestion is a question forwarded to target, awaiting its answer.
-type pendingQuestion struct {
+// pendingRequest is a question forwarded to target, awaiting its answer.
+type pendingRequest struct {
 	asker  *participant    // nil for the hub's own questions
 	reply  chan wire.Frame // the hub's own questions get the answer here (capacity 1)
 	ref    string          // the asker's own ref
@@ -72,7 +72,7 @@ func newSession(h *Hub, rec store.SessionRecord, seq uint64) *session {
 		rec:     rec,
 		log:     h.log.With("session", rec.Name),
 		seq:     seq,
-		asks:    map[string]*pendingQuestion{},
+		asks:    map[string]*pendingRequest{},
 		watches: map[*Watch]struct{}{},
 	}
 }
@@ -520,12 +520,12 @@ func (s *session) ask(m *participant, f wire.Frame) {
 }
 
 func (s *session) forwardAsk(m, t *participant, f wire.Frame) {
-	s.startAsk(&pendingQuestion{asker: m, ref: f.Ref, target: t}, m.name, f)
+	s.startAsk(&pendingRequest{asker: m, ref: f.Ref, target: t}, m.name, f)
 }
 
 // startAsk sends p's question, f, to p.target on behalf of by, and returns
 // the hub-made ref under which it waits for the answer.
-func (s *session) startAsk(p *pendingQuestion, by string, f wire.Frame) string {
+func (s *session) startAsk(p *pendingRequest, by string, f wire.Frame) string {
 	t := p.target
 	deadline := time.Duration(f.DeadlineMS) * time.Millisecond
 	if deadline <= 0 {
@@ -560,17 +560,17 @@ func (s *session) answer(m *participant, f wire.Frame) {
 	s.reply(p, wire.Frame{Type: wire.TypeAnswer, Ref: p.ref, Result: f.Result, Error: f.Error})
 }
 
-func (s *session) endAsk(ref string, p *pendingQuestion) {
+func (s *session) endAsk(ref string, p *pendingRequest) {
 	p.timer.Stop()
 	delete(s.asks, ref)
 }
 
-func (s *session) answerAsker(p *pendingQuestion, msg string) {
+func (s *session) answerAsker(p *pendingRequest, msg string) {
 	s.reply(p, wire.Frame{Type: wire.TypeAnswer, Ref: p.ref, Error: msg})
 }
 
 // reply gives the answer f to p's asker: a participant, or the hub itself.
-func (s *session) reply(p *pendingQuestion, f wire.Frame) {
+func (s *session) reply(p *pendingRequest, f wire.Frame) {
 	if p.reply == nil {
 		s.sendTo(p.asker, f)
 		return
