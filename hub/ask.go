@@ -10,11 +10,11 @@ import (
 	"github.com/lspshare/lspshare/wire"
 )
 
-// HubAsker is the name the hub's own questions carry as their asker, for
+// HubAsker is the name the hub's own requests carry as their asker, for
 // the answering participant's log.
 const HubAsker = "the hub's web viewer"
 
-// AskNavigator asks the named session's navigator a question on the hub's own
+// AskNavigator asks the named session's navigator a remote request on the hub's own
 // behalf (the web viewer needs files) and waits for the answer until ctx
 // ends. It fails at once when nobody connected holds the wheel.
 func (h *Hub) AskNavigator(ctx context.Context, name, method string, params json.RawMessage) (json.RawMessage, error) {
@@ -61,12 +61,12 @@ func (s *session) askWheel(reply chan wire.Frame, f wire.Frame) (ref string, err
 	case t.conn == nil:
 		return "", fmt.Errorf("%s holds the wheel but is not connected", t.name)
 	case len(s.asks) >= s.hub.cfg.MaxAsks:
-		return "", errors.New("too many questions in flight in this session; try again")
+		return "", errors.New("too many requests in flight in this session; try again")
 	}
 	return s.startAsk(&pendingRequest{reply: reply, target: t}, HubAsker, f), nil
 }
 
-// dropAsk forgets a question of the hub's whose asker stopped waiting.
+// dropAsk forgets a request of the hub's whose asker stopped waiting.
 func (s *session) dropAsk(ref string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -51,7 +51,7 @@ type Config struct {
 	HelloTimeout    time.Duration // time a new connection has to say hello (10s)
 	Linger          time.Duration // how long a disconnected participant stays listed (10m)
 	MaxParticipants int           // per session (5000)
-	MaxAsks         int           // questions in flight per session (1024)
+	MaxAsks         int           // remote requests in flight per session (1024)
 	ReplayMax       int           // newest missed jumps replayed on reconnect (256)
 }
 

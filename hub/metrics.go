@@ -35,7 +35,7 @@ const (
 	DropSuperseded DropReason = "superseded"
 	// DropViewerBehind: a web viewer's queue overflowed; its watch ended.
 	DropViewerBehind DropReason = "viewer_behind"
-	// DropStrayAnswer: an answer to no question pending for its sender:
+	// DropStrayAnswer: an answer to no request pending for its sender:
 	// too late (the deadline passed, the asker left) or not the one asked.
 	DropStrayAnswer DropReason = "stray_answer"
 )

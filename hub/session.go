@@ -16,7 +16,7 @@ import (
 	"github.com/lspshare/lspshare/wire"
 )
 
-// Bounds on questions routed through the hub.
+// Bounds on remote requests routed through the hub.
 const (
 	defaultAskDeadline = 30 * time.Second
 	maxAskDeadline     = 2 * time.Minute
@@ -57,10 +57,10 @@ type participant struct {
 	left      time.Time       // last left; zero while connected
 }
 
-// pendingRequest is a question forwarded to target, awaiting its answer.
+// pendingRequest is a remote request forwarded to target, awaiting its answer.
 type pendingRequest struct {
-	asker  *participant    // nil for the hub's own questions
-	reply  chan wire.Frame // the hub's own questions get the answer here (capacity 1)
+	asker  *participant    // nil for the hub's own requests
+	reply  chan wire.Frame // the hub's own requests get the answer here (capacity 1)
 	ref    string          // the asker's own ref
 	target *participant
 	timer  *time.Timer
@@ -170,7 +170,7 @@ func (s *session) leave(c *conn) {
 	s.stateChanged()
 }
 
-// disconnect detaches m from its connection (if any), failing the questions
+// disconnect detaches m from its connection (if any), failing the requests
 // it was asked and dropping those it asked.
 func (s *session) disconnect(m *participant, why string) {
 	if m.conn == nil {
@@ -488,8 +488,8 @@ func (s *session) locate(m *participant, f wire.Frame) {
 	s.sendTo(m, out)
 }
 
-// ask forwards a question to its target under a hub-made ref, so that only
-// the asker gets the answer; a question that cannot be asked is answered
+// ask forwards a remote request to its target under a hub-made ref, so that only
+// the asker gets the answer; a request that cannot be asked is answered
 // with an error at once.
 func (s *session) ask(m *participant, f wire.Frame) {
 	if f.Ref == "" {
@@ -513,7 +513,7 @@ func (s *session) ask(m *participant, f wire.Frame) {
 	case t.conn == nil:
 		fail(fmt.Sprintf("%s is not connected", t.name))
 	case len(s.asks) >= s.hub.cfg.MaxAsks:
-		fail("too many questions in flight in this session; try again")
+		fail("too many requests in flight in this session; try again")
 	default:
 		s.forwardAsk(m, t, f)
 	}
@@ -523,7 +523,7 @@ func (s *session) forwardAsk(m, t *participant, f wire.Frame) {
 	s.startAsk(&pendingRequest{asker: m, ref: f.Ref, target: t}, m.name, f)
 }
 
-// startAsk sends p's question, f, to p.target on behalf of by, and returns
+// startAsk sends p's request, f, to p.target on behalf of by, and returns
 // the hub-made ref under which it waits for the answer.
 func (s *session) startAsk(p *pendingRequest, by string, f wire.Frame) string {
 	t := p.target
@@ -547,13 +547,13 @@ func (s *session) startAsk(p *pendingRequest, by string, f wire.Frame) string {
 	return ref
 }
 
-// answer routes an answer back to the asker of the question it answers.
+// answer routes an answer back to the asker of the request it answers.
 // Answers that come too late (or from the wrong participant) are dropped.
 func (s *session) answer(m *participant, f wire.Frame) {
 	p := s.asks[f.Ref]
 	if p == nil || p.target != m {
 		s.hub.metrics.drop(DropStrayAnswer)
-		s.log.Debug("answer to no pending question dropped", "name", m.name)
+		s.log.Debug("answer to no pending request dropped", "name", m.name)
 		return
 	}
 	s.endAsk(f.Ref, p)

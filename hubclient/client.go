@@ -1,6 +1,6 @@
 // Package hubclient is a participant's connection to a hub: it joins with a
 // link, reconnects with backoff, resends its state, asks other participants
-// questions, and never blocks its caller.
+// remote requests, and never blocks its caller.
 package hubclient
 
 import (
@@ -154,8 +154,8 @@ func (c *Conn) SetFollowing(following bool) {
 	c.out.push(wire.Frame{Type: wire.TypeFollow, Following: following})
 }
 
-// Ask sends a question to the participant named to (the navigator if
-// empty) and waits for its answer, until ctx ends. The question's deadline
+// Ask sends a remote request to the participant named to (the navigator if
+// empty) and waits for its answer, until ctx ends. The request's deadline
 // is ctx's (30s if none).
 func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
 	if err := ctx.Err(); err != nil { // the asker stopped waiting: ask nobody

@@ -49,7 +49,7 @@ type Participant struct {
 	id    string
 
 	view      atomic.Pointer[view] // for the proxy's goroutines; see publishView
-	answering chan struct{}        // a slot per question being answered
+	answering chan struct{}        // a slot per remote request being answered
 	wg        sync.WaitGroup       // goroutines answering and fetching
 
 	events  chan proxy.Event      // from the relay; dropped when full

@@ -22,11 +22,11 @@ const (
 	// files.AskMethod: params files.Question; result files.Answer
 )
 
-// remoteTimeout bounds a question to the navigator: past it, the editor
+// remoteTimeout bounds a remote request to the navigator: past it, the editor
 // gets its local answer (or an error) instead.
 const remoteTimeout = 5 * time.Second
 
-// maxAnswering bounds the questions this participant answers at once.
+// maxAnswering bounds the remote requests this participant answers at once.
 const maxAnswering = 8
 
 // lspQuestion is a read-only LSP request, with portable URIs.
@@ -77,7 +77,7 @@ func (p *Participant) Remote(uri string) bool {
 
 var errNobodyToAsk = errors.New("nobody to ask: no one else holds the wheel")
 
-// Answer asks the navigator's server a read-only question, with URIs
+// Answer asks the navigator's server a read-only request, with URIs
 // made portable on the way out and local on the way back (bringing files
 // this machine lacks).
 func (p *Participant) Answer(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
@@ -193,8 +193,8 @@ func (p *Participant) localURI(ctx context.Context, v *view, u string) (string, 
 	return v.fetch(ctx, l)
 }
 
-// checkoutURI maps a portable URI of another participant's question to a
-// file of this machine's trees, which must be there: a question is about
+// checkoutURI maps a portable URI of another participant's remote request to a
+// file of this machine's trees, which must be there: a request is about
 // files the answering server can read.
 func (v *view) checkoutURI(u string) (string, error) {
 	l, err := parsePortableURI(u)
@@ -294,7 +294,7 @@ func rewrite(v any, fn func(string) (string, error)) error {
 	return nil
 }
 
-// answerAsk answers another participant's question, on a goroutine of its
+// answerAsk answers another participant's remote request, on a goroutine of its
 // own (at most maxAnswering at once), with the view of the moment.
 func (p *Participant) answerAsk(ctx context.Context, f wire.Frame) {
 	v := p.view.Load()
@@ -310,7 +310,7 @@ func (p *Participant) answerAsk(ctx context.Context, f wire.Frame) {
 	select {
 	case p.answering <- struct{}{}:
 	default:
-		reply(nil, errors.New("busy: too many questions at once"))
+		reply(nil, errors.New("busy: too many requests at once"))
 		return
 	}
 	p.wg.Add(1)
@@ -329,7 +329,7 @@ func (p *Participant) answerAsk(ctx context.Context, f wire.Frame) {
 		case files.AskMethod:
 			reply(p.answerFile(ctx, v, f.By, f.Params))
 		default:
-			reply(nil, fmt.Errorf("unknown question %.40q", f.Method))
+			reply(nil, fmt.Errorf("unknown request %.40q", f.Method))
 		}
 	}()
 }
@@ -351,7 +351,7 @@ func (p *Participant) answerLSP(ctx context.Context, v *view, params json.RawMes
 	// absolute paths never leave a machine.
 	result, err := p.relay.ServerCall(ctx, q.Method, local)
 	if err != nil {
-		p.log.Info("question not answered", "method", q.Method, "err", err)
+		p.log.Info("remote request not answered", "method", q.Method, "err", err)
 		return nil, fmt.Errorf("%s's gopls could not answer %s", v.you, q.Method)
 	}
 	portable, err := rewriteURIs(result, v.portableURI)

@@ -105,7 +105,7 @@ const replayTimeout = 30 * time.Second
 // replay brings a restarted server to where the crashed one was, holding
 // the editor's messages meanwhile (the gate): the editor's initialize and
 // initialized, and every open document as it is now. Only then does the
-// server take the editor's messages and the proxy's questions.
+// server take the editor's messages and the proxy's own requests.
 func (p *Proxy) replay(ctx context.Context, s *server) error {
 	p.editorGate.Lock()
 	defer p.editorGate.Unlock()

@@ -19,7 +19,7 @@ const (
 	TypeDrive   = "drive"   // take the wheel
 	TypePass    = "pass"    // pass the wheel
 	TypeLocate  = "locate"  // where is someone?
-	TypeAsk     = "ask"     // a question for another participant
+	TypeAsk     = "ask"     // a remote request for another participant
 	TypeAnswer  = "answer"  // the answer to an ask
 	TypeWelcome = "welcome" // reply to hello
 	TypeState   = "state"   // membership, roles, wheel, follow
@@ -92,7 +92,7 @@ const (
 // Roles a join key grants.
 const (
 	RoleDrive  = "drive"  // may navigate for everyone and take the wheel
-	RoleAttend = "attend" // follows, asks read-only questions
+	RoleAttend = "attend" // follows, sends read-only remote requests
 )
 
 // MaxFrameSize is the largest websocket message either side accepts.
@@ -226,7 +226,7 @@ func Encode(f Frame) ([]byte, error) {
 	return append(out, '}'), nil
 }
 
-// AnswerError is a question's failure (an answer frame's error) as told by the hub or the asked
+// AnswerError is a remote request's failure (an answer frame's error) as told by the hub or the asked
 // participant, for the user.
 type AnswerError struct {
 	Message string
