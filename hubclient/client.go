@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/lspshare/lspshare/internal/certs"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -42,8 +43,10 @@ type Config struct {
 	ID     string // stays the same across reconnects (default: random)
 	Name   string // display name; the hub makes it unique
 	Repo   wire.Repo
-	Logger *slog.Logger      // default: discard
-	Dialer *websocket.Dialer // default: a plain dialer honouring proxy variables
+	Logger *slog.Logger // default: discard
+	// Dialer dials the hub (default: one honouring proxy variables that
+	// trusts the system's roots and SSL_CERT_FILE).
+	Dialer *websocket.Dialer
 
 	MinBackoff time.Duration // first reconnect delay (250ms)
 	MaxBackoff time.Duration // longest reconnect delay (15s)
@@ -64,6 +67,7 @@ type Conn struct {
 	cfg         Config
 	hubURL, key string
 	wsURL       string
+	host        string // HOST[:PORT] of the hub, for errors
 	log         *slog.Logger
 	dialer      *websocket.Dialer
 	events      chan wire.Frame
@@ -118,6 +122,7 @@ func New(cfg Config) (*Conn, error) {
 		hubURL:  hubURL,
 		key:     key,
 		wsURL:   u.String(),
+		host:    u.Host,
 		log:     cfg.Logger,
 		dialer:  cfg.Dialer,
 		events:  make(chan wire.Frame, eventsSize),
@@ -129,7 +134,11 @@ func New(cfg Config) (*Conn, error) {
 	}
 	c.log = c.log.With("hub", hubURL, "session", name)
 	if c.dialer == nil {
-		c.dialer = &websocket.Dialer{HandshakeTimeout: dialTimeout, Proxy: http.ProxyFromEnvironment}
+		tlsConfig, err := certs.ClientConfig()
+		if err != nil {
+			return nil, err
+		}
+		c.dialer = &websocket.Dialer{HandshakeTimeout: dialTimeout, Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConfig}
 	}
 	return c, nil
 }
@@ -299,7 +308,7 @@ func (c *Conn) dial(ctx context.Context) (*websocket.Conn, error) {
 		}
 		return nil, &RefusedError{Status: resp.StatusCode, Reason: reason}
 	}
-	return nil, fmt.Errorf("connect to %s: %w", c.hubURL, err)
+	return nil, fmt.Errorf("connect to %s: %w", c.hubURL, certs.Explain(c.host, err))
 }
 
 // isRefusal says whether an HTTP status means the link itself is no good,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/internal/certs"
 	"github.com/lspshare/lspshare/store"
 	"github.com/lspshare/lspshare/viewer"
 	"github.com/lspshare/lspshare/wire"
@@ -32,8 +34,14 @@ print them again after a restart; the links of sessions made with
 
 Examples:
   lspshare hub
-  lspshare hub --addr 0.0.0.0:7777 --url https://hub.example.org --admin-token "$TOKEN"
+  lspshare hub --addr 0.0.0.0:443 --tls-cert fullchain.pem --tls-key privkey.pem \
+      --url https://hub.example.org --admin-token "$TOKEN"
   lspshare hub --stats              # counters of the hub running on 127.0.0.1:7777
+
+With --tls-cert and --tls-key the hub serves https and wss, its links
+start with https://, and it reads the certificate again when its files
+change: a renewal (certbot) needs no restart. docs/deploy.md has the rest
+of a public set-up.
 
 The hub serves its counters (connections, frames dropped by reason) on
 GET /metrics in the Prometheus text format, to its own machine or with the
@@ -46,23 +54,30 @@ type hubOptions struct {
 	data       string
 	first      string
 	adminToken string
+	tlsCert    string
+	tlsKey     string
 	stats      bool
 }
 
 func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
-	o := hubOptions{adminToken: os.Getenv("LSPSHARE_ADMIN_TOKEN")}
+	o := hubOptions{adminToken: os.Getenv("LSPSHARE_ADMIN_TOKEN"), tlsCert: os.Getenv("LSPSHARE_TLS_CERT"), tlsKey: os.Getenv("LSPSHARE_TLS_KEY")}
 	fs := newFlagSet("lspshare hub", hubSynopsis, stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:7777", "address to listen on")
 	fs.StringVar(&o.url, "url", "", "the hub's address as participants reach it, for links (default http://ADDR)")
 	fs.StringVar(&o.data, "data", defaultDataDir(), "directory of the hub's store")
 	fs.StringVar(&o.first, "session", "main", `first session, made if missing ("" for none)`)
 	fs.StringVar(&o.adminToken, "admin-token", o.adminToken, "lets POST /api/sessions and GET /metrics come from other machines with this bearer token (env LSPSHARE_ADMIN_TOKEN)")
+	fs.StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "serve TLS with this certificate (PEM, full chain); read again when it changes (env LSPSHARE_TLS_CERT)")
+	fs.StringVar(&o.tlsKey, "tls-key", o.tlsKey, "the certificate's private key (PEM) (env LSPSHARE_TLS_KEY)")
 	fs.BoolVar(&o.stats, "stats", false, "print the counters of the hub running at --url (or --addr) and exit: connections, and frames dropped by reason")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("lspshare hub takes no arguments, got %q", fs.Arg(0))
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return o, errors.New("lspshare hub: give --tls-cert and --tls-key together")
 	}
 	return o, nil
 }
@@ -72,7 +87,35 @@ func (o hubOptions) baseURL() string {
 	if o.url != "" {
 		return strings.TrimSuffix(o.url, "/")
 	}
-	return "http://" + o.addr
+	return o.scheme() + "://" + o.addr
+}
+
+// scheme is the scheme of the hub's own listener.
+func (o hubOptions) scheme() string {
+	if o.tlsCert != "" {
+		return "https"
+	}
+	return "http"
+}
+
+// listen opens the hub's listener, with TLS when a certificate is given.
+func (o hubOptions) listen(log *slog.Logger) (net.Listener, error) {
+	var tlsConfig *tls.Config
+	if o.tlsCert != "" {
+		certs, err := certs.NewReloader(o.tlsCert, o.tlsKey, log)
+		if err != nil {
+			return nil, fmt.Errorf("hub: %w", err)
+		}
+		tlsConfig = certs.ServerConfig()
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return nil, fmt.Errorf("hub: %w", err)
+	}
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	return ln, nil
 }
 
 func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -89,13 +132,13 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer db.Close()
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := o.listen(log)
 	if err != nil {
-		return fmt.Errorf("hub: %w", err)
+		return err
 	}
 	base := strings.TrimSuffix(o.url, "/")
 	if base == "" {
-		base = "http://" + ln.Addr().String()
+		base = o.scheme() + "://" + ln.Addr().String()
 	}
 	h := hub.New(hub.Config{BaseURL: base, Store: db, Logger: log, AdminToken: o.adminToken})
 	defer h.Close()
