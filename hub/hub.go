@@ -11,12 +11,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -41,6 +41,11 @@ type Config struct {
 	// "Authorization: Bearer TOKEN"; without it only loopback may create
 	// sessions.
 	AdminToken string
+	// TrustedProxies are the addresses of reverse proxies in front of the
+	// hub: only from them are X-Forwarded-For and X-Forwarded-Proto
+	// believed. A forwarded request is never local, so making a session
+	// through a proxy needs the admin token.
+	TrustedProxies []netip.Prefix
 
 	SendQueue       int           // frames queued per participant before it is dropped (256)
 	FrameRate       float64       // frames a second a participant may send (200)
@@ -94,6 +99,8 @@ type Hub struct {
 	upgrader websocket.Upgrader
 
 	metrics *hubMetrics
+
+	untrustedWarned atomic.Int64 // Unix seconds of the last warning about untrusted forwarding
 
 	mu       sync.Mutex
 	sessions map[string]*session // loaded from the store on first use
@@ -269,7 +276,7 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	s, role, status, reason := h.admit(r)
 	if s == nil {
-		h.log.Info("join refused", "session", r.PathValue("name"), "status", status, "remote", r.RemoteAddr)
+		h.log.Info("join refused", "session", r.PathValue("name"), "status", status, "remote", h.requesterOf(r).addr)
 		httpreply.Refuse(w, status, reason)
 		return
 	}
@@ -315,7 +322,7 @@ type createRequest struct {
 
 func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !h.mayAdminister(r) {
-		httpreply.Refuse(w, http.StatusForbidden, "sessions can be created only from the hub's own machine (or with its admin token)")
+		httpreply.Refuse(w, http.StatusForbidden, "sessions can be created only from the hub's own machine, not through a proxy, or with the hub's admin token")
 		return
 	}
 	if !h.originAllowed(r) {
@@ -330,7 +337,7 @@ func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
 	base := h.cfg.BaseURL
 	if base == "" {
 		base = "http://" + r.Host
-		if r.TLS != nil {
+		if h.requesterOf(r).https {
 			base = "https://" + r.Host
 		}
 	}
@@ -354,18 +361,13 @@ func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(links)
 }
 
-// mayAdminister reports whether r comes from loopback or carries the admin
-// token.
+// mayAdminister reports whether r carries the admin token or comes from
+// this machine directly (loopback, not forwarded).
 func (h *Hub) mayAdminister(r *http.Request) bool {
 	if h.cfg.AdminToken != "" {
 		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && keysEqual(tok, h.cfg.AdminToken) {
 			return true
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
+	return h.requesterOf(r).local
 }

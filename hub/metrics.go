@@ -79,7 +79,7 @@ func (h *Hub) WriteMetrics(w io.Writer) { h.metrics.set.WritePrometheus(w) }
 // the hub's own machine or the admin token.
 func (h *Hub) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	if !h.mayAdminister(r) {
-		httpreply.Refuse(w, http.StatusForbidden, "metrics can be read only from the hub's own machine (or with its admin token)")
+		httpreply.Refuse(w, http.StatusForbidden, "metrics can be read only from the hub's own machine, not through a proxy, or with the hub's admin token")
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")

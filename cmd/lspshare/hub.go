@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -36,12 +37,16 @@ Examples:
   lspshare hub
   lspshare hub --addr 0.0.0.0:443 --tls-cert fullchain.pem --tls-key privkey.pem \
       --url https://hub.example.org --admin-token "$TOKEN"
+  lspshare hub --trusted-proxy 127.0.0.1/32 --url https://hub.example.org --admin-token "$TOKEN"
   lspshare hub --stats              # counters of the hub running on 127.0.0.1:7777
 
 With --tls-cert and --tls-key the hub serves https and wss, its links
 start with https://, and it reads the certificate again when its files
-change: a renewal (certbot) needs no restart. docs/deploy.md has the rest
-of a public set-up.
+change: a renewal (certbot) needs no restart. Behind a reverse proxy that
+terminates TLS, name the proxy with --trusted-proxy: only its forwarding
+headers are believed, and a forwarded request never counts as coming from
+the hub's machine, so making sessions through it needs the admin token.
+docs/deploy.md has tested Caddy and nginx set-ups and a systemd unit.
 
 The hub serves its counters (connections, frames dropped by reason) on
 GET /metrics in the Prometheus text format, to its own machine or with the
@@ -56,6 +61,7 @@ type hubOptions struct {
 	adminToken string
 	tlsCert    string
 	tlsKey     string
+	proxies    []netip.Prefix
 	stats      bool
 }
 
@@ -69,7 +75,21 @@ func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
 	fs.StringVar(&o.adminToken, "admin-token", o.adminToken, "lets POST /api/sessions and GET /metrics come from other machines with this bearer token (env LSPSHARE_ADMIN_TOKEN)")
 	fs.StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "serve TLS with this certificate (PEM, full chain); read again when it changes (env LSPSHARE_TLS_CERT)")
 	fs.StringVar(&o.tlsKey, "tls-key", o.tlsKey, "the certificate's private key (PEM) (env LSPSHARE_TLS_KEY)")
+	fs.Func("trusted-proxy", "address (CIDR) of a reverse proxy in front of the hub, whose X-Forwarded-For and X-Forwarded-Proto are believed; repeatable (env LSPSHARE_TRUSTED_PROXIES, comma-separated)", func(v string) error {
+		p, err := parseProxy(v)
+		o.proxies = append(o.proxies, p)
+		return err
+	})
 	fs.BoolVar(&o.stats, "stats", false, "print the counters of the hub running at --url (or --addr) and exit: connections, and frames dropped by reason")
+	if env := os.Getenv("LSPSHARE_TRUSTED_PROXIES"); env != "" {
+		for _, v := range strings.Split(env, ",") {
+			p, err := parseProxy(v)
+			if err != nil {
+				return o, fmt.Errorf("LSPSHARE_TRUSTED_PROXIES: %w", err)
+			}
+			o.proxies = append(o.proxies, p)
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -80,6 +100,21 @@ func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
 		return o, errors.New("lspshare hub: give --tls-cert and --tls-key together")
 	}
 	return o, nil
+}
+
+// parseProxy reads a trusted proxy's address: a CIDR prefix, or one
+// address.
+func parseProxy(v string) (netip.Prefix, error) {
+	v = strings.TrimSpace(v)
+	if p, err := netip.ParsePrefix(v); err == nil {
+		return p.Masked(), nil
+	}
+	ip, err := netip.ParseAddr(v)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("trusted proxy %q is no address or CIDR prefix (like 127.0.0.1/32 or 10.0.0.0/8)", v)
+	}
+	ip = ip.Unmap()
+	return netip.PrefixFrom(ip, ip.BitLen()), nil
 }
 
 // baseURL is the hub's address as others reach it, before it listens.
@@ -140,7 +175,7 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if base == "" {
 		base = o.scheme() + "://" + ln.Addr().String()
 	}
-	h := hub.New(hub.Config{BaseURL: base, Store: db, Logger: log, AdminToken: o.adminToken})
+	h := hub.New(hub.Config{BaseURL: base, Store: db, Logger: log, AdminToken: o.adminToken, TrustedProxies: o.proxies})
 	defer h.Close()
 	view := viewer.New(h, viewer.Config{Logger: log})
 	defer view.Close()

@@ -84,20 +84,24 @@ func followJumps(t *testing.T, links wire.Links, dialer *websocket.Dialer) {
 
 	for i := 1; i <= 3; i++ {
 		bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: hubtest.Loc("main.go", 10*i), Symbol: fmt.Sprint("F", i)})
-		want := func(f wire.Frame) bool { return f.Type == wire.TypeNav && f.Seq == uint64(i) && f.Symbol == fmt.Sprint("F", i) }
+		want := func(f wire.Frame) bool {
+			return f.Type == wire.TypeNav && f.Seq == uint64(i) && f.Symbol == fmt.Sprint("F", i)
+		}
 		hubtest.AwaitEvent(t, ann, want, fmt.Sprintf("jump %d at ann", i))
 		awaitLive(t, page, want, fmt.Sprintf("jump %d on the page", i))
 	}
 }
 
 // dialLive opens the web page's websocket for a view link, as the page's
-// script does (wss for an https page), trusting what participants trust.
+// script does (wss for an https page, the page's Origin), trusting what
+// participants trust.
 func dialLive(t *testing.T, view string) *websocket.Conn {
 	t.Helper()
 	u, err := url.Parse(view)
 	if err != nil {
 		t.Fatal(err)
 	}
+	origin := http.Header{"Origin": {u.Scheme + "://" + u.Host}}
 	u.Scheme = map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
 	u.Path += "/live"
 	tlsConfig, err := certs.ClientConfig()
@@ -105,7 +109,7 @@ func dialLive(t *testing.T, view string) *websocket.Conn {
 		t.Fatal(err)
 	}
 	d := websocket.Dialer{TLSClientConfig: tlsConfig, HandshakeTimeout: hubWait}
-	ws, resp, err := d.Dial(u.String(), nil)
+	ws, resp, err := d.Dial(u.String(), origin)
 	if err != nil {
 		status := ""
 		if resp != nil {
