@@ -56,6 +56,7 @@ type Config struct {
 	HelloTimeout    time.Duration // time a new connection has to say hello (10s)
 	Linger          time.Duration // how long a disconnected participant stays listed (10m)
 	MaxParticipants int           // per session (5000)
+	MaxConnsPerAddr int           // websockets per client address, except from the hub's own machine (100)
 	MaxAsks         int           // questions in flight per session (1024)
 	ReplayMax       int           // newest missed jumps replayed on reconnect (256)
 }
@@ -70,6 +71,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.HelloTimeout, 10*time.Second)
 	setDefault(&c.Linger, 10*time.Minute)
 	setDefault(&c.MaxParticipants, 5000)
+	setDefault(&c.MaxConnsPerAddr, 100)
 	setDefault(&c.MaxAsks, 1024)
 	setDefault(&c.ReplayMax, 256)
 	if c.Store == nil {
@@ -101,6 +103,8 @@ type Hub struct {
 	metrics *hubMetrics
 
 	untrustedWarned atomic.Int64 // Unix seconds of the last warning about untrusted forwarding
+	guard           *joinGuard   // wrong keys per client address
+	addrConns       *addrLimit   // websockets per client address
 
 	mu       sync.Mutex
 	sessions map[string]*session // loaded from the store on first use
@@ -113,11 +117,13 @@ type Hub struct {
 func New(cfg Config) *Hub {
 	cfg = cfg.withDefaults()
 	h := &Hub{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		mux:      http.NewServeMux(),
-		sessions: map[string]*session{},
-		conns:    map[*conn]struct{}{},
+		cfg:       cfg,
+		log:       cfg.Logger,
+		mux:       http.NewServeMux(),
+		sessions:  map[string]*session{},
+		conns:     map[*conn]struct{}{},
+		guard:     newJoinGuard(),
+		addrConns: newAddrLimit(cfg.MaxConnsPerAddr),
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: cfg.WriteTimeout,
 			// A shared pool keeps idle participants from pinning a write
@@ -232,11 +238,26 @@ func (h *Hub) admit(r *http.Request) (s *session, role string, status int, reaso
 	if key == "" {
 		return nil, "", http.StatusForbidden, fmt.Sprintf("no key for session %s: use a join link", name)
 	}
+	client := h.requesterOf(r).addr
+	if wait := h.guard.wait(client, time.Now()); wait > 0 {
+		h.metrics.drop(DropJoinThrottled)
+		return nil, "", http.StatusTooManyRequests, fmt.Sprintf("too many wrong keys from your address: try again in %v", wait.Round(time.Second)+time.Second)
+	}
 	role = s.rec.RoleOf(key)
 	if role == "" {
+		h.wrongKey(client, name)
 		return nil, "", http.StatusForbidden, fmt.Sprintf("wrong key for session %s", name)
 	}
 	return s, role, 0, ""
+}
+
+// wrongKey counts a wrong key from client, and says so when it starts a
+// back-off. The key itself is never logged.
+func (h *Hub) wrongKey(client netip.Addr, session string) {
+	h.metrics.drop(DropWrongKey)
+	if lockout := h.guard.failed(client, time.Now()); lockout > 0 {
+		h.log.Warn("join attempts refused for a while: too many wrong keys from one address", "remote", client, "session", session, "for", lockout)
+	}
 }
 
 // requestKey returns the join key of a request: the bearer token, or the
@@ -287,16 +308,24 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		httpreply.Refuse(w, http.StatusServiceUnavailable, "the hub is shutting down")
 		return
 	}
+	release, ok := h.takeConn(r)
+	if !ok {
+		httpreply.Refuse(w, http.StatusTooManyRequests, "too many connections from your address")
+		return
+	}
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		release()
 		// The upgrader has answered the request with an HTTP error.
 		h.log.Info("websocket upgrade failed", "session", s.rec.Name, "err", err)
 		return
 	}
 	c := newConn(h, s, ws, role)
+	c.release = release
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
+		release()
 		ws.Close()
 		return
 	}
@@ -307,8 +336,25 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	go c.serve()
 }
 
+// takeConn counts a websocket against its client's address, and returns
+// what uncounts it; false when the address has its fill. The hub's own
+// machine is not limited.
+func (h *Hub) takeConn(r *http.Request) (release func(), ok bool) {
+	who := h.requesterOf(r)
+	if who.local {
+		return func() {}, true
+	}
+	if !h.addrConns.take(who.addr) {
+		h.metrics.drop(DropTooManyConns)
+		h.log.Info("websocket refused: too many connections from one address", "remote", who.addr, "max", h.cfg.MaxConnsPerAddr)
+		return nil, false
+	}
+	return sync.OnceFunc(func() { h.addrConns.release(who.addr) }), true
+}
+
 // connDone forgets a finished connection.
 func (h *Hub) connDone(c *conn) {
+	c.release()
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()

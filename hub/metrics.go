@@ -38,9 +38,19 @@ const (
 	// DropStrayAnswer: an answer to no question pending for its sender:
 	// too late (the deadline passed, the asker left) or not the one asked.
 	DropStrayAnswer DropReason = "stray_answer"
+	// DropWrongKey: a join attempt (websocket or web page) with a key of
+	// no role in the session.
+	DropWrongKey DropReason = "wrong_key"
+	// DropJoinThrottled: a join attempt refused unheard (429), its
+	// address in back-off after too many wrong keys.
+	DropJoinThrottled DropReason = "join_throttled"
+	// DropTooManyConns: a connection refused because its client address
+	// had as many open as the hub allows one address.
+	DropTooManyConns DropReason = "too_many_connections"
 )
 
-var dropReasons = []DropReason{DropQueueFull, DropRateLimited, DropTooBig, DropMalformed, DropSuperseded, DropViewerBehind, DropStrayAnswer}
+var dropReasons = []DropReason{DropQueueFull, DropRateLimited, DropTooBig, DropMalformed, DropSuperseded, DropViewerBehind, DropStrayAnswer,
+	DropWrongKey, DropJoinThrottled, DropTooManyConns}
 
 // hubMetrics are one hub's counters. They live in a set of the hub's own,
 // not the library's global one, so that several hubs in one process (tests)

@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,5 +211,39 @@ func TestTrustedProxyFlags(t *testing.T) {
 	}
 	if _, err := parseHubArgs([]string{"--tls-cert", "cert.pem"}, io.Discard); err == nil {
 		t.Error("--tls-cert without --tls-key is accepted")
+	}
+}
+
+// A hub listening beyond loopback with neither TLS nor a proxy in front
+// warns that keys travel in clear; on loopback, with TLS or behind a
+// trusted proxy it does not.
+func TestClearTextWarning(t *testing.T) {
+	addr := func(s string) net.Addr {
+		a, err := net.ResolveTCPAddr("tcp", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	plain := hubOptions{}
+	withTLS := hubOptions{tlsCert: "cert.pem", tlsKey: "key.pem"}
+	proxied := hubOptions{proxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	for _, tc := range []struct {
+		o    hubOptions
+		addr string
+		warn bool
+	}{
+		{plain, "0.0.0.0:7777", true},
+		{plain, "[::]:7777", true},
+		{plain, "192.0.2.1:7777", true},
+		{plain, "127.0.0.1:7777", false},
+		{plain, "[::1]:7777", false},
+		{withTLS, "0.0.0.0:443", false},
+		{proxied, "0.0.0.0:7777", false},
+	} {
+		got := tc.o.clearTextWarning(addr(tc.addr))
+		if (got != "") != tc.warn || (tc.warn && !strings.Contains(got, "travel in clear")) {
+			t.Errorf("%s, TLS %v, proxies %v: warning %q", tc.addr, tc.o.tlsCert != "", tc.o.proxies, got)
+		}
 	}
 }

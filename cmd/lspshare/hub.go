@@ -133,24 +133,34 @@ func (o hubOptions) scheme() string {
 	return "http"
 }
 
-// listen opens the hub's listener, with TLS when a certificate is given.
-func (o hubOptions) listen(log *slog.Logger) (net.Listener, error) {
-	var tlsConfig *tls.Config
-	if o.tlsCert != "" {
-		certs, err := certs.NewReloader(o.tlsCert, o.tlsKey, log)
-		if err != nil {
-			return nil, fmt.Errorf("hub: %w", err)
-		}
-		tlsConfig = certs.ServerConfig()
+// connsPerAddr bounds the TCP connections one address may hold open to
+// the hub (a trusted proxy's are not counted): a participant needs one,
+// a web page two or three.
+const connsPerAddr = 256
+
+// listen opens the hub's listener: at most connsPerAddr connections per
+// address, then TLS when a certificate is given.
+func (o hubOptions) listen(h *hub.Hub, ln net.Listener, log *slog.Logger) (net.Listener, error) {
+	ln = h.LimitListener(ln, connsPerAddr)
+	if o.tlsCert == "" {
+		return ln, nil
 	}
-	ln, err := net.Listen("tcp", o.addr)
+	certs, err := certs.NewReloader(o.tlsCert, o.tlsKey, log)
 	if err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
-	if tlsConfig != nil {
-		ln = tls.NewListener(ln, tlsConfig)
+	return tls.NewListener(ln, certs.ServerConfig()), nil
+}
+
+// clearTextWarning is what the hub says when it listens beyond loopback
+// with nothing to encrypt its traffic, or "" when all is well.
+func (o hubOptions) clearTextWarning(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if o.tlsCert != "" || len(o.proxies) > 0 || !ok || tcp.IP.IsLoopback() {
+		return ""
 	}
-	return ln, nil
+	return fmt.Sprintf("warning: the hub listens on %s without TLS: join keys and the admin token travel in clear. "+
+		"Give it --tls-cert and --tls-key, or put a reverse proxy with TLS in front (--trusted-proxy); see docs/deploy.md", addr)
 }
 
 func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -167,16 +177,24 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer db.Close()
-	ln, err := o.listen(log)
+	tcp, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("hub: %w", err)
+	}
+	if warning := o.clearTextWarning(tcp.Addr()); warning != "" {
+		fmt.Fprintln(stderr, "lspshare hub: "+warning)
 	}
 	base := strings.TrimSuffix(o.url, "/")
 	if base == "" {
-		base = o.scheme() + "://" + ln.Addr().String()
+		base = o.scheme() + "://" + tcp.Addr().String()
 	}
 	h := hub.New(hub.Config{BaseURL: base, Store: db, Logger: log, AdminToken: o.adminToken, TrustedProxies: o.proxies})
 	defer h.Close()
+	ln, err := o.listen(h, tcp, log)
+	if err != nil {
+		tcp.Close()
+		return err
+	}
 	view := viewer.New(h, viewer.Config{Logger: log})
 	defer view.Close()
 
@@ -195,9 +213,11 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // serve serves h on ln until ctx ends, then calls stopping, which ends the
 // websockets (which the server does not track) and what requests wait for,
-// and shuts the server down.
+// and shuts the server down. A client gets 10 s for its TLS handshake and
+// request headers, and an idle keep-alive connection is closed after 2
+// minutes; websockets keep their own deadlines once upgraded.
 func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, stopping func()) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
