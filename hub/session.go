@@ -53,6 +53,7 @@ type participant struct {
 	linger    *time.Timer     // forgets a disconnected member
 	joined    time.Time       // last joined
 	left      time.Time       // last left; zero while connected
+	acks                      // of its numbered moves (ack.go)
 }
 
 // pendingQuestion is a question forwarded to target, awaiting its answer.
@@ -113,7 +114,7 @@ func (s *session) join(c *conn, hello wire.Frame) ([][]byte, error) {
 	s.log.Info("participant joined", "name", m.name, "role", m.role)
 	s.stateChanged()
 
-	welcome, err := wire.Encode(wire.Frame{Type: wire.TypeWelcome, ID: m.id, Name: m.name, Role: m.role, Session: s.rec.Name, Seq: s.seq})
+	welcome, err := wire.Encode(wire.Frame{Type: wire.TypeWelcome, ID: m.id, Name: m.name, Role: m.role, Session: s.rec.Name, Seq: s.seq, Num: m.acked})
 	if err != nil {
 		return nil, err
 	}
@@ -328,13 +329,21 @@ func (s *session) nav(m *participant, f wire.Frame) {
 		m.conn.refuseFrame("a nav frame needs a location in to")
 		return
 	}
+	if f.Kind == wire.KindCursor {
+		f.Num = 0 // cursors are not numbered
+	}
+	if s.seen(m, f.Num) {
+		return // sent again after a reconnect: the hub has it
+	}
 	m.place = f.To
 	if s.navigator != m {
+		s.handled(m, f.Num)
 		return
 	}
 	out := wire.Frame{Type: wire.TypeNav, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
 	if f.Kind != wire.KindCursor {
-		if !s.appendTrail(m, store.TrailEntry{Seq: s.seq + 1, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol, At: time.Now().UTC()}) {
+		e := store.TrailEntry{Seq: s.seq + 1, By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol, At: time.Now().UTC(), SenderID: m.id, SenderNum: f.Num}
+		if !s.appendTrail(m, e) {
 			return
 		}
 		s.seq++

@@ -15,7 +15,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -55,14 +54,17 @@ type Config struct {
 // Conn is a proxy's connection to its session hub. Run keeps it connected;
 // Send, SetFollowing and Ask never block on the network.
 //
-// Outgoing frames wait in a bounded backlog (256) while the socket is busy or
-// down; when it is full, new frames are dropped. Cursor moves are never
-// queued: only the newest is kept, and a jump or open discards an older
-// pending cursor. While disconnected, only the newest jump or open is kept
-// (the hub replays nothing of a participant's own moves, and stale moves
-// would jerk followers around), answers are dropped (the hub has answered
-// the asker already), and the follow state travels in the next hello.
-// Frames taken from the backlog when a connection breaks are lost.
+// Jumps and opens are numbered and kept until the hub acknowledges them
+// (it does once they are on its disk): after a reconnect, those still
+// unacknowledged are sent again, in order, and the hub drops those it has
+// by their numbers, so a move is neither lost to a broken link or a hub
+// restart nor stored twice. At most 1024 wait for acknowledgement; beyond,
+// the oldest is dropped. Other frames wait in a backlog of 256 while the
+// socket is busy or down; when it is full, new ones are dropped. Cursor
+// moves are never queued: only the newest is kept, and a jump or open
+// discards an older pending cursor. While disconnected, answers are dropped
+// (the hub has answered the asker already), and the follow state travels in
+// the next hello.
 type Conn struct {
 	cfg         Config
 	hubURL, key string
@@ -71,7 +73,7 @@ type Conn struct {
 	log         *slog.Logger
 	dialer      *websocket.Dialer
 	events      chan wire.Frame
-	out         outbox
+	out         *outbox
 	running     atomic.Bool
 
 	mu        sync.Mutex
@@ -126,7 +128,7 @@ func New(cfg Config) (*Conn, error) {
 		log:     cfg.Logger,
 		dialer:  cfg.Dialer,
 		events:  make(chan wire.Frame, eventsSize),
-		out:     outbox{wake: make(chan struct{}, 1)},
+		out:     newOutbox(),
 		pending: map[string]chan wire.Frame{},
 	}
 	if c.log == nil {
@@ -151,10 +153,10 @@ func New(cfg Config) (*Conn, error) {
 // second. Events is closed when Run returns.
 func (c *Conn) Events() <-chan wire.Frame { return c.events }
 
-// Send queues a frame for the hub; it never blocks (see Client).
+// Send queues a frame for the hub; it never blocks (see Conn).
 func (c *Conn) Send(f wire.Frame) {
-	if !c.out.push(f) {
-		c.log.Warn("outgoing frame dropped: backlog full", "type", f.Type)
+	if lost := c.out.push(f); lost != "" {
+		c.log.Warn("outgoing frame dropped", "why", lost, "type", f.Type)
 	}
 }
 
@@ -274,6 +276,7 @@ func (c *Conn) connect(ctx context.Context) (welcomed bool, err error) {
 	}
 	// A hub that lost its trail starts counting again.
 	c.lastSeq = min(c.lastSeq, welcome.Seq)
+	c.out.resume(welcome.Num)
 	c.setConnected(true)
 	defer c.setConnected(false)
 	c.log.Info("connected to the hub", "name", welcome.Name, "role", welcome.Role)
@@ -328,6 +331,9 @@ func (c *Conn) readLoop(ctx context.Context, ws *websocket.Conn) error {
 		switch {
 		case f.Type == wire.TypeAnswer:
 			c.deliverAnswer(f)
+			continue
+		case f.Type == wire.TypeAck:
+			c.out.ack(f.Num)
 			continue
 		case f.Type == wire.TypeNav && f.Seq > c.lastSeq:
 			c.lastSeq = f.Seq
@@ -411,81 +417,4 @@ func (c *Conn) deliverAnswer(f wire.Frame) {
 		ch <- f // capacity 1, one answer per ref
 		delete(c.pending, f.Ref)
 	}
-}
-
-// outbox holds what the client has yet to send.
-type outbox struct {
-	mu          sync.Mutex
-	frames      []wire.Frame // at most backlogSize, oldest first
-	cursor      *wire.Frame  // newest cursor move, sent after frames
-	following   bool
-	followDirty bool // following changed since the hub was last told
-	online      bool
-	wake        chan struct{} // capacity 1
-}
-
-// push adds f; it reports false if f had to be dropped.
-func (o *outbox) push(f wire.Frame) bool {
-	o.mu.Lock()
-	defer o.poke()
-	defer o.mu.Unlock()
-	switch {
-	case f.Type == wire.TypeNav && f.Kind == wire.KindCursor:
-		o.cursor = &f
-		return true
-	case f.Type == wire.TypeFollow:
-		o.following, o.followDirty = f.Following, true
-		return true
-	case !o.online && f.Type == wire.TypeAnswer:
-		return true
-	case f.Type == wire.TypeNav:
-		o.cursor = nil // older than this move
-		if !o.online {
-			o.frames = slices.DeleteFunc(o.frames, func(f wire.Frame) bool { return f.Type == wire.TypeNav })
-		}
-	}
-	if len(o.frames) >= backlogSize {
-		return false
-	}
-	o.frames = append(o.frames, f)
-	return true
-}
-
-func (o *outbox) poke() {
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
-}
-
-// take empties the outbox, in sending order.
-func (o *outbox) take() []wire.Frame {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	out := o.frames
-	o.frames = nil
-	if o.followDirty {
-		out = append(out, wire.Frame{Type: wire.TypeFollow, Following: o.following})
-		o.followDirty = false
-	}
-	if o.cursor != nil {
-		out = append(out, *o.cursor)
-		o.cursor = nil
-	}
-	return out
-}
-
-// hello completes a hello with the follow state, which it then carries.
-func (o *outbox) hello(f wire.Frame) wire.Frame {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	f.Following = o.following
-	o.followDirty = false
-	return f
-}
-
-func (o *outbox) setOnline(on bool) {
-	o.mu.Lock()
-	o.online = on
-	o.mu.Unlock()
 }

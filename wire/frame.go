@@ -25,6 +25,7 @@ const (
 	TypeState   = "state"   // hub → client: membership, roles, wheel, follow
 	TypeLocated = "located" // hub → client: reply to locate
 	TypeError   = "error"   // hub → client: a refused frame
+	TypeAck     = "ack"     // hub → client: the sender's moves up to num are stored
 
 	TypeConnected    = "connected"    // client-local: welcomed by the hub
 	TypeDisconnected = "disconnected" // client-local: connection lost, retrying
@@ -62,6 +63,10 @@ type Frame struct {
 	Following bool   `json:"following,omitempty"`
 	After     uint64 `json:"after,omitempty"`
 	Seq       uint64 `json:"seq,omitempty"`
+	// Num is the sender's own number of a jump or open (one more for each,
+	// per proxy), by which the hub acknowledges it (ack) and drops one sent
+	// again; in welcome and ack, the newest acknowledged.
+	Num uint64 `json:"num,omitempty"`
 
 	By     string          `json:"by,omitempty"`
 	Kind   string          `json:"kind,omitempty"`
@@ -108,6 +113,7 @@ var wireTypes = map[string]bool{
 	TypeHello: true, TypeNav: true, TypeFollow: true, TypeDrive: true,
 	TypePass: true, TypeLocate: true, TypeAsk: true, TypeAnswer: true,
 	TypeWelcome: true, TypeState: true, TypeLocated: true, TypeError: true,
+	TypeAck: true,
 }
 
 // DecodeFrame parses one websocket message into a Frame. It fails on
