@@ -47,7 +47,7 @@ type Config struct {
 	// trusts the system's roots and SSL_CERT_FILE).
 	Dialer *websocket.Dialer
 
-	MinBackoff time.Duration // first reconnect delay (250ms)
+	MinBackoff time.Duration // reconnect delay of the first 16 attempts in a row (250ms, with jitter)
 	MaxBackoff time.Duration // longest reconnect delay (15s)
 }
 
@@ -210,15 +210,22 @@ func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessag
 	}
 }
 
-// Run connects to the hub and keeps reconnecting, with capped exponential
-// backoff and jitter, until ctx ends (it then returns nil) or the hub
-// refuses the link (a *RefusedError).
+// quickRetries is how many failed attempts in a row are retried after
+// about MinBackoff (a few seconds' worth at the default): a link that drops
+// for a moment, or a hub that restarts, is back within one of them. Only
+// after that does the wait double.
+const quickRetries = 16
+
+// Run connects to the hub and keeps reconnecting, with jitter, until ctx
+// ends (it then returns nil) or the hub refuses the link (a
+// *RefusedError): quickly at first, with capped exponential backoff only
+// after repeated failures.
 func (c *Conn) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
 		return errors.New("session client: Run called twice")
 	}
 	defer close(c.events)
-	backoff := c.cfg.MinBackoff
+	failures := 0 // attempts in a row that were not welcomed
 	for {
 		welcomed, err := c.connect(ctx)
 		if ctx.Err() != nil {
@@ -230,9 +237,10 @@ func (c *Conn) Run(ctx context.Context) error {
 			return err
 		}
 		if welcomed {
-			backoff = c.cfg.MinBackoff
+			failures = 0
 		}
-		wait := backoff/2 + rand.N(backoff/2+1)
+		wait := c.retryWait(failures)
+		failures++
 		c.log.Info("disconnected from the hub", "err", err, "retry_in", wait)
 		c.emit(ctx, wire.Frame{Type: wire.TypeDisconnected, Message: err.Error()})
 		select {
@@ -240,8 +248,20 @@ func (c *Conn) Run(ctx context.Context) error {
 			return nil
 		case <-time.After(wait):
 		}
-		backoff = min(2*backoff, c.cfg.MaxBackoff)
 	}
+}
+
+// retryWait is the wait before the next attempt after failures failed
+// ones: MinBackoff for the first quickRetries, then doubling up to
+// MaxBackoff; each drawn from half to one and a half of that, so that the
+// proxies of a restarted hub do not all come back at once.
+func (c *Conn) retryWait(failures int) time.Duration {
+	base := c.cfg.MinBackoff
+	for i := quickRetries; i < failures && base < c.cfg.MaxBackoff; i++ {
+		base *= 2
+	}
+	base = min(base, c.cfg.MaxBackoff)
+	return base/2 + rand.N(base+1)
 }
 
 // connect runs one connection to its end. welcomed says whether the hub

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/lspshare/lspshare/wire"
 )
@@ -124,5 +125,21 @@ func TestOutboxNumbersAboveTheHub(t *testing.T) {
 	got := o.take()
 	if len(got) != 2 || got[0].Num != ahead+1 || got[1].Num != ahead+2 {
 		t.Errorf("moves numbered %d, %d; want %d, %d", got[0].Num, got[1].Num, ahead+1, ahead+2)
+	}
+}
+
+// Reconnects are quick for the first attempts in a row, then back off,
+// doubling up to MaxBackoff; each wait is jittered around its base.
+func TestRetryWait(t *testing.T) {
+	c := &Conn{cfg: Config{MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second}}
+	for failures, base := range map[int]time.Duration{
+		0: 100 * time.Millisecond, quickRetries - 1: 100 * time.Millisecond, quickRetries: 100 * time.Millisecond,
+		quickRetries + 1: 200 * time.Millisecond, quickRetries + 3: 800 * time.Millisecond, quickRetries + 20: 2 * time.Second,
+	} {
+		for range 50 {
+			if w := c.retryWait(failures); w < base/2 || w > base*3/2 {
+				t.Fatalf("after %d failures: wait %v, want %v to %v", failures, w, base/2, base*3/2)
+			}
+		}
 	}
 }
