@@ -5,7 +5,7 @@
 run:
 	go run ./cmd/lspshare hub
 
-# Installs what the tests need (gopls, Neovim, Vim, tmux, Chromium,
+# Installs what the tests need (gopls, Neovim, Vim, tmux, Chromium, Caddy, nginx,
 # code-server) and runs every test.
 test:
 	scripts/test.sh

@@ -41,6 +41,8 @@ type conn struct {
 
 	m *participant // guarded by sess.mu; set by join
 
+	release func() // uncounts the connection from its client's address
+
 	bucket tokenBucket // used by the serve goroutine only
 }
 

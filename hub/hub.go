@@ -11,12 +11,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -41,6 +41,11 @@ type Config struct {
 	// "Authorization: Bearer TOKEN"; without it only loopback may create
 	// sessions.
 	AdminToken string
+	// TrustedProxies are the addresses of reverse proxies in front of the
+	// hub: only from them are X-Forwarded-For and X-Forwarded-Proto
+	// believed. A forwarded request is never local, so making a session
+	// through a proxy needs the admin token.
+	TrustedProxies []netip.Prefix
 
 	SendQueue       int           // frames queued per participant before it is dropped (256)
 	FrameRate       float64       // frames a second a participant may send (200)
@@ -51,6 +56,7 @@ type Config struct {
 	HelloTimeout    time.Duration // time a new connection has to say hello (10s)
 	Linger          time.Duration // how long a disconnected participant stays listed (10m)
 	MaxParticipants int           // per session (5000)
+	MaxConnsPerAddr int           // websockets per client address, except from the hub's own machine (100)
 	MaxAsks         int           // remote requests in flight per session (1024)
 	ReplayMax       int           // newest missed jumps replayed on reconnect (256)
 }
@@ -65,6 +71,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.HelloTimeout, 10*time.Second)
 	setDefault(&c.Linger, 10*time.Minute)
 	setDefault(&c.MaxParticipants, 5000)
+	setDefault(&c.MaxConnsPerAddr, 100)
 	setDefault(&c.MaxAsks, 1024)
 	setDefault(&c.ReplayMax, 256)
 	if c.Store == nil {
@@ -95,6 +102,10 @@ type Hub struct {
 
 	metrics *hubMetrics // set by New, then only read
 
+	untrustedWarned atomic.Int64 // Unix seconds of the last warning about untrusted forwarding
+	guard           *joinGuard   // wrong keys per client address
+	addrConns       *addrLimit   // websockets per client address
+
 	mu       sync.Mutex          // guards sessions, conns and closed
 	sessions map[string]*session // loaded from the store on first use
 	conns    map[*conn]struct{}  // every open websocket, for Close
@@ -106,11 +117,13 @@ type Hub struct {
 func New(cfg Config) *Hub {
 	cfg = cfg.withDefaults()
 	h := &Hub{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		mux:      http.NewServeMux(),
-		sessions: map[string]*session{},
-		conns:    map[*conn]struct{}{},
+		cfg:       cfg,
+		log:       cfg.Logger,
+		mux:       http.NewServeMux(),
+		sessions:  map[string]*session{},
+		conns:     map[*conn]struct{}{},
+		guard:     newJoinGuard(),
+		addrConns: newAddrLimit(cfg.MaxConnsPerAddr),
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: cfg.WriteTimeout,
 			// A shared pool keeps idle participants from pinning a write
@@ -230,11 +243,26 @@ func (h *Hub) admit(r *http.Request) (s *session, role string, status int, reaso
 	if key == "" {
 		return nil, "", http.StatusForbidden, fmt.Sprintf("no key for session %s: use a join link", name)
 	}
+	client := h.requesterOf(r).addr
+	if wait := h.guard.wait(client, time.Now()); wait > 0 {
+		h.metrics.drop(DropJoinThrottled)
+		return nil, "", http.StatusTooManyRequests, fmt.Sprintf("too many wrong keys from your address: try again in %v", wait.Round(time.Second)+time.Second)
+	}
 	role = s.rec.RoleOf(key)
 	if role == "" {
+		h.wrongKey(client, name)
 		return nil, "", http.StatusForbidden, fmt.Sprintf("wrong key for session %s", name)
 	}
 	return s, role, 0, ""
+}
+
+// wrongKey counts a wrong key from client, and says so when it starts a
+// back-off. The key itself is never logged.
+func (h *Hub) wrongKey(client netip.Addr, session string) {
+	h.metrics.drop(DropWrongKey)
+	if lockout := h.guard.failed(client, time.Now()); lockout > 0 {
+		h.log.Warn("join attempts refused for a while: too many wrong keys from one address", "remote", client, "session", session, "for", lockout)
+	}
 }
 
 // requestKey returns the join key of a request: the bearer token, or the
@@ -274,7 +302,7 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	s, role, status, reason := h.admit(r)
 	if s == nil {
-		h.log.Info("join refused", "session", r.PathValue("name"), "status", status, "remote", r.RemoteAddr)
+		h.log.Info("join refused", "session", r.PathValue("name"), "status", status, "remote", h.requesterOf(r).addr)
 		httpreply.Refuse(w, status, reason)
 		return
 	}
@@ -285,16 +313,24 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		httpreply.Refuse(w, http.StatusServiceUnavailable, "the hub is shutting down")
 		return
 	}
+	release, ok := h.takeConn(r)
+	if !ok {
+		httpreply.Refuse(w, http.StatusTooManyRequests, "too many connections from your address")
+		return
+	}
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		release()
 		// The upgrader has answered the request with an HTTP error.
 		h.log.Info("websocket upgrade failed", "session", s.rec.Name, "err", err)
 		return
 	}
 	c := newConn(h, s, ws, role)
+	c.release = release
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
+		release()
 		ws.Close()
 		return
 	}
@@ -305,8 +341,25 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	go c.serve()
 }
 
+// takeConn counts a websocket against its client's address, and returns
+// what uncounts it; false when the address has its fill. The hub's own
+// machine is not limited.
+func (h *Hub) takeConn(r *http.Request) (release func(), ok bool) {
+	who := h.requesterOf(r)
+	if who.local {
+		return func() {}, true
+	}
+	if !h.addrConns.take(who.addr) {
+		h.metrics.drop(DropTooManyConns)
+		h.log.Info("websocket refused: too many connections from one address", "remote", who.addr, "max", h.cfg.MaxConnsPerAddr)
+		return nil, false
+	}
+	return sync.OnceFunc(func() { h.addrConns.release(who.addr) }), true
+}
+
 // connDone forgets a finished connection.
 func (h *Hub) connDone(c *conn) {
+	c.release()
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
@@ -320,7 +373,7 @@ type createRequest struct {
 
 func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !h.mayAdminister(r) {
-		httpreply.Refuse(w, http.StatusForbidden, "sessions can be created only from the hub's own machine (or with its admin token)")
+		httpreply.Refuse(w, http.StatusForbidden, "sessions can be created only from the hub's own machine, not through a proxy, or with the hub's admin token")
 		return
 	}
 	if !h.originAllowed(r) {
@@ -335,7 +388,7 @@ func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
 	base := h.cfg.BaseURL
 	if base == "" {
 		base = "http://" + r.Host
-		if r.TLS != nil {
+		if h.requesterOf(r).https {
 			base = "https://" + r.Host
 		}
 	}
@@ -359,18 +412,13 @@ func (h *Hub) handleCreate(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(links)
 }
 
-// mayAdminister reports whether r comes from loopback or carries the admin
-// token.
+// mayAdminister reports whether r carries the admin token or comes from
+// this machine directly (loopback, not forwarded).
 func (h *Hub) mayAdminister(r *http.Request) bool {
 	if h.cfg.AdminToken != "" {
 		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && keysEqual(tok, h.cfg.AdminToken) {
 			return true
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
+	return h.requesterOf(r).local
 }

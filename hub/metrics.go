@@ -38,9 +38,19 @@ const (
 	// DropStrayAnswer: an answer to no request pending for its sender:
 	// too late (the deadline passed, the asker left) or not the one asked.
 	DropStrayAnswer DropReason = "stray_answer"
+	// DropWrongKey: a join attempt (websocket or web page) with a key of
+	// no role in the session.
+	DropWrongKey DropReason = "wrong_key"
+	// DropJoinThrottled: a join attempt refused unheard (429), its
+	// address in back-off after too many wrong keys.
+	DropJoinThrottled DropReason = "join_throttled"
+	// DropTooManyConns: a connection refused because its client address
+	// had as many open as the hub allows one address.
+	DropTooManyConns DropReason = "too_many_connections"
 )
 
-var dropReasons = []DropReason{DropQueueFull, DropRateLimited, DropTooBig, DropMalformed, DropSuperseded, DropViewerBehind, DropStrayAnswer}
+var dropReasons = []DropReason{DropQueueFull, DropRateLimited, DropTooBig, DropMalformed, DropSuperseded, DropViewerBehind, DropStrayAnswer,
+	DropWrongKey, DropJoinThrottled, DropTooManyConns}
 
 // hubMetrics are one hub's counters. They live in a set of the hub's own,
 // not the library's global one, so that several hubs in one process (tests)
@@ -79,7 +89,7 @@ func (h *Hub) WriteMetrics(w io.Writer) { h.metrics.set.WritePrometheus(w) }
 // the hub's own machine or the admin token.
 func (h *Hub) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	if !h.mayAdminister(r) {
-		httpreply.Refuse(w, http.StatusForbidden, "metrics can be read only from the hub's own machine (or with its admin token)")
+		httpreply.Refuse(w, http.StatusForbidden, "metrics can be read only from the hub's own machine, not through a proxy, or with the hub's admin token")
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")

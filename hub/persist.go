@@ -11,7 +11,7 @@ import (
 // whether it held the wheel, and keeps its checkout for the notes. The
 // store queues the record: the session's lock is never held for the disk.
 func (s *session) saveParticipant(m *participant) {
-	rec := store.ParticipantRecord{ID: m.id, Name: m.name, Role: m.role, Repo: m.repo, Wheel: s.navigator == m, Hand: m.hand, Joined: m.joined, Left: m.left}
+	rec := store.ParticipantRecord{ID: m.id, Name: m.name, Role: m.role, Repo: m.repo, Wheel: s.navigator == m, Hand: m.hand, Joined: m.joined, Left: m.left, LastNum: m.lastNum}
 	failed := func(err error) {
 		if err != nil {
 			s.log.Error("cannot store a participant", "name", rec.Name, "err", err)
@@ -22,24 +22,10 @@ func (s *session) saveParticipant(m *participant) {
 	}
 }
 
-// appendTrail queues e, m's move, for the trail, and reports whether the
-// store took it. The store does not wait for the disk, so the move is fanned
-// out at once; its stored callback is where the move becomes durable, and
-// where an acknowledgement to its sender belongs once the wire has one. A
-// move the store refuses (its disk is too far behind) is not numbered or
-// fanned out, and m is told.
-func (s *session) appendTrail(m *participant, e store.TrailEntry) bool {
-	err := s.hub.cfg.Store.AppendTrail(s.rec.Name, e, func(err error) {
-		if err != nil {
-			s.log.Error("cannot store a trail entry", "seq", e.Seq, "err", err)
-		}
-	})
-	if err != nil {
-		s.log.Error("move not shared: the store refused it", "seq", e.Seq, "err", err)
-		m.conn.sendError(fmt.Sprintf("the hub could not store your move, so nobody saw it: %v", err))
-		return false
-	}
-	return true
+// refuseMove tells m that the store refused its move e, which nobody saw.
+func (s *session) refuseMove(m *participant, e store.TrailEntry, err error) {
+	s.log.Error("move not shared: the store refused it", "seq", e.Seq, "err", err)
+	m.conn.sendError(fmt.Sprintf("the hub could not store your move, so nobody saw it: %v", err))
 }
 
 // restore brings back, disconnected, the participants the store remembers
@@ -52,7 +38,8 @@ func (s *session) restore(records []store.ParticipantRecord) {
 		if !rec.Left.IsZero() && now.Sub(rec.Left) >= s.hub.cfg.Linger {
 			continue
 		}
-		m := &participant{id: rec.ID, name: rec.Name, role: rec.Role, repo: rec.Repo, hand: rec.Hand, joined: rec.Joined, left: rec.Left}
+		m := &participant{id: rec.ID, name: rec.Name, role: rec.Role, repo: rec.Repo, hand: rec.Hand, joined: rec.Joined, left: rec.Left,
+			acks: acks{lastNum: rec.LastNum, acked: rec.LastNum}}
 		if m.left.IsZero() {
 			m.left = now // the hub stopped without seeing it leave
 		}

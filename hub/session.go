@@ -55,6 +55,7 @@ type participant struct {
 	linger    *time.Timer     // forgets a disconnected member
 	joined    time.Time       // last joined
 	left      time.Time       // last left; zero while connected
+	acks                      // of its numbered moves (ack.go)
 }
 
 // pendingRequest is a remote request forwarded to target, awaiting its answer.
@@ -115,7 +116,7 @@ func (s *session) join(c *conn, hello wire.Frame) ([][]byte, error) {
 	s.log.Info("participant joined", "name", m.name, "role", m.role)
 	s.stateChanged()
 
-	welcome, err := wire.Encode(wire.Frame{Type: wire.TypeWelcome, ID: m.id, Name: m.name, Role: m.role, Session: s.rec.Name, Seq: s.seq})
+	welcome, err := wire.Encode(wire.Frame{Type: wire.TypeWelcome, ID: m.id, Name: m.name, Role: m.role, Session: s.rec.Name, Seq: s.seq, Num: m.acked})
 	if err != nil {
 		return nil, err
 	}
@@ -402,6 +403,12 @@ func (s *session) nav(m *participant, f wire.Frame) {
 		m.conn.refuseFrame("a nav frame needs a location in to")
 		return
 	}
+	if f.Kind == wire.KindCursor {
+		f.Num = 0 // cursors are not numbered
+	}
+	if s.seen(m, f.Num) {
+		return // sent again after a reconnect: the hub has it
+	}
 	m.place = f.To
 	if s.navigator != m {
 		if f.Kind != wire.KindCursor {
@@ -410,11 +417,13 @@ func (s *session) nav(m *participant, f wire.Frame) {
 			// next state.
 			s.stateChanged()
 		}
+		s.handled(m, f.Num)
 		return
 	}
 	e := store.TrailEntry{By: m.name, Kind: f.Kind, To: f.To, From: f.From, Symbol: f.Symbol}
 	if f.Kind != wire.KindCursor {
 		e.Seq, e.At = s.seq+1, time.Now().UTC()
+		e.SenderID, e.SenderNum = m.id, f.Num
 		if !s.appendTrail(m, e) {
 			return
 		}

@@ -15,13 +15,13 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/lspshare/lspshare/internal/certs"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -42,32 +42,38 @@ type Config struct {
 	ID     string // stays the same across reconnects (default: random)
 	Name   string // display name; the hub makes it unique
 	Repo   wire.Repo
-	Logger *slog.Logger      // default: discard
-	Dialer *websocket.Dialer // default: a plain dialer honouring proxy variables
+	Logger *slog.Logger // default: discard
+	// Dialer dials the hub (default: one honouring proxy variables that
+	// trusts the system's roots and SSL_CERT_FILE).
+	Dialer *websocket.Dialer
 
-	MinBackoff time.Duration // first reconnect delay (250ms)
+	MinBackoff time.Duration // reconnect delay of the first 16 attempts in a row (250ms, with jitter)
 	MaxBackoff time.Duration // longest reconnect delay (15s)
 }
 
 // Conn is a proxy's connection to its session hub. Run keeps it connected;
 // Send, SetFollowing and Ask never block on the network.
 //
-// Outgoing frames wait in a bounded backlog (256) while the socket is busy or
-// down; when it is full, new frames are dropped. Cursor moves are never
-// queued: only the newest is kept, and a jump or open discards an older
-// pending cursor. While disconnected, only the newest jump or open is kept
-// (the hub replays nothing of a participant's own moves, and stale moves
-// would jerk followers around), answers are dropped (the hub has answered
-// the asker already), and the follow state travels in the next hello.
-// Frames taken from the backlog when a connection breaks are lost.
+// Jumps and opens are numbered and kept until the hub acknowledges them
+// (it does once they are on its disk): after a reconnect, those still
+// unacknowledged are sent again, in order, and the hub drops those it has
+// by their numbers, so a move is neither lost to a broken link or a hub
+// restart nor stored twice. At most 1024 wait for acknowledgement; beyond,
+// the oldest is dropped. Other frames wait in a backlog of 256 while the
+// socket is busy or down; when it is full, new ones are dropped. Cursor
+// moves are never queued: only the newest is kept, and a jump or open
+// discards an older pending cursor. While disconnected, answers are dropped
+// (the hub has answered the asker already), and the follow state travels in
+// the next hello.
 type Conn struct {
 	cfg         Config
 	hubURL, key string
 	wsURL       string
+	host        string // HOST[:PORT] of the hub, for errors
 	log         *slog.Logger
 	dialer      *websocket.Dialer
 	events      chan wire.Frame // written by Run's reader, closed when Run ends
-	out         outbox          // safe for concurrent use
+	out         *outbox         // safe for concurrent use
 	running     atomic.Bool
 
 	mu        sync.Mutex // guards connected, pending and lastRef
@@ -118,10 +124,11 @@ func New(cfg Config) (*Conn, error) {
 		hubURL:  hubURL,
 		key:     key,
 		wsURL:   u.String(),
+		host:    u.Host,
 		log:     cfg.Logger,
 		dialer:  cfg.Dialer,
 		events:  make(chan wire.Frame, eventsSize),
-		out:     outbox{wake: make(chan struct{}, 1)},
+		out:     newOutbox(),
 		pending: map[string]chan wire.Frame{},
 	}
 	if c.log == nil {
@@ -129,7 +136,11 @@ func New(cfg Config) (*Conn, error) {
 	}
 	c.log = c.log.With("hub", hubURL, "session", name)
 	if c.dialer == nil {
-		c.dialer = &websocket.Dialer{HandshakeTimeout: dialTimeout, Proxy: http.ProxyFromEnvironment}
+		tlsConfig, err := certs.ClientConfig()
+		if err != nil {
+			return nil, err
+		}
+		c.dialer = &websocket.Dialer{HandshakeTimeout: dialTimeout, Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConfig}
 	}
 	return c, nil
 }
@@ -142,10 +153,10 @@ func New(cfg Config) (*Conn, error) {
 // second. Events is closed when Run returns.
 func (c *Conn) Events() <-chan wire.Frame { return c.events }
 
-// Send queues a frame for the hub; it never blocks (see Client).
+// Send queues a frame for the hub; it never blocks (see Conn).
 func (c *Conn) Send(f wire.Frame) {
-	if !c.out.push(f) {
-		c.log.Warn("outgoing frame dropped: backlog full", "type", f.Type)
+	if lost := c.out.push(f); lost != "" {
+		c.log.Warn("outgoing frame dropped", "why", lost, "type", f.Type)
 	}
 }
 
@@ -199,15 +210,22 @@ func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessag
 	}
 }
 
-// Run connects to the hub and keeps reconnecting, with capped exponential
-// backoff and jitter, until ctx ends (it then returns nil) or the hub
-// refuses the link (a *RefusedError).
+// quickRetries is how many failed attempts in a row are retried after
+// about MinBackoff (a few seconds' worth at the default): a link that drops
+// for a moment, or a hub that restarts, is back within one of them. Only
+// after that does the wait double.
+const quickRetries = 16
+
+// Run connects to the hub and keeps reconnecting, with jitter, until ctx
+// ends (it then returns nil) or the hub refuses the link (a
+// *RefusedError): quickly at first, with capped exponential backoff only
+// after repeated failures.
 func (c *Conn) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
 		return errors.New("session client: Run called twice")
 	}
 	defer close(c.events)
-	backoff := c.cfg.MinBackoff
+	failures := 0 // attempts in a row that were not welcomed
 	for {
 		welcomed, err := c.connect(ctx)
 		if ctx.Err() != nil {
@@ -219,9 +237,10 @@ func (c *Conn) Run(ctx context.Context) error {
 			return err
 		}
 		if welcomed {
-			backoff = c.cfg.MinBackoff
+			failures = 0
 		}
-		wait := backoff/2 + rand.N(backoff/2+1)
+		wait := c.retryWait(failures)
+		failures++
 		c.log.Info("disconnected from the hub", "err", err, "retry_in", wait)
 		c.emit(ctx, wire.Frame{Type: wire.TypeDisconnected, Message: err.Error()})
 		select {
@@ -229,8 +248,20 @@ func (c *Conn) Run(ctx context.Context) error {
 			return nil
 		case <-time.After(wait):
 		}
-		backoff = min(2*backoff, c.cfg.MaxBackoff)
 	}
+}
+
+// retryWait is the wait before the next attempt after failures failed
+// ones: MinBackoff for the first quickRetries, then doubling up to
+// MaxBackoff; each drawn from half to one and a half of that, so that the
+// proxies of a restarted hub do not all come back at once.
+func (c *Conn) retryWait(failures int) time.Duration {
+	base := c.cfg.MinBackoff
+	for i := quickRetries; i < failures && base < c.cfg.MaxBackoff; i++ {
+		base *= 2
+	}
+	base = min(base, c.cfg.MaxBackoff)
+	return base/2 + rand.N(base+1)
 }
 
 // connect runs one connection to its end. welcomed says whether the hub
@@ -265,6 +296,7 @@ func (c *Conn) connect(ctx context.Context) (welcomed bool, err error) {
 	}
 	// A hub that lost its trail starts counting again.
 	c.lastSeq = min(c.lastSeq, welcome.Seq)
+	c.out.resume(welcome.Num)
 	c.setConnected(true)
 	defer c.setConnected(false)
 	c.log.Info("connected to the hub", "name", welcome.Name, "role", welcome.Role)
@@ -299,7 +331,7 @@ func (c *Conn) dial(ctx context.Context) (*websocket.Conn, error) {
 		}
 		return nil, &RefusedError{Status: resp.StatusCode, Reason: reason}
 	}
-	return nil, fmt.Errorf("connect to %s: %w", c.hubURL, err)
+	return nil, fmt.Errorf("connect to %s: %w", c.hubURL, certs.Explain(c.host, err))
 }
 
 // isRefusal says whether an HTTP status means the link itself is no good,
@@ -319,6 +351,9 @@ func (c *Conn) readLoop(ctx context.Context, ws *websocket.Conn) error {
 		switch {
 		case f.Type == wire.TypeAnswer:
 			c.deliverAnswer(f)
+			continue
+		case f.Type == wire.TypeAck:
+			c.out.ack(f.Num)
 			continue
 		case f.Type == wire.TypeNav && f.Seq > c.lastSeq:
 			c.lastSeq = f.Seq
@@ -402,81 +437,4 @@ func (c *Conn) deliverAnswer(f wire.Frame) {
 		ch <- f // capacity 1, one answer per ref
 		delete(c.pending, f.Ref)
 	}
-}
-
-// outbox holds what the client has yet to send.
-type outbox struct {
-	mu          sync.Mutex   // guards the fields below but wake
-	frames      []wire.Frame // at most backlogSize, oldest first
-	cursor      *wire.Frame  // newest cursor move, sent after frames
-	following   bool
-	followDirty bool // following changed since the hub was last told
-	online      bool
-	wake        chan struct{} // capacity 1
-}
-
-// push adds f; it reports false if f had to be dropped.
-func (o *outbox) push(f wire.Frame) bool {
-	o.mu.Lock()
-	defer o.poke()
-	defer o.mu.Unlock()
-	switch {
-	case f.Type == wire.TypeNav && f.Kind == wire.KindCursor:
-		o.cursor = &f
-		return true
-	case f.Type == wire.TypeFollow:
-		o.following, o.followDirty = f.Following, true
-		return true
-	case !o.online && f.Type == wire.TypeAnswer:
-		return true
-	case f.Type == wire.TypeNav:
-		o.cursor = nil // older than this move
-		if !o.online {
-			o.frames = slices.DeleteFunc(o.frames, func(f wire.Frame) bool { return f.Type == wire.TypeNav })
-		}
-	}
-	if len(o.frames) >= backlogSize {
-		return false
-	}
-	o.frames = append(o.frames, f)
-	return true
-}
-
-func (o *outbox) poke() {
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
-}
-
-// take empties the outbox, in sending order.
-func (o *outbox) take() []wire.Frame {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	out := o.frames
-	o.frames = nil
-	if o.followDirty {
-		out = append(out, wire.Frame{Type: wire.TypeFollow, Following: o.following})
-		o.followDirty = false
-	}
-	if o.cursor != nil {
-		out = append(out, *o.cursor)
-		o.cursor = nil
-	}
-	return out
-}
-
-// hello completes a hello with the follow state, which it then carries.
-func (o *outbox) hello(f wire.Frame) wire.Frame {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	f.Following = o.following
-	o.followDirty = false
-	return f
-}
-
-func (o *outbox) setOnline(on bool) {
-	o.mu.Lock()
-	o.online = on
-	o.mu.Unlock()
 }

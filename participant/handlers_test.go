@@ -7,8 +7,9 @@ import (
 )
 
 // consumed are the frames the hub connection keeps for itself: the welcome
-// (it becomes the connected news) and answers (Ask returns them).
-var consumed = map[string]bool{wire.TypeWelcome: true, wire.TypeAnswer: true}
+// (it becomes the connected news), answers (Ask returns them) and acks
+// (it forgets what they acknowledge).
+var consumed = map[string]bool{wire.TypeWelcome: true, wire.TypeAnswer: true, wire.TypeAck: true}
 
 // Every frame the hub connection delivers has a handler, and nothing else
 // has.

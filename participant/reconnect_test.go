@@ -3,113 +3,27 @@ package participant_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/internal/netfault"
 	"github.com/lspshare/lspshare/store"
 )
 
-// cable is a TCP forwarder to the hub that a test can cut and mend, so that
-// one participant loses the hub while the others keep it.
-type cable struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	cut   bool
-	delay time.Duration // holds every chunk this long
-	conns []net.Conn
-	wg    sync.WaitGroup
-}
-
-func newCable(t *testing.T, target string) *cable {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// newCable is a link to the hub at target that a test can slow, cut and
+// mend, so that one participant loses the hub while the others keep it.
+func newCable(t *testing.T, target string) *netfault.Link {
+	t.Helper()
+	l, err := netfault.New(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cable{ln: ln, target: target}
-	c.wg.Add(1)
-	go c.accept()
-	t.Cleanup(func() { ln.Close(); c.setCut(true); c.wg.Wait() })
-	return c
-}
-
-func (c *cable) addr() string { return "http://" + c.ln.Addr().String() }
-
-func (c *cable) accept() {
-	defer c.wg.Done()
-	for {
-		in, err := c.ln.Accept()
-		if err != nil {
-			return
-		}
-		c.mu.Lock()
-		if c.cut {
-			c.mu.Unlock()
-			in.Close()
-			continue
-		}
-		out, err := net.Dial("tcp", c.target)
-		if err != nil {
-			c.mu.Unlock()
-			in.Close()
-			continue
-		}
-		c.conns = append(c.conns, in, out)
-		c.wg.Add(2)
-		go c.pipe(in, slowReader{out, c.delay})
-		go c.pipe(out, slowReader{in, c.delay})
-		c.mu.Unlock()
-	}
-}
-
-func (c *cable) pipe(dst net.Conn, src slowReader) {
-	defer c.wg.Done()
-	io.Copy(dst, src)
-	dst.Close()
-	src.Close()
-}
-
-// slow makes the connections made from now on hold every chunk for d, as a
-// link across the internet does.
-func (c *cable) slow(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.delay = d
-}
-
-// slowReader holds every chunk it reads for delay before handing it on.
-type slowReader struct {
-	net.Conn
-	delay time.Duration
-}
-
-func (s slowReader) Read(b []byte) (int, error) {
-	n, err := s.Conn.Read(b)
-	if n > 0 && s.delay > 0 {
-		time.Sleep(s.delay)
-	}
-	return n, err
-}
-
-// setCut cuts every connection through the cable and refuses new ones, or
-// lets them through again.
-func (c *cable) setCut(cut bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.cut = cut
-	if cut {
-		for _, conn := range c.conns {
-			conn.Close()
-		}
-		c.conns = nil
-	}
+	t.Cleanup(l.Close)
+	return l
 }
 
 // TestCatchUpAfterDisconnect: a jump made while an attendee had lost the hub
@@ -120,10 +34,10 @@ func TestCatchUpAfterDisconnect(t *testing.T) {
 	_, links, base := startHub(t)
 	cab := newCable(t, strings.TrimPrefix(base, "http://"))
 
-	nav, att := startPair(t, ctx, links.Drive, strings.Replace(links.Attend, base, cab.addr(), 1))
+	nav, att := startPair(t, ctx, links.Drive, strings.Replace(links.Attend, base, "http://"+cab.Addr(), 1))
 
 	since, navSince := att.Since(), nav.Since()
-	cab.setCut(true)
+	cab.Cut()
 	att.awaitState(t, ctx, since, func(s state) bool { return !s.Connected })
 	nav.awaitState(t, ctx, navSince, func(s state) bool {
 		for _, p := range s.Participants {
@@ -141,7 +55,7 @@ func TestCatchUpAfterDisconnect(t *testing.T) {
 	}
 
 	since = att.Since()
-	cab.setCut(false)
+	cab.Mend()
 	att.awaitState(t, ctx, since, func(s state) bool { return s.Connected })
 	if sd := att.awaitShow(t, ctx, since, "/greet/greet.go"); sd.URI != att.sb.URI("greet/greet.go") {
 		t.Errorf("caught up at %s", sd.URI)
@@ -156,8 +70,8 @@ func TestConnectingIsNotReconnecting(t *testing.T) {
 	defer cancel()
 	_, links, base := startHub(t)
 	cab := newCable(t, strings.TrimPrefix(base, "http://"))
-	cab.setCut(true)
-	att := startEditor(t, ctx, "att", strings.Replace(links.Attend, base, cab.addr(), 1))
+	cab.Cut()
+	att := startEditor(t, ctx, "att", strings.Replace(links.Attend, base, "http://"+cab.Addr(), 1))
 
 	failed := 0 // states of the session after the join's own, each a failed attempt
 	att.awaitState(t, ctx, 0, func(s state) bool {
@@ -166,7 +80,7 @@ func TestConnectingIsNotReconnecting(t *testing.T) {
 		}
 		return failed == 3
 	})
-	cab.setCut(false)
+	cab.Mend()
 	att.awaitState(t, ctx, 0, func(s state) bool { return s.Connected })
 	for _, m := range att.Received(0) {
 		var s state
@@ -176,13 +90,13 @@ func TestConnectingIsNotReconnecting(t *testing.T) {
 	}
 
 	since := att.Since()
-	cab.setCut(true)
+	cab.Cut()
 	st := att.awaitState(t, ctx, since, func(s state) bool { return !s.Connected })
 	if !st.Reconnecting {
 		t.Errorf("after losing the hub the state is %+v, want reconnecting", st)
 	}
 	since = att.Since()
-	cab.setCut(false)
+	cab.Mend()
 	if st := att.awaitState(t, ctx, since, func(s state) bool { return s.Connected }); st.Reconnecting {
 		t.Errorf("connected again, the state is %+v, want reconnecting false", st)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/lsptest"
+	"github.com/lspshare/lspshare/internal/netfault"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -18,8 +19,8 @@ import (
 // than anything an editor would call hung.
 const answerWithin = 15 * time.Second
 
-// linkDelay slows every chunk between the attendee and the hub, as a link
-// across the internet does.
+// linkDelay delays every chunk between the attendee and the hub, each way,
+// as a link across the internet does.
 const linkDelay = 3 * time.Millisecond
 
 // holder is a navigator driven by the test: a session client whose
@@ -69,7 +70,7 @@ func (h *holder) leave() {
 // in a test process that runs on one thread too.
 type remoteRig struct {
 	att   *editor
-	cab   *cable
+	cab   *netfault.Link
 	drive string // the hub's own drive link
 	join  string // the attendee's link, through the cable
 }
@@ -80,10 +81,10 @@ func newRemoteRig(t *testing.T, ctx context.Context) *remoteRig {
 	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
 	_, links, base := startHub(t)
 	cab := newCable(t, strings.TrimPrefix(base, "http://"))
-	cab.slow(linkDelay)
+	cab.SetLatency(linkDelay)
 	sb := brokenDemo(t)
 	sb.SetEnv(setEnv(sb.Env(), "GOMAXPROCS", "1"))
-	r := &remoteRig{cab: cab, drive: links.Drive, join: strings.Replace(links.Attend, base, cab.addr(), 1)}
+	r := &remoteRig{cab: cab, drive: links.Drive, join: strings.Replace(links.Attend, base, "http://"+cab.Addr(), 1)}
 	r.att = startAttendee(t, ctx, sb, "att", r.join, "none")
 	if err := r.att.Notify("textDocument/didOpen", sb.OpenParams(t, "main.go")); err != nil {
 		t.Fatal(err)
@@ -202,9 +203,9 @@ func TestRemoteAnswerRaces(t *testing.T) {
 			for range 10 {
 				got := r.ask(t, ctx, holderThere(true))
 				q := awaitQuestion(t, h, got)
-				r.cab.setCut(true)
+				r.cab.Cut()
 				wantError(t, got, "link dropped")
-				r.cab.setCut(false)
+				r.cab.Mend()
 				// Too late: the hub has nobody to give it to.
 				h.Send(wire.Frame{Type: wire.TypeAnswer, Ref: q.Ref, Result: json.RawMessage(`[]`)})
 			}

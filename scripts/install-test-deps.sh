@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what lspshare's tests need on a fresh Debian 12 machine: gopls,
-# Neovim, Vim, tmux, Chromium, and (for the VS Code end-to-end test) a local
+# Neovim, Vim, tmux, Chromium, Caddy and nginx (reverse proxies in front of a
+# hub), and (for the VS Code end-to-end test) a local
 # code-server. Idempotent: what is already there is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(neovim vim tmux chromium ripgrep libkrb5-dev git)
+apt_packages=(neovim vim tmux chromium ripgrep libkrb5-dev git caddy nginx)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -144,7 +144,7 @@ func apply(tx *bolt.Tx, batch []write) (failed []error, err error) {
 		}
 		switch {
 		case w.entry != nil:
-			err = s.Bucket(bucketTrail).Put(seqKey(w.entry.Seq), w.data)
+			err = putEntry(s, w.entry, w.data)
 		case w.note != nil:
 			err = putNote(s, w.note.ID, w.data)
 		default:
@@ -155,6 +155,34 @@ func apply(tx *bolt.Tx, batch []write) (failed []error, err error) {
 		}
 	}
 	return failed, nil
+}
+
+// putEntry stores a trail entry and, in the same transaction, raises its
+// sender's LastNum.
+func putEntry(s *bolt.Bucket, e *TrailEntry, data []byte) error {
+	if err := s.Bucket(bucketTrail).Put(seqKey(e.Seq), data); err != nil {
+		return err
+	}
+	if e.SenderNum == 0 {
+		return nil
+	}
+	key := s.Bucket(bucketNames).Get([]byte(e.By))
+	if key == nil {
+		return nil
+	}
+	members := s.Bucket(bucketMembers)
+	var rec ParticipantRecord
+	if err := json.Unmarshal(members.Get(key), &rec); err != nil {
+		return fmt.Errorf("participant %s: %w", e.By, err)
+	}
+	if !rec.raise(*e) {
+		return nil
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("participant %s: %w", e.By, err)
+	}
+	return members.Put(key, data)
 }
 
 // finish forgets a written batch, wakes flush, and tells each write's

@@ -79,6 +79,22 @@ type ParticipantRecord struct {
 	Hand   time.Time  `json:"hand,omitzero"` // when the hand went up; zero while down
 	Joined time.Time  `json:"joined"`
 	Left   time.Time  `json:"left,omitzero"` // zero while connected
+	// LastNum is the newest of the participant's own move numbers the hub
+	// has taken (wire.Frame.Num): a move sent again with a number up to it
+	// is one the hub has. A stored trail entry raises it in the same
+	// transaction, so that a hub killed at any moment neither loses a move
+	// nor keeps one twice.
+	LastNum uint64 `json:"last_num,omitempty"`
+}
+
+// raise takes e's sender number as rec's LastNum if e is rec's and newer;
+// it reports whether rec changed.
+func (rec *ParticipantRecord) raise(e TrailEntry) bool {
+	if e.SenderNum <= rec.LastNum || e.SenderID != rec.ID || e.By != rec.Name {
+		return false
+	}
+	rec.LastNum = e.SenderNum
+	return true
 }
 
 // TrailEntry is one numbered move of the navigator.
@@ -90,6 +106,11 @@ type TrailEntry struct {
 	From   json.RawMessage `json:"from,omitempty"`
 	Symbol string          `json:"symbol,omitempty"`
 	At     time.Time       `json:"at"`
+	// SenderID and SenderNum are the sending proxy's id and its own number
+	// of the move: storing the entry raises that participant's LastNum.
+	// The id is never shown to anyone.
+	SenderID  string `json:"sender_id,omitempty"`
+	SenderNum uint64 `json:"sender_num,omitempty"`
 }
 
 // Store keeps sessions and their trails. The hub calls it with a session's
@@ -198,6 +219,9 @@ func (m *MemStore) appendTrail(session string, e TrailEntry) {
 		m.trails[session] = r
 	}
 	r.push(e)
+	for i := range m.members[session] {
+		m.members[session][i].raise(e)
+	}
 }
 
 func (m *MemStore) Trail(session string, after uint64, limit int) ([]TrailEntry, error) {

@@ -435,3 +435,38 @@ func BenchmarkBoltAppendTrail(b *testing.B) {
 func loc(path string, line int) json.RawMessage {
 	return json.RawMessage(fmt.Sprintf(`{"path":%q,"line":%d}`, path, line))
 }
+
+// A stored trail entry raises its sender's LastNum with it (in the same
+// transaction, for bolt), only for the sender it names, never downwards.
+func TestStoreEntryRaisesLastNum(t *testing.T) {
+	storeKinds(t, func(t *testing.T, open func() Store) {
+		st := open()
+		if err := st.CreateSession(SessionRecord{Name: "demo"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []ParticipantRecord{{ID: "1", Name: "bob", LastNum: 4}, {ID: "2", Name: "ann"}} {
+			if err := st.SaveParticipant("demo", m, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st = open() // the records on disk, the entries raising them there
+		for i, e := range []TrailEntry{
+			{Seq: 1, By: "bob", SenderID: "1", SenderNum: 7},
+			{Seq: 2, By: "bob", SenderID: "1", SenderNum: 5},     // lower: no change
+			{Seq: 3, By: "ann", SenderID: "other", SenderNum: 9}, // another sender's: ann keeps 0
+			{Seq: 4, By: "ann"}, // no number
+		} {
+			if err := st.AppendTrail("demo", e, nil); err != nil {
+				t.Fatalf("entry %d: %v", i, err)
+			}
+		}
+		st = open()
+		got, err := st.Participants("demo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].LastNum != 7 || got[1].LastNum != 0 {
+			t.Errorf("after the entries: %+v", got)
+		}
+	})
+}

@@ -30,6 +30,7 @@ const (
 	TypeNote    = "note"    // post a note or question; the hub's copy of one that changed
 	TypeReply   = "reply"   // reply to a note
 	TypeResolve = "resolve" // mark a question resolved
+	TypeAck     = "ack"     // the sender's moves up to num are stored
 
 	TypeConnected    = "connected"    // welcomed by the hub
 	TypeDisconnected = "disconnected" // connection lost, retrying
@@ -68,6 +69,7 @@ var Types = map[string]Sender{
 	TypeState:   FromHub,
 	TypeLocated: FromHub,
 	TypeError:   FromHub,
+	TypeAck:     FromHub,
 	TypeHand:    FromParticipant,
 	TypeSummon:  FromParticipant | FromHub,
 	TypeNote:    FromParticipant | FromHub,
@@ -114,6 +116,10 @@ type Frame struct {
 	Raised    bool   `json:"raised,omitempty"` // hand: up (true) or down
 	After     uint64 `json:"after,omitempty"`
 	Seq       uint64 `json:"seq,omitempty"`
+	// Num is the sender's own number of a jump or open (one more for each,
+	// per proxy), by which the hub acknowledges it (ack) and drops one sent
+	// again; in welcome and ack, the newest acknowledged.
+	Num uint64 `json:"num,omitempty"`
 
 	By     string          `json:"by,omitempty"`
 	Kind   string          `json:"kind,omitempty"`

@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/internal/certs"
 	"github.com/lspshare/lspshare/store"
 	"github.com/lspshare/lspshare/viewer"
 	"github.com/lspshare/lspshare/wire"
@@ -32,8 +35,18 @@ print them again after a restart; the links of sessions made with
 
 Examples:
   lspshare hub
-  lspshare hub --addr 0.0.0.0:7777 --url https://hub.example.org --admin-token "$TOKEN"
+  lspshare hub --addr 0.0.0.0:443 --tls-cert fullchain.pem --tls-key privkey.pem \
+      --url https://hub.example.org --admin-token "$TOKEN"
+  lspshare hub --trusted-proxy 127.0.0.1/32 --url https://hub.example.org --admin-token "$TOKEN"
   lspshare hub --stats              # counters of the hub running on 127.0.0.1:7777
+
+With --tls-cert and --tls-key the hub serves https and wss, its links
+start with https://, and it reads the certificate again when its files
+change: a renewal (certbot) needs no restart. Behind a reverse proxy that
+terminates TLS, name the proxy with --trusted-proxy: only its forwarding
+headers are believed, and a forwarded request never counts as coming from
+the hub's machine, so making sessions through it needs the admin token.
+docs/deploy.md has tested Caddy and nginx set-ups and a systemd unit.
 
 The hub serves its counters (connections, frames dropped by reason) on
 GET /metrics in the Prometheus text format, to its own machine or with the
@@ -46,25 +59,62 @@ type hubOptions struct {
 	data       string
 	first      string
 	adminToken string
+	tlsCert    string
+	tlsKey     string
+	proxies    []netip.Prefix
 	stats      bool
 }
 
 func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
-	o := hubOptions{adminToken: os.Getenv("LSPSHARE_ADMIN_TOKEN")}
+	o := hubOptions{adminToken: os.Getenv("LSPSHARE_ADMIN_TOKEN"), tlsCert: os.Getenv("LSPSHARE_TLS_CERT"), tlsKey: os.Getenv("LSPSHARE_TLS_KEY")}
 	fs := newFlagSet("lspshare hub", hubSynopsis, stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:7777", "address to listen on")
 	fs.StringVar(&o.url, "url", "", "the hub's address as participants reach it, for links (default http://ADDR)")
 	fs.StringVar(&o.data, "data", defaultDataDir(), "directory of the hub's store")
 	fs.StringVar(&o.first, "session", "main", `first session, made if missing ("" for none)`)
 	fs.StringVar(&o.adminToken, "admin-token", o.adminToken, "lets POST /api/sessions and GET /metrics come from other machines with this bearer token (env LSPSHARE_ADMIN_TOKEN)")
+	fs.StringVar(&o.tlsCert, "tls-cert", o.tlsCert, "serve TLS with this certificate (PEM, full chain); read again when it changes (env LSPSHARE_TLS_CERT)")
+	fs.StringVar(&o.tlsKey, "tls-key", o.tlsKey, "the certificate's private key (PEM) (env LSPSHARE_TLS_KEY)")
+	fs.Func("trusted-proxy", "address (CIDR) of a reverse proxy in front of the hub, whose X-Forwarded-For and X-Forwarded-Proto are believed; repeatable (env LSPSHARE_TRUSTED_PROXIES, comma-separated)", func(v string) error {
+		p, err := parseProxy(v)
+		o.proxies = append(o.proxies, p)
+		return err
+	})
 	fs.BoolVar(&o.stats, "stats", false, "print the counters of the hub running at --url (or --addr) and exit: connections, and frames dropped by reason")
+	if env := os.Getenv("LSPSHARE_TRUSTED_PROXIES"); env != "" {
+		for _, v := range strings.Split(env, ",") {
+			p, err := parseProxy(v)
+			if err != nil {
+				return o, fmt.Errorf("LSPSHARE_TRUSTED_PROXIES: %w", err)
+			}
+			o.proxies = append(o.proxies, p)
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("lspshare hub takes no arguments, got %q", fs.Arg(0))
 	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return o, errors.New("lspshare hub: give --tls-cert and --tls-key together")
+	}
 	return o, nil
+}
+
+// parseProxy reads a trusted proxy's address: a CIDR prefix, or one
+// address.
+func parseProxy(v string) (netip.Prefix, error) {
+	v = strings.TrimSpace(v)
+	if p, err := netip.ParsePrefix(v); err == nil {
+		return p.Masked(), nil
+	}
+	ip, err := netip.ParseAddr(v)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("trusted proxy %q is no address or CIDR prefix (like 127.0.0.1/32 or 10.0.0.0/8)", v)
+	}
+	ip = ip.Unmap()
+	return netip.PrefixFrom(ip, ip.BitLen()), nil
 }
 
 // baseURL is the hub's address as others reach it, before it listens.
@@ -72,7 +122,45 @@ func (o hubOptions) baseURL() string {
 	if o.url != "" {
 		return strings.TrimSuffix(o.url, "/")
 	}
-	return "http://" + o.addr
+	return o.scheme() + "://" + o.addr
+}
+
+// scheme is the scheme of the hub's own listener.
+func (o hubOptions) scheme() string {
+	if o.tlsCert != "" {
+		return "https"
+	}
+	return "http"
+}
+
+// connsPerAddr bounds the TCP connections one address may hold open to
+// the hub (a trusted proxy's are not counted): a participant needs one,
+// a web page two or three.
+const connsPerAddr = 256
+
+// listen opens the hub's listener: at most connsPerAddr connections per
+// address, then TLS when a certificate is given.
+func (o hubOptions) listen(h *hub.Hub, ln net.Listener, log *slog.Logger) (net.Listener, error) {
+	ln = h.LimitListener(ln, connsPerAddr)
+	if o.tlsCert == "" {
+		return ln, nil
+	}
+	certs, err := certs.NewReloader(o.tlsCert, o.tlsKey, log)
+	if err != nil {
+		return nil, fmt.Errorf("hub: %w", err)
+	}
+	return tls.NewListener(ln, certs.ServerConfig()), nil
+}
+
+// clearTextWarning is what the hub says when it listens beyond loopback
+// with nothing to encrypt its traffic, or "" when all is well.
+func (o hubOptions) clearTextWarning(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if o.tlsCert != "" || len(o.proxies) > 0 || !ok || tcp.IP.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("warning: the hub listens on %s without TLS: join keys and the admin token travel in clear. "+
+		"Give it --tls-cert and --tls-key, or put a reverse proxy with TLS in front (--trusted-proxy); see docs/deploy.md", addr)
 }
 
 func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -89,16 +177,24 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer db.Close()
-	ln, err := net.Listen("tcp", o.addr)
+	tcp, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("hub: %w", err)
 	}
+	if warning := o.clearTextWarning(tcp.Addr()); warning != "" {
+		fmt.Fprintln(stderr, "lspshare hub: "+warning)
+	}
 	base := strings.TrimSuffix(o.url, "/")
 	if base == "" {
-		base = "http://" + ln.Addr().String()
+		base = o.scheme() + "://" + tcp.Addr().String()
 	}
-	h := hub.New(hub.Config{BaseURL: base, Store: db, Logger: log, AdminToken: o.adminToken})
+	h := hub.New(hub.Config{BaseURL: base, Store: db, Logger: log, AdminToken: o.adminToken, TrustedProxies: o.proxies})
 	defer h.Close()
+	ln, err := o.listen(h, tcp, log)
+	if err != nil {
+		tcp.Close()
+		return err
+	}
 	view := viewer.New(h, viewer.Config{Logger: log})
 	defer view.Close()
 
@@ -117,9 +213,11 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // serve serves h on ln until ctx ends, then calls stopping, which ends the
 // websockets (which the server does not track) and what requests wait for,
-// and shuts the server down.
+// and shuts the server down. A client gets 10 s for its TLS handshake and
+// request headers, and an idle keep-alive connection is closed after 2
+// minutes; websockets keep their own deadlines once upgraded.
 func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, stopping func()) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

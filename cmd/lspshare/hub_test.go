@@ -9,7 +9,6 @@ import (
 	"net"
 	"os/exec"
 	"regexp"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -149,14 +148,15 @@ func awaitSeq(t *testing.T, c *hubclient.Conn, min uint64) uint64 {
 }
 
 // flood makes the navigator jump every few milliseconds until stop is
-// closed: a steady stream of writes to the hub's store.
-func flood(c *hubclient.Conn, stop <-chan struct{}) {
+// closed: a steady stream of writes to the hub's store. It returns how many
+// jumps it made, F0 to F(n-1).
+func flood(c *hubclient.Conn, stop <-chan struct{}) int {
 	tick := time.NewTicker(5 * time.Millisecond) // under the hub's rate limit
 	defer tick.Stop()
 	for i := 0; ; i++ {
 		select {
 		case <-stop:
-			return
+			return i
 		case <-tick.C:
 		}
 		to := fmt.Sprintf(`{"space":"workspace","path":"f%d.go","range":{"start":{"line":%d,"character":0},"end":{"line":%d,"character":0}}}`, i%7, i%100, i%100)
@@ -164,13 +164,15 @@ func flood(c *hubclient.Conn, stop <-chan struct{}) {
 	}
 }
 
-// A hub killed with SIGKILL while a navigator floods it with jumps leaves a
-// readable store holding a whole trail (jumps are fanned out before their
-// batch is on disk, so a kill may lose the newest few that ann saw, but
-// never one stored before); started again on the same data, it prints the
-// same links, and the proxies reconnect and carry on with the numbering
-// where the store stopped. Three kills, to land in the middle of a write
-// more than once. A hub stopped with SIGTERM writes every jump first.
+// A hub killed with SIGKILL while a navigator floods it with jumps loses
+// none of them: the store keeps a whole trail up to its last commit, the
+// navigator's proxy sends again what the hub had not acknowledged (stored),
+// and the hub drops what it has by the proxy's numbers, which it keeps with
+// the participant in the same transaction. In the end every jump the
+// navigator made is in the trail exactly once, in order. Started again on
+// the same data, the hub prints the same links, and the proxies reconnect
+// and carry on. Three kills, to land in the middle of a write more than
+// once. A hub stopped with SIGTERM writes every jump first.
 func TestHubSurvivesSIGKILL(t *testing.T) {
 	data := t.TempDir()
 	addr := freeAddr(t)
@@ -180,14 +182,15 @@ func TestHubSurvivesSIGKILL(t *testing.T) {
 	bob := runClient(t, hub.drive, "bob")
 	ann := runClient(t, hub.attend, "ann")
 	stop := make(chan struct{})
-	flooded := make(chan struct{})
-	go func() {
-		defer close(flooded)
-		flood(bob, stop)
-	}()
+	made := make(chan int, 1)
+	go func() { made <- flood(bob, stop) }()
 	defer func() {
-		close(stop)
-		<-flooded
+		select {
+		case <-stop:
+		default:
+			close(stop)
+			<-made
+		}
 	}()
 
 	stored := 0
@@ -211,15 +214,23 @@ func TestHubSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 	seen := awaitSeq(t, ann, uint64(stored)+20)
+	close(stop)
+	n := <-made
+	if seen < uint64(n) { // the last jump, if the trail is right
+		awaitSeq(t, ann, uint64(n))
+	}
 	if err := hub.signal(t, syscall.SIGTERM); err != nil {
 		t.Errorf("hub on SIGTERM: %v; stderr:\n%s", err, hub.stderr)
 	}
-	checkTrail(t, data, seen)
+	if kept := checkTrail(t, data, uint64(n)); kept != n {
+		t.Fatalf("the navigator made %d jumps, the trail holds %d", n, kept)
+	}
+	t.Logf("%d jumps made, each in the trail once, in order", n)
 }
 
 // checkTrail opens the store in data and checks that session main's trail
-// is whole: seq 1 to the newest with no gap, by bob, at least up to min.
-// It returns the trail's length.
+// is whole and holds each of the navigator's jumps once, in order: seq i+1
+// is bob's jump to F(i), at least up to min. It returns the trail's length.
 func checkTrail(t *testing.T, data string, min uint64) int {
 	t.Helper()
 	db, err := store.OpenBoltStore(data)
@@ -235,8 +246,8 @@ func checkTrail(t *testing.T, data string, min uint64) int {
 		t.Fatalf("trail holds %d jumps, want at least %d", len(trail), min)
 	}
 	for i, e := range trail {
-		if e.Seq != uint64(i+1) || e.By != "bob" || !strings.HasPrefix(e.Symbol, "F") {
-			t.Fatalf("trail entry %d: %+v", i, e)
+		if e.Seq != uint64(i+1) || e.By != "bob" || e.Symbol != fmt.Sprint("F", i) {
+			t.Fatalf("trail entry %d: seq %d, %s's jump to %s; want seq %d, bob's jump to F%d", i, e.Seq, e.By, e.Symbol, i+1, i)
 		}
 	}
 	return len(trail)

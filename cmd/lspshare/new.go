@@ -9,10 +9,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/lspshare/lspshare/internal/certs"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -88,15 +90,28 @@ func hubRequest(ctx context.Context, method, hubURL, path, token string, body io
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client, err := certs.HTTPClient()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		var dial *net.OpError
 		if errors.As(err, &dial) && dial.Op == "dial" {
 			return nil, fmt.Errorf("no hub at %s: start one with `lspshare hub` (%v)", hubURL, dial.Err)
 		}
-		return nil, fmt.Errorf("reach the hub at %s: %w", hubURL, err)
+		return nil, fmt.Errorf("reach the hub at %s: %w", hubURL, certs.Explain(req.URL.Host, unwrapURL(err)))
 	}
 	return resp, nil
+}
+
+// unwrapURL drops a *url.Error's method and URL: the callers say which hub
+// they tried to reach, and a URL of the hub's may hold a key.
+func unwrapURL(err error) error {
+	if u, ok := err.(*url.Error); ok {
+		return u.Err
+	}
+	return err
 }
 
 // readReason reads a refusal's plain-text reason.

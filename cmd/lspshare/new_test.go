@@ -16,14 +16,16 @@ import (
 )
 
 // startHubCommand runs "lspshare hub" in this process on a free loopback
-// port and returns its base URL; the hub stops at the end of the test.
-func startHubCommand(t *testing.T) string {
+// port, with extra flags, and returns its base URL; the hub stops at the end
+// of the test.
+func startHubCommand(t *testing.T, extra ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, w := io.Pipe()
 	done := make(chan error, 1)
+	args := append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, extra...)
 	go func() {
-		err := runHub(ctx, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, w, io.Discard)
+		err := runHub(ctx, args, w, io.Discard)
 		w.CloseWithError(io.EOF)
 		done <- err
 	}()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lspshare/lspshare/internal/certs"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -88,9 +89,13 @@ func fetchNotes(ctx context.Context, hub, name, key string) ([]byte, error) {
 		return nil, fmt.Errorf("hub address: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
+	client, err := certs.HTTPClient()
 	if err != nil {
-		return nil, fmt.Errorf("reach the hub: %w", err)
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("reach the hub at %s: %w", hub, certs.Explain(req.URL.Host, unwrapURL(err)))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
