@@ -308,7 +308,8 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		httpreply.Refuse(w, http.StatusServiceUnavailable, "the hub is shutting down")
 		return
 	}
-	release, ok := h.takeConn(r)
+	who := h.requesterOf(r)
+	release, ok := h.takeConn(who)
 	if !ok {
 		httpreply.Refuse(w, http.StatusTooManyRequests, "too many connections from your address")
 		return
@@ -320,7 +321,7 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		h.log.Info("websocket upgrade failed", "session", s.rec.Name, "err", err)
 		return
 	}
-	c := newConn(h, s, ws, role)
+	c := newConn(h, s, ws, role, who.addr)
 	c.release = release
 	h.mu.Lock()
 	if h.closed {
@@ -339,8 +340,7 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 // takeConn counts a websocket against its client's address, and returns
 // what uncounts it; false when the address has its fill. The hub's own
 // machine is not limited.
-func (h *Hub) takeConn(r *http.Request) (release func(), ok bool) {
-	who := h.requesterOf(r)
+func (h *Hub) takeConn(who requester) (release func(), ok bool) {
 	if who.local {
 		return func() {}, true
 	}
