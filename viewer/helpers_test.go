@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,11 +35,21 @@ type testHub struct {
 
 func startHub(t testing.TB) *testHub {
 	t.Helper()
+	return startHubTLS(t, nil)
+}
+
+// startHubTLS is startHub serving TLS with tlsConfig (nil for none).
+func startHubTLS(t testing.TB, tlsConfig *tls.Config) *testHub {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	th := &testHub{url: "http://" + ln.Addr().String()}
+	if tlsConfig != nil {
+		th.url = "https://" + ln.Addr().String()
+		ln = tls.NewListener(ln, tlsConfig)
+	}
 	th.hub = hub.New(hub.Config{BaseURL: th.url})
 	th.viewer = New(th.hub, Config{})
 	if th.links, err = th.hub.CreateSession("demo"); err != nil {
