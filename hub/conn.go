@@ -40,7 +40,8 @@ type conn struct {
 	killOnce sync.Once
 	done     chan struct{} // closed by kill: stop now
 
-	m *participant // guarded by sess.mu; set by join
+	m            *participant // guarded by sess.mu; set by join
+	movesRefused bool         // guarded by sess.mu: a numbered move was refused, so no later one is taken
 
 	release func() // uncounts the connection from its client's address
 
