@@ -337,6 +337,13 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	go c.serve()
 }
 
+// TakeConn counts a websocket of r's client against its address, as the
+// hub counts participants' (the web viewer's pages use it), and returns
+// what uncounts it; false when the address has its fill.
+func (h *Hub) TakeConn(r *http.Request) (release func(), ok bool) {
+	return h.takeConn(h.requesterOf(r))
+}
+
 // takeConn counts a websocket against its client's address, and returns
 // what uncounts it; false when the address has its fill. The hub's own
 // machine is not limited.

@@ -35,11 +35,12 @@ type testHub struct {
 
 func startHub(t testing.TB) *testHub {
 	t.Helper()
-	return startHubTLS(t, nil)
+	return startHubWith(t, hub.Config{}, nil)
 }
 
-// startHubTLS is startHub serving TLS with tlsConfig (nil for none).
-func startHubTLS(t testing.TB, tlsConfig *tls.Config) *testHub {
+// startHubWith is startHub with a hub configuration (its BaseURL is set
+// here), serving TLS with tlsConfig (nil for none).
+func startHubWith(t testing.TB, cfg hub.Config, tlsConfig *tls.Config) *testHub {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -50,7 +51,8 @@ func startHubTLS(t testing.TB, tlsConfig *tls.Config) *testHub {
 		th.url = "https://" + ln.Addr().String()
 		ln = tls.NewListener(ln, tlsConfig)
 	}
-	th.hub = hub.New(hub.Config{BaseURL: th.url})
+	cfg.BaseURL = th.url
+	th.hub = hub.New(cfg)
 	th.viewer = New(th.hub, Config{})
 	if th.links, err = th.hub.CreateSession("demo"); err != nil {
 		t.Fatal(err)

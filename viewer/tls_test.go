@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/certs"
 	"github.com/lspshare/lspshare/internal/hubtest"
 )
@@ -33,7 +34,7 @@ func TestBrowserOverTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	th := startHubTLS(t, served.ServerConfig()) // as lspshare hub --tls-cert serves
+	th := startHubWith(t, hub.Config{}, served.ServerConfig()) // as lspshare hub --tls-cert serves
 	bob := startHolder(t, th.links.Drive, "bob", demoFiles(t))
 	bob.jump(at("main.go", 16, 20, 5), at("greet/greet.go", 7, 5, 5), "greet.Hello")
 
