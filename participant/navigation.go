@@ -225,6 +225,9 @@ func (p *Participant) hubFrame(ctx context.Context, f wire.Frame) {
 	case wire.TypeDisconnected:
 		p.state.Reconnecting = p.state.Connected || p.state.Reconnecting
 		p.state.Connected = false
+		if f.Error != "" { // a TLS failure: the user must hear why
+			p.state.Error = f.Error
+		}
 		p.publishState()
 	case wire.TypeRefused:
 		p.state.Connected, p.state.Reconnecting, p.state.Error = false, false, f.Message // no retry follows
