@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -39,7 +40,8 @@ type conn struct {
 	killOnce sync.Once
 	done     chan struct{} // closed by kill: stop now
 
-	m *participant // guarded by sess.mu; set by join
+	m            *participant // guarded by sess.mu; set by join
+	movesRefused bool         // guarded by sess.mu: a numbered move was refused, so no later one is taken
 
 	release func() // uncounts the connection from its client's address
 
@@ -49,13 +51,15 @@ type conn struct {
 // errRateLimited ends a connection that sent too many frames.
 var errRateLimited = errors.New("rate limit exceeded")
 
-func newConn(h *Hub, s *session, ws *websocket.Conn, role string) *conn {
+// newConn makes the connection of a participant of s at client, the
+// address it connects from (behind a trusted proxy, the forwarded one).
+func newConn(h *Hub, s *session, ws *websocket.Conn, role string, client netip.Addr) *conn {
 	return &conn{
 		hub:     h,
 		sess:    s,
 		ws:      ws,
 		role:    role,
-		log:     h.log.With("session", s.rec.Name, "remote", ws.RemoteAddr().String()),
+		log:     h.log.With("session", s.rec.Name, "remote", client.String()),
 		send:    make(chan []byte, h.cfg.SendQueue),
 		wake:    make(chan struct{}, 1),
 		closing: make(chan struct{}),

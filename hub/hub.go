@@ -313,7 +313,8 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		httpreply.Refuse(w, http.StatusServiceUnavailable, "the hub is shutting down")
 		return
 	}
-	release, ok := h.takeConn(r)
+	who := h.requesterOf(r)
+	release, ok := h.takeConn(who)
 	if !ok {
 		httpreply.Refuse(w, http.StatusTooManyRequests, "too many connections from your address")
 		return
@@ -325,7 +326,7 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		h.log.Info("websocket upgrade failed", "session", s.rec.Name, "err", err)
 		return
 	}
-	c := newConn(h, s, ws, role)
+	c := newConn(h, s, ws, role, who.addr)
 	c.release = release
 	h.mu.Lock()
 	if h.closed {
@@ -341,11 +342,17 @@ func (h *Hub) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	go c.serve()
 }
 
+// TakeConn counts a websocket of r's client against its address, as the
+// hub counts participants' (the web viewer's pages use it), and returns
+// what uncounts it; false when the address has its fill.
+func (h *Hub) TakeConn(r *http.Request) (release func(), ok bool) {
+	return h.takeConn(h.requesterOf(r))
+}
+
 // takeConn counts a websocket against its client's address, and returns
 // what uncounts it; false when the address has its fill. The hub's own
 // machine is not limited.
-func (h *Hub) takeConn(r *http.Request) (release func(), ok bool) {
-	who := h.requesterOf(r)
+func (h *Hub) takeConn(who requester) (release func(), ok bool) {
 	if who.local {
 		return func() {}, true
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/lspshare/lspshare/store"
 )
 
@@ -23,9 +24,18 @@ func (s *session) saveParticipant(m *participant) {
 }
 
 // refuseMove tells m that the store refused its move e, which nobody saw.
+// A numbered move is also one m's proxy keeps and sends again, but only
+// after a reconnect, and an acknowledgement of a later move would cover it:
+// so the connection takes no more numbered moves and ends (1013, try again
+// later), and the proxy sends this move and the ones after it again when
+// it is back.
 func (s *session) refuseMove(m *participant, e store.TrailEntry, err error) {
 	s.log.Error("move not shared: the store refused it", "seq", e.Seq, "err", err)
 	m.conn.sendError(fmt.Sprintf("the hub could not store your move, so nobody saw it: %v", err))
+	if e.SenderNum > 0 {
+		m.conn.movesRefused = true
+		m.conn.finish(websocket.CloseTryAgainLater, "the hub's store is behind")
+	}
 }
 
 // restore brings back, disconnected, the participants the store remembers

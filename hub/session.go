@@ -406,8 +406,8 @@ func (s *session) nav(m *participant, f wire.Frame) {
 	if f.Kind == wire.KindCursor {
 		f.Num = 0 // cursors are not numbered
 	}
-	if s.seen(m, f.Num) {
-		return // sent again after a reconnect: the hub has it
+	if s.seen(m, f.Num) || (f.Num > 0 && m.conn.movesRefused) {
+		return // the hub has it, or it comes again after the reconnect
 	}
 	m.place = f.To
 	if s.navigator != m {

@@ -242,13 +242,25 @@ func (c *Conn) Run(ctx context.Context) error {
 		wait := c.retryWait(failures)
 		failures++
 		c.log.Info("disconnected from the hub", "err", err, "retry_in", wait)
-		c.emit(ctx, wire.Frame{Type: wire.TypeDisconnected, Message: err.Error()})
+		c.emit(ctx, disconnected(err))
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(wait):
 		}
 	}
+}
+
+// disconnected is the event for a failed or broken connection. A TLS
+// failure (the hub's certificate not trusted, or for another name) is also
+// its error: retrying goes on, since a renewal may mend it, but the user
+// has to hear of it.
+func disconnected(err error) wire.Frame {
+	f := wire.Frame{Type: wire.TypeDisconnected, Message: err.Error()}
+	if tlsErr := (*certs.Error)(nil); errors.As(err, &tlsErr) {
+		f.Error = err.Error()
+	}
+	return f
 }
 
 // retryWait is the wait before the next attempt after failures failed

@@ -235,7 +235,7 @@ func (p *Participant) hubFrame(ctx context.Context, f wire.Frame) {
 // connection delivers: those the hub sends (wire.Types) but for welcome and
 // answer, which the connection itself consumes, and its own news.
 var hubHandlers = map[string]func(p *Participant, ctx context.Context, f wire.Frame){
-	wire.TypeDisconnected: func(p *Participant, _ context.Context, _ wire.Frame) { p.disconnected() },
+	wire.TypeDisconnected: func(p *Participant, _ context.Context, f wire.Frame) { p.disconnected(f) },
 	wire.TypeRefused:      func(p *Participant, _ context.Context, f wire.Frame) { p.refused(f) },
 	wire.TypeConnected:    func(p *Participant, _ context.Context, f wire.Frame) { p.connected(f) },
 	wire.TypeState:        func(p *Participant, _ context.Context, f wire.Frame) { p.hubState(f) },
@@ -257,9 +257,12 @@ func (p *Participant) summoned(ctx context.Context, f wire.Frame) {
 	p.navigatorMoved(ctx, wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, By: f.By, To: f.To})
 }
 
-func (p *Participant) disconnected() {
+func (p *Participant) disconnected(f wire.Frame) {
 	p.state.Reconnecting = p.state.Connected || p.state.Reconnecting
 	p.state.Connected = false
+	if f.Error != "" { // a TLS failure: the user must hear why
+		p.state.Error = f.Error
+	}
 	p.publishState()
 }
 

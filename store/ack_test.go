@@ -1,10 +1,14 @@
 package store_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/hubtest"
 	. "github.com/lspshare/lspshare/store"
 	"github.com/lspshare/lspshare/wire"
@@ -100,5 +104,46 @@ func TestHubAcknowledgesStoredMoves(t *testing.T) {
 	trail, err := st.Trail("demo", 0, 100)
 	if err != nil || len(trail) != 5 || trail[4].Symbol != "F105" || trail[3].Symbol != "F104" {
 		t.Errorf("trail: %+v, %v", trail, err)
+	}
+}
+
+// A numbered move the store refuses (its disk is behind) ends the sender's
+// connection, so that no later move is taken and acknowledged before it:
+// the proxy sends it and the rest again after reconnecting, and once the
+// disk has caught up every move is in the trail, once, in order.
+func TestRefusedMoveComesAgain(t *testing.T) {
+	st := hubtest.OpenBolt(t, t.TempDir())
+	*MaxUnwritten(st) = 64 << 10
+	th := hubtest.StartHub(t, hub.Config{Store: st}, "", nil)
+	bob, _ := hubtest.RunConn(t, hubclient.Config{Link: th.Links.Drive, Name: "bob", MinBackoff: 20 * time.Millisecond})
+	hubtest.AwaitEvent(t, bob, hubtest.IsType(wire.TypeConnected), "bob connected")
+	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
+	Flush(st)
+	hold, err := DB(st).Begin(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	pad := strings.Repeat("x", 10000)
+	const moves = 10 // 100 KB: more than the store holds while its disk is held
+	for i := range moves {
+		bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: json.RawMessage(`{"pad":"` + pad + `"}`), Symbol: fmt.Sprint("B", i)})
+	}
+	f := hubtest.AwaitEvent(t, bob, hubtest.IsType(wire.TypeError), "a refused move")
+	if !strings.Contains(f.Message, "nobody saw it") {
+		t.Errorf("refusal: %q", f.Message)
+	}
+	hubtest.AwaitEvent(t, bob, hubtest.IsType(wire.TypeDisconnected), "the connection ended")
+	hold.Rollback()
+	for i := range moves {
+		f := ann.Await(hubtest.IsType(wire.TypeNav), "a move")
+		if f.Seq != uint64(i+1) || f.Symbol != fmt.Sprint("B", i) {
+			t.Fatalf("ann got seq %d %s, want seq %d B%d", f.Seq, f.Symbol, i+1, i)
+		}
+	}
+	Flush(st)
+	trail, err := st.Trail("demo", 0, 100)
+	if err != nil || len(trail) != moves {
+		t.Fatalf("trail of %d (%v), want %d", len(trail), err, moves)
 	}
 }

@@ -20,12 +20,13 @@ import (
 
 var updateScreenshot = flag.Bool("update", false, "rewrite ../docs/viewer.png with the browser test's screenshot")
 
-// startBrowser starts Debian's chromium, headless, with a fresh profile.
-// Without chromium the test is skipped, except under CI=true.
-func startBrowser(t *testing.T) context.Context {
+// startBrowser starts Debian's chromium, headless, with a fresh profile and
+// any extra options. Without chromium the test is skipped, except under
+// CI=true.
+func startBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := lsptest.NeedTool(t, "chromium", "scripts/install-test-deps.sh")
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -38,7 +39,8 @@ func startBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 760),
-	)
+	}, extra...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() {
 		cancel()

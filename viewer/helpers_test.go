@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,12 +35,24 @@ type testHub struct {
 
 func startHub(t testing.TB) *testHub {
 	t.Helper()
+	return startHubWith(t, hub.Config{}, nil)
+}
+
+// startHubWith is startHub with a hub configuration (its BaseURL is set
+// here), serving TLS with tlsConfig (nil for none).
+func startHubWith(t testing.TB, cfg hub.Config, tlsConfig *tls.Config) *testHub {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	th := &testHub{url: "http://" + ln.Addr().String()}
-	th.hub = hub.New(hub.Config{BaseURL: th.url})
+	if tlsConfig != nil {
+		th.url = "https://" + ln.Addr().String()
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	cfg.BaseURL = th.url
+	th.hub = hub.New(cfg)
 	th.viewer = New(th.hub, Config{})
 	if th.links, err = th.hub.CreateSession("demo"); err != nil {
 		t.Fatal(err)

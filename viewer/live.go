@@ -39,6 +39,12 @@ func (v *Viewer) handleLive(w http.ResponseWriter, r *http.Request) {
 	if !v.admit(w, r) {
 		return
 	}
+	release, ok := v.hub.TakeConn(r)
+	if !ok {
+		httpreply.Refuse(w, http.StatusTooManyRequests, "too many connections from your address")
+		return
+	}
+	defer release()
 	if !v.startLive() {
 		httpreply.Refuse(w, http.StatusServiceUnavailable, "too many pages are watching sessions on this hub; try again later")
 		return

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/hubtest"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/wire"
@@ -217,5 +219,34 @@ func TestNotesDownload(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("notes lack %q:\n%s", want, md)
 		}
+	}
+}
+
+// Pages' websockets count against their client's address with the
+// participants': behind a trusted proxy, a client with its fill is refused
+// (429), another is not.
+func TestLivePerAddress(t *testing.T) {
+	th := startHubWith(t, hub.Config{MaxConnsPerAddr: 1, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, nil)
+	wsURL := "ws" + strings.TrimPrefix(th.url, "http") + "/s/demo/live?key=" + url.QueryEscape(hubtest.Key(t, th.links.Attend))
+	page := func(client string) int {
+		t.Helper()
+		ws, resp, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"X-Forwarded-For": {client}})
+		if err != nil {
+			if resp == nil {
+				t.Fatal(err)
+			}
+			return resp.StatusCode
+		}
+		t.Cleanup(func() { ws.Close() })
+		return http.StatusSwitchingProtocols
+	}
+	if got := page("192.0.2.1"); got != http.StatusSwitchingProtocols {
+		t.Fatalf("first page: %d", got)
+	}
+	if got := page("192.0.2.1"); got != http.StatusTooManyRequests {
+		t.Errorf("second page from one client: %d, want 429", got)
+	}
+	if got := page("192.0.2.2"); got != http.StatusSwitchingProtocols {
+		t.Errorf("a page from another client: %d", got)
 	}
 }

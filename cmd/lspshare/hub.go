@@ -69,7 +69,7 @@ func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
 	o := hubOptions{adminToken: os.Getenv("LSPSHARE_ADMIN_TOKEN"), tlsCert: os.Getenv("LSPSHARE_TLS_CERT"), tlsKey: os.Getenv("LSPSHARE_TLS_KEY")}
 	fs := newFlagSet("lspshare hub", hubSynopsis, stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:7777", "address to listen on")
-	fs.StringVar(&o.url, "url", "", "the hub's address as participants reach it, for links (default http://ADDR)")
+	fs.StringVar(&o.url, "url", "", "the hub's address as participants reach it, for links and the web page's Origin check (default http://ADDR, https://ADDR with TLS)")
 	fs.StringVar(&o.data, "data", defaultDataDir(), "directory of the hub's store")
 	fs.StringVar(&o.first, "session", "main", `first session, made if missing ("" for none)`)
 	fs.StringVar(&o.adminToken, "admin-token", o.adminToken, "lets POST /api/sessions and GET /metrics come from other machines with this bearer token (env LSPSHARE_ADMIN_TOKEN)")

@@ -6,6 +6,11 @@
 // written on at T+latency, in order, while later chunks are read meanwhile
 // (at most 1 MiB in flight each way, then the sender is pushed back, as a
 // full window does).
+//
+// Toxiproxy (github.com/Shopify/toxiproxy/v2; v2.5.0 is the newest the
+// module proxy serves) does this and more as a library, but brings six
+// direct and fifteen indirect modules (Prometheus, protobuf, zerolog, a CLI
+// library) into the module graph for a test helper of 200 lines.
 package netfault
 
 import (
