@@ -50,11 +50,7 @@ func TestHubAcknowledgesStoredMoves(t *testing.T) {
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	Flush(st)
-	hold, err := DB(st).Begin(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback()
+	release := HoldDisk(t, st)
 	for num := uint64(101); num <= 103; num++ {
 		bob.Send(numbered(num))
 	}
@@ -62,7 +58,7 @@ func TestHubAcknowledgesStoredMoves(t *testing.T) {
 	if acks := acksUntil(bob, located(bob), "located"); len(acks) != 0 {
 		t.Fatalf("acks %v before the moves were on disk", acks)
 	}
-	hold.Rollback()
+	release()
 	acks := acksUntil(bob, func(f wire.Frame) bool { return f.Type == wire.TypeAck && f.Num == 103 }, "ack 103")
 	for i := 1; i < len(acks); i++ {
 		if acks[i] <= acks[i-1] {
@@ -119,11 +115,7 @@ func TestRefusedMoveComesAgain(t *testing.T) {
 	hubtest.AwaitEvent(t, bob, hubtest.IsType(wire.TypeConnected), "bob connected")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	Flush(st)
-	hold, err := DB(st).Begin(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback()
+	release := HoldDisk(t, st)
 	pad := strings.Repeat("x", 10000)
 	const moves = 10 // 100 KB: more than the store holds while its disk is held
 	for i := range moves {
@@ -134,7 +126,7 @@ func TestRefusedMoveComesAgain(t *testing.T) {
 		t.Errorf("refusal: %q", f.Message)
 	}
 	hubtest.AwaitEvent(t, bob, hubtest.IsType(wire.TypeDisconnected), "the connection ended")
-	hold.Rollback()
+	release()
 	for i := range moves {
 		f := ann.Await(hubtest.IsType(wire.TypeNav), "a move")
 		if f.Seq != uint64(i+1) || f.Symbol != fmt.Sprint("B", i) {

@@ -2,8 +2,6 @@ package store
 
 import (
 	"sync/atomic"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The insides of a BoltStore that the external tests (hub_test.go, which
@@ -12,5 +10,6 @@ import (
 
 func Flush(b *BoltStore)                  { b.flush() }
 func Commits(b *BoltStore) *atomic.Uint64 { return &b.commits }
-func DB(b *BoltStore) *bolt.DB            { return b.db }
 func MaxUnwritten(b *BoltStore) *int      { return &b.maxUnwritten }
+
+var HoldDisk = holdDisk

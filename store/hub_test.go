@@ -30,11 +30,7 @@ func TestHubFanOutDoesNotWaitForDisk(t *testing.T) {
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	Flush(st) // their joins
 	commits := Commits(st).Load()
-	hold, err := DB(st).Begin(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback() // before the store's Close, which waits for it
+	release := HoldDisk(t, st)
 	for i := 1; i <= 3; i++ {
 		bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: hubtest.Loc("a.go", i), Symbol: fmt.Sprint("F", i)})
 	}
@@ -49,7 +45,7 @@ func TestHubFanOutDoesNotWaitForDisk(t *testing.T) {
 	if n := Commits(st).Load(); n != commits {
 		t.Fatalf("%d commits while the disk was held", n-commits)
 	}
-	hold.Rollback()
+	release()
 	th.Stop()
 	st.Close()
 	trail, err := hubtest.OpenBolt(t, dir).Trail("demo", 0, 10)
@@ -67,11 +63,7 @@ func TestHubRefusesMovesWhenDiskBehind(t *testing.T) {
 	th := hubtest.StartHub(t, hub.Config{Store: st}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
-	hold, err := DB(st).Begin(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback()
+	release := HoldDisk(t, st)
 	big := json.RawMessage(`{"pad":"` + strings.Repeat("x", 10000) + `"}`)
 	var refused wire.Frame
 	sent := 0
@@ -89,7 +81,7 @@ func TestHubRefusesMovesWhenDiskBehind(t *testing.T) {
 	if !strings.Contains(refused.Message, "nobody saw it") {
 		t.Errorf("refusal: %q", refused.Message)
 	}
-	hold.Rollback()
+	release()
 	bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, To: hubtest.Loc("a.go", 1), Symbol: "after"})
 	f := ann.Await(func(f wire.Frame) bool { return f.Type == wire.TypeNav && f.Symbol == "after" }, "the move after the disk caught up")
 	if f.Seq != uint64(sent) {

@@ -281,10 +281,7 @@ func TestBoltStoreGroupCommit(t *testing.T) {
 	st := openBolt(t, dir)
 	const jumps = 100
 	names := createSessions(t, st, 8)
-	hold, err := st.db.Begin(true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := holdDisk(t, st)
 	var mu sync.Mutex
 	order := make([][]uint64, len(names)) // seqs in the order stored was called
 	var stored sync.WaitGroup
@@ -302,7 +299,7 @@ func TestBoltStoreGroupCommit(t *testing.T) {
 	if n := st.commits.Load(); n != 0 {
 		t.Fatalf("%d commits while the disk was held", n)
 	}
-	hold.Rollback()
+	release()
 	stored.Wait()
 	entries := len(names) * (jumps + 1)
 	if n := st.commits.Load(); n > 2 {
@@ -356,10 +353,7 @@ func TestBoltStoreBehind(t *testing.T) {
 	if err := st.CreateSession(SessionRecord{Name: "demo"}); err != nil {
 		t.Fatal(err)
 	}
-	hold, err := st.db.Begin(true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	release := holdDisk(t, st)
 	big := json.RawMessage(`{"pad":"` + strings.Repeat("x", 10000) + `"}`)
 	var stored sync.WaitGroup
 	seq := uint64(1)
@@ -377,7 +371,7 @@ func TestBoltStoreBehind(t *testing.T) {
 	if last, _ := st.LastSeq("demo"); last != seq-1 {
 		t.Errorf("LastSeq = %d after %d was refused", last, seq)
 	}
-	hold.Rollback()
+	release()
 	stored.Wait()
 	if err := st.AppendTrail("demo", TrailEntry{Seq: seq, To: big}, nil); err != nil {
 		t.Fatalf("append once the disk caught up: %v", err)
@@ -469,4 +463,18 @@ func TestStoreEntryRaisesLastNum(t *testing.T) {
 			t.Errorf("after the entries: %+v", got)
 		}
 	})
+}
+
+// holdDisk takes bbolt's writer lock, as a slow fsync holds the store's
+// writer, until release is called or the test ends.
+func holdDisk(t testing.TB, b *BoltStore) (release func()) {
+	t.Helper()
+	tx, err := b.db.Begin(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { tx.Rollback() }) }
+	t.Cleanup(release) // before the store's Close, which waits for it
+	return release
 }
