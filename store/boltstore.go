@@ -58,7 +58,11 @@ func OpenBoltStore(dir string) (*BoltStore, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	path := filepath.Join(dir, BoltFile)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	// The freelist is not written at each commit (as etcd does): a commit
+	// then costs less of the CPU fan-out needs, and Open rebuilds the
+	// freelist by scanning, which for a hub's store is quick. What is
+	// committed is as durable either way.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("store %s: %w", path, ErrStoreBusy)
 	}
