@@ -15,6 +15,7 @@ import (
 
 	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/lsptest"
+	"github.com/lspshare/lspshare/participant"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -589,4 +590,39 @@ func TestCursorCoalesced(t *testing.T) {
 		t.Errorf("%d cursor notifications for %d moves: not coalesced", n, moves)
 	}
 	t.Logf("%d moves arrived as %d cursor notifications", moves, n)
+}
+
+// TestJumpSupersedesHeldCursor: a cursor update held back by the coalescing
+// is dropped by the navigator's jump; sent after it, it would show everyone
+// the place the navigator just left (issue 15).
+func TestJumpSupersedesHeldCursor(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	nav, att := newSession(t, ctx)
+	since := att.Since()
+	left := nav.sb.Pos(t, "main.go", "package main")
+	nav.cursorAt(t, nav.sb.URI("main.go"), nav.sb.Pos(t, "main.go", "show(msg)"))
+	nav.cursorAt(t, nav.sb.URI("main.go"), left) // within the interval: held back
+	nav.jump(t, ctx, "Hello(")
+	att.awaitShow(t, ctx, since, "/greet/greet.go")
+	// A held cursor goes out at most one interval after the cursor sent
+	// before it; four intervals on, a second jump closes the window in which
+	// a stale one could arrive. Correct code passes however long this takes.
+	time.Sleep(4 * participant.CursorInterval)
+	mark := att.Since()
+	nav.jump(t, ctx, "show(")
+	att.awaitCursor(t, ctx, mark, att.sb.URI("main.go"), nav.sb.Pos(t, "main.go", "func show").Line)
+	// Only what came after the jump counts: on a slow machine the second
+	// cursor may have gone out before it, as it should.
+	jumped := false
+	for _, m := range att.Received(since)[:mark-since] {
+		var c cursor
+		switch {
+		case m.Method == "window/showDocument":
+			jumped = true
+		case jumped && m.Method == "$/lspshare/cursor" && json.Unmarshal(m.Params, &c) == nil &&
+			c.URI == att.sb.URI("main.go") && c.Range.Start.Line == left.Line:
+			t.Errorf("after the jump, a cursor at the place the navigator left: %s", m.Params)
+		}
+	}
 }

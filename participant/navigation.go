@@ -44,6 +44,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 		}
 		p.navigatedAlone(nil)
 		p.lastURI = string(e.To[0].URI)
+		p.dropCursor()
 		p.hubConn.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump,
 			From: from, To: to, Symbol: p.symbolAt(e.From)})
 	case proxy.Open:
@@ -53,6 +54,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 			return
 		}
 		p.lastURI = string(e.From.URI)
+		p.dropCursor()
 		p.hubConn.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindOpen, To: from})
 	case proxy.Cursor:
 		if e.Exact {
@@ -61,7 +63,7 @@ func (p *Participant) editorMoved(e proxy.Event) {
 		if !p.sameFile(string(e.From.URI), p.lastURI) {
 			// Another document under the cursor: a switch, which followers see at once.
 			p.lastURI = string(e.From.URI)
-			p.cursor = nil
+			p.dropCursor()
 			p.hubConn.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindOpen, To: from})
 			return
 		}
@@ -72,6 +74,14 @@ func (p *Participant) editorMoved(e proxy.Event) {
 		}
 		p.flushCursor()
 	}
+}
+
+// dropCursor forgets a cursor update held back by the coalescing: a jump or
+// a switch supersedes it, and sent after one it would put this editor back
+// where it was, for everyone, until the next cursor update.
+func (p *Participant) dropCursor() {
+	p.cursor = nil
+	p.cursorTimer.Stop()
 }
 
 func (p *Participant) flushCursor() {

@@ -1,0 +1,4 @@
+package participant
+
+// CursorInterval is how long cursor updates are held back at most.
+const CursorInterval = cursorInterval
