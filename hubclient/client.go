@@ -47,8 +47,14 @@ type Config struct {
 	// trusts the system's roots and SSL_CERT_FILE).
 	Dialer *websocket.Dialer
 
-	MinBackoff time.Duration // reconnect delay of the first 16 attempts in a row (250ms, with jitter)
+	MinBackoff time.Duration // reconnect delay of the first QuickRetries attempts in a row (250ms, with jitter)
 	MaxBackoff time.Duration // longest reconnect delay (15s)
+	// QuickRetries is how many failed attempts in a row are retried after
+	// about MinBackoff before the wait starts doubling (60: about 15 s at
+	// the default, through which a dropped link, a restarted hub or a
+	// laptop's short sleep is back within a quarter of a second); negative
+	// for none, doubling from the first failure.
+	QuickRetries int
 }
 
 // Conn is a proxy's connection to its session hub. Run keeps it connected;
@@ -118,6 +124,12 @@ func New(cfg Config) (*Conn, error) {
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 15 * time.Second
+	}
+	switch {
+	case cfg.QuickRetries == 0:
+		cfg.QuickRetries = 60
+	case cfg.QuickRetries < 0:
+		cfg.QuickRetries = 0
 	}
 	c := &Conn{
 		cfg:     cfg,
@@ -210,12 +222,6 @@ func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessag
 	}
 }
 
-// quickRetries is how many failed attempts in a row are retried after
-// about MinBackoff (a few seconds' worth at the default): a link that drops
-// for a moment, or a hub that restarts, is back within one of them. Only
-// after that does the wait double.
-const quickRetries = 16
-
 // Run connects to the hub and keeps reconnecting, with jitter, until ctx
 // ends (it then returns nil) or the hub refuses the link (a
 // *RefusedError): quickly at first, with capped exponential backoff only
@@ -264,12 +270,12 @@ func disconnected(err error) wire.Frame {
 }
 
 // retryWait is the wait before the next attempt after failures failed
-// ones: MinBackoff for the first quickRetries, then doubling up to
+// ones: MinBackoff for the first QuickRetries, then doubling up to
 // MaxBackoff; each drawn from half to one and a half of that, so that the
 // proxies of a restarted hub do not all come back at once.
 func (c *Conn) retryWait(failures int) time.Duration {
 	base := c.cfg.MinBackoff
-	for i := quickRetries; i < failures && base < c.cfg.MaxBackoff; i++ {
+	for i := c.cfg.QuickRetries; i < failures && base < c.cfg.MaxBackoff; i++ {
 		base *= 2
 	}
 	base = min(base, c.cfg.MaxBackoff)

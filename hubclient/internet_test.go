@@ -22,14 +22,22 @@ const internetLatency = 50 * time.Millisecond
 // link of its own, delayed each way by latency.
 func overLink(t testing.TB, th *hubtest.Hub, link, name string, latency time.Duration) (*Conn, *netfault.Link) {
 	t.Helper()
+	return overLinkWith(t, th, Config{Link: link, Name: name}, latency)
+}
+
+// overLinkWith is overLink with more of the client's configuration.
+func overLinkWith(t testing.TB, th *hubtest.Hub, cfg Config, latency time.Duration) (*Conn, *netfault.Link) {
+	t.Helper()
 	l, err := netfault.New(strings.TrimPrefix(th.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.Close)
 	l.SetLatency(latency)
-	c, _ := hubtest.RunConn(t, Config{Link: strings.Replace(link, th.URL, "http://"+l.Addr(), 1), ID: "id-" + name, Name: name})
-	hubtest.AwaitEvent(t, c, hubtest.IsType(wire.TypeConnected), name+" connected")
+	cfg.Link = strings.Replace(cfg.Link, th.URL, "http://"+l.Addr(), 1)
+	cfg.ID = "id-" + cfg.Name
+	c, _ := hubtest.RunConn(t, cfg)
+	hubtest.AwaitEvent(t, c, hubtest.IsType(wire.TypeConnected), cfg.Name+" connected")
 	return c, l
 }
 
@@ -69,11 +77,21 @@ func TestOverSlowLinks(t *testing.T) {
 	}
 }
 
-// A 3 s cut of everyone's link to the hub loses no jump: the jumps the
+// A cut of everyone's link to the hub loses no jump: the jumps the
 // navigator makes meanwhile wait in its proxy, go to the hub once the link
 // is back, and reach the attendee each once, in order, and the trail
-// holds each once.
+// holds each once. 3 s is a link that drops; 10 s, a laptop that sleeps.
+// Afterwards, the attendee follows on.
 func TestCutLosesNoJump(t *testing.T) {
+	for _, cutFor := range []time.Duration{3 * time.Second, 10 * time.Second} {
+		t.Run(fmt.Sprint("cut=", cutFor), func(t *testing.T) {
+			t.Parallel()
+			cutLosesNoJump(t, cutFor)
+		})
+	}
+}
+
+func cutLosesNoJump(t *testing.T, cutFor time.Duration) {
 	th := hubtest.StartHub(t, hub.Config{}, "", nil)
 	bob, bobLink := overLink(t, th, th.Links.Drive, "bob", internetLatency)
 	ann, annLink := overLink(t, th, th.Links.Attend, "ann", internetLatency)
@@ -81,7 +99,7 @@ func TestCutLosesNoJump(t *testing.T) {
 	bob.Send(jumpTo("before", 1))
 	hubtest.AwaitEvent(t, ann, hubtest.IsNav(1), "the jump before the cut")
 
-	cutFor := time.After(3 * time.Second) // the outage, as long as the scenario says
+	outage := time.After(cutFor) // as long as the scenario says
 	bobLink.Cut()
 	annLink.Cut()
 	for _, c := range []*Conn{bob, ann} {
@@ -91,7 +109,7 @@ func TestCutLosesNoJump(t *testing.T) {
 	for i := range during {
 		bob.Send(jumpTo(fmt.Sprint("J", i), 10+i))
 	}
-	<-cutFor
+	<-outage
 	mended := time.Now()
 	bobLink.Mend()
 	annLink.Mend()
@@ -102,9 +120,14 @@ func TestCutLosesNoJump(t *testing.T) {
 		}
 	}
 	t.Logf("ann caught up %v after the link came back", time.Since(mended).Round(time.Millisecond))
+	bob.Send(jumpTo("after", 30))
+	f := hubtest.AwaitEvent(t, ann, hubtest.IsType(wire.TypeNav), "the jump after the cut")
+	if f.Symbol != "after" || f.Seq != 2+during {
+		t.Fatalf("after catching up ann got seq %d %s, want seq %d after", f.Seq, f.Symbol, 2+during)
+	}
 	trail, err := th.Trail("demo")
-	if err != nil || len(trail) != 1+during {
-		t.Fatalf("trail of %d jumps (%v), want %d", len(trail), err, 1+during)
+	if err != nil || len(trail) != 2+during {
+		t.Fatalf("trail of %d jumps (%v), want %d", len(trail), err, 2+during)
 	}
 }
 
@@ -130,30 +153,41 @@ func BenchmarkFollowLatency(b *testing.B) {
 // while the navigator jumps; from the links' return, the time until the
 // attendee's proxy is connected again (ms-to-reconnect) and until it has
 // that jump (ms-to-catch-up: the navigator's proxy reconnects too and sends
-// the jump again; the attendee gets it live or replayed).
+// the jump again; the attendee gets it live or replayed). retry=quick is
+// the default policy; retry=doubling doubles the wait from the first
+// failure, as the proxies did before, for a side-by-side figure.
 func BenchmarkCatchUpAfterCut(b *testing.B) {
-	for _, cutFor := range []time.Duration{time.Second, 3 * time.Second} {
-		b.Run(fmt.Sprintf("cut=%v", cutFor), func(b *testing.B) {
-			th := hubtest.StartHub(b, hub.Config{}, "", nil)
-			bob, bobLink := overLink(b, th, th.Links.Drive, "bob", internetLatency)
-			ann, annLink := overLink(b, th, th.Links.Attend, "ann", internetLatency)
-			var reconnect, catchUp time.Duration
-			for i := range b.N {
-				bobLink.Cut()
-				annLink.Cut()
-				hubtest.AwaitEvent(b, ann, hubtest.IsType(wire.TypeDisconnected), "disconnected")
-				bob.Send(jumpTo(fmt.Sprint("J", i), i))
-				time.Sleep(cutFor) // the outage
-				mended := time.Now()
-				bobLink.Mend()
-				annLink.Mend()
-				hubtest.AwaitEvent(b, ann, hubtest.IsType(wire.TypeConnected), "reconnected")
-				reconnect += time.Since(mended)
-				hubtest.AwaitEvent(b, ann, hubtest.IsNav(uint64(i+1)), "the jump made during the cut")
-				catchUp += time.Since(mended)
-			}
-			b.ReportMetric(float64(reconnect)/float64(b.N)/1e6, "ms-to-reconnect")
-			b.ReportMetric(float64(catchUp)/float64(b.N)/1e6, "ms-to-catch-up")
-		})
+	for _, policy := range []struct {
+		name  string
+		quick int
+	}{{"quick", 0}, {"doubling", -1}} {
+		for _, cutFor := range []time.Duration{time.Second, 3 * time.Second, 10 * time.Second} {
+			b.Run(fmt.Sprintf("retry=%s/cut=%v", policy.name, cutFor), func(b *testing.B) {
+				catchUpAfterCut(b, policy.quick, cutFor)
+			})
+		}
 	}
+}
+
+func catchUpAfterCut(b *testing.B, quickRetries int, cutFor time.Duration) {
+	th := hubtest.StartHub(b, hub.Config{}, "", nil)
+	bob, bobLink := overLinkWith(b, th, Config{Link: th.Links.Drive, Name: "bob", QuickRetries: quickRetries}, internetLatency)
+	ann, annLink := overLinkWith(b, th, Config{Link: th.Links.Attend, Name: "ann", QuickRetries: quickRetries}, internetLatency)
+	var reconnect, catchUp time.Duration
+	for i := range b.N {
+		bobLink.Cut()
+		annLink.Cut()
+		hubtest.AwaitEvent(b, ann, hubtest.IsType(wire.TypeDisconnected), "disconnected")
+		bob.Send(jumpTo(fmt.Sprint("J", i), i))
+		time.Sleep(cutFor) // the outage
+		mended := time.Now()
+		bobLink.Mend()
+		annLink.Mend()
+		hubtest.AwaitEvent(b, ann, hubtest.IsType(wire.TypeConnected), "reconnected")
+		reconnect += time.Since(mended)
+		hubtest.AwaitEvent(b, ann, hubtest.IsNav(uint64(i+1)), "the jump made during the cut")
+		catchUp += time.Since(mended)
+	}
+	b.ReportMetric(float64(reconnect)/float64(b.N)/1e6, "ms-to-reconnect")
+	b.ReportMetric(float64(catchUp)/float64(b.N)/1e6, "ms-to-catch-up")
 }

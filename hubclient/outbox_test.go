@@ -131,7 +131,8 @@ func TestOutboxNumbersAboveTheHub(t *testing.T) {
 // Reconnects are quick for the first attempts in a row, then back off,
 // doubling up to MaxBackoff; each wait is jittered around its base.
 func TestRetryWait(t *testing.T) {
-	c := &Conn{cfg: Config{MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second}}
+	const quickRetries = 16
+	c := &Conn{cfg: Config{MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, QuickRetries: quickRetries}}
 	for failures, base := range map[int]time.Duration{
 		0: 100 * time.Millisecond, quickRetries - 1: 100 * time.Millisecond, quickRetries: 100 * time.Millisecond,
 		quickRetries + 1: 200 * time.Millisecond, quickRetries + 3: 800 * time.Millisecond, quickRetries + 20: 2 * time.Second,

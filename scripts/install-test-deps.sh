@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(neovim vim tmux chromium ripgrep libkrb5-dev git caddy nginx)
+apt_packages=(neovim vim tmux chromium ripgrep libkrb5-dev git caddy nginx systemd)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

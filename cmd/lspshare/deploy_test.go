@@ -247,3 +247,66 @@ func TestClearTextWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemdUnit: the unit in docs/deploy.md is one systemd takes
+// (systemd-analyze verify, which warns of unknown keys and bad values), and
+// its ExecStart, with the environment file, runs a hub that prints its links
+// and exits cleanly on the unit's KillSignal within its TimeoutStopSec.
+func TestSystemdUnit(t *testing.T) {
+	analyze := lsptest.NeedTool(t, "systemd-analyze", "apt-get install systemd (scripts/install-test-deps.sh)")
+	dir := t.TempDir()
+	envFile := filepath.Join(dir, "env")
+	if err := os.WriteFile(envFile, []byte("LSPSHARE_ADMIN_TOKEN="+adminToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	unit := substitute(t, deployBlock(t, "ini"),
+		"/usr/local/bin/lspshare", lsptest.Lspshare(t),
+		"/etc/lspshare/env", envFile,
+		"127.0.0.1:7777", freeAddr(t),
+		"/var/lib/lspshare", data)
+	file := filepath.Join(dir, "lspshare-hub.service")
+	if err := os.WriteFile(file, []byte(unit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(analyze, "verify", file).CombinedOutput()
+	if err != nil || strings.Contains(string(out), file) {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+
+	execStart := unitValue(t, unit, "ExecStart")
+	if err := os.Mkdir(data, 0o700); err != nil { // StateDirectory's work
+		t.Fatal(err)
+	}
+	h := startHubArgv(t, []string{"LSPSHARE_ADMIN_TOKEN=" + adminToken}, strings.Fields(execStart)...)
+	if !strings.HasPrefix(h.url, "https://hub.example.org") {
+		t.Errorf("the hub's links start %q, want the unit's --url", h.url)
+	}
+	if sig := unitValue(t, unit, "KillSignal"); sig != "SIGTERM" {
+		t.Fatalf("KillSignal=%s: the test sends SIGTERM", sig)
+	}
+	stop, err := time.ParseDuration(unitValue(t, unit, "TimeoutStopSec") + "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-h.exited:
+		h.exited <- err
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, h.stderr)
+		}
+	case <-time.After(stop): // then systemd would kill it
+		t.Fatalf("the hub still runs %v after SIGTERM, the unit's TimeoutStopSec", stop)
+	}
+}
+
+// unitValue returns the value of key in a unit file's text.
+func unitValue(t *testing.T, unit, key string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + key + `=(.*)$`).FindStringSubmatch(unit)
+	if m == nil {
+		t.Fatalf("the unit has no %s", key)
+	}
+	return m[1]
+}

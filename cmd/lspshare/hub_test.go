@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"regexp"
 	"syscall"
@@ -42,7 +43,16 @@ var (
 // waits until it has printed the first session's links.
 func startHubProcess(t *testing.T, addr, dataDir string) *hubProcess {
 	t.Helper()
-	cmd := exec.Command(lsptest.Lspshare(t), "hub", "--addr", addr, "--data", dataDir)
+	return startHubArgv(t, nil, lsptest.Lspshare(t), "hub", "--addr", addr, "--data", dataDir)
+}
+
+// startHubArgv runs argv, a hub's command line, with env added to the
+// test's environment, and waits until it has printed the first session's
+// links.
+func startHubArgv(t *testing.T, env []string, argv ...string) *hubProcess {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
