@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,18 +134,24 @@ func cutLosesNoJump(t *testing.T, cutFor time.Duration) {
 
 // BenchmarkFollowLatency: from a jump sent by the navigator's proxy to
 // the attendee's proxy receiving it (ns/op), on loopback and across links of
-// 50 ms each way (the floor is 100 ms: two links).
+// 50 ms each way (the floor is 100 ms: two links), with p50 and p99.
 func BenchmarkFollowLatency(b *testing.B) {
 	for _, latency := range []time.Duration{0, internetLatency} {
 		b.Run(fmt.Sprintf("link=%v", latency), func(b *testing.B) {
 			th := hubtest.StartHub(b, hub.Config{}, "", nil)
 			bob, _ := overLink(b, th, th.Links.Drive, "bob", latency)
 			ann, _ := overLink(b, th, th.Links.Attend, "ann", latency)
+			lat := make([]time.Duration, b.N)
 			b.ResetTimer()
 			for i := range b.N {
+				sent := time.Now()
 				bob.Send(jumpTo(fmt.Sprint("F", i), i))
 				hubtest.AwaitEvent(b, ann, hubtest.IsNav(uint64(i+1)), "jump")
+				lat[i] = time.Since(sent)
 			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[b.N/2].Microseconds())/1e3, "p50-ms")
+			b.ReportMetric(float64(lat[b.N*99/100].Microseconds())/1e3, "p99-ms")
 		})
 	}
 }

@@ -254,7 +254,7 @@ var hubHandlers = map[string]func(p *Participant, ctx context.Context, f wire.Fr
 	wire.TypeAsk:          (*Participant).answerAsk,
 	wire.TypeError:        func(p *Participant, _ context.Context, f wire.Frame) { p.tell("", msgWarning, f.Message) },
 	wire.TypeSummon:       (*Participant).summoned,
-	wire.TypeNote:         func(p *Participant, _ context.Context, f wire.Frame) { p.noteFrame(f) },
+	wire.TypeNote:         func(p *Participant, ctx context.Context, f wire.Frame) { p.noteFrame(ctx, f) },
 }
 
 // summoned brings this editor to the navigator's place and follows again,
@@ -370,25 +370,37 @@ func (p *Participant) bring(ctx context.Context, f wire.Frame) {
 	if err := json.Unmarshal(f.To, &loc); err != nil || loc.Validate() != nil {
 		return
 	}
-	v, move := p.view.Load(), p.moves
+	move := p.moves
+	p.fetchThen(ctx, loc, func(uri string, err error) {
+		if err != nil {
+			p.tell("missing:"+loc.String(), msgWarning, fmt.Sprintf("%s is not in your checkout (%s) and could not be fetched: %v", describe(loc), loc.Path, err))
+			return
+		}
+		if move == p.moves {
+			r := toProtocol(p.convert(uri, loc.Range, location.UTF16, p.editorEncoding()))
+			p.showWheel(f, uri, r)
+		}
+	})
+}
+
+// fetchThen fetches the file of loc from the navigator, off Run's
+// goroutine, then runs done on it with the file's URI here. A file brought
+// gets the diagnostics of the notes pinned to it.
+func (p *Participant) fetchThen(ctx context.Context, loc location.Location, done func(uri string, err error)) {
+	v := p.view.Load()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		fctx, cancel := context.WithTimeout(ctx, 4*remoteTimeout)
 		defer cancel()
 		uri, err := v.fetch(fctx, loc)
-		done := func() {
-			if err != nil {
-				p.tell("missing:"+loc.String(), msgWarning, fmt.Sprintf("%s is not in your checkout (%s) and could not be fetched: %v", describe(loc), loc.Path, err))
-				return
-			}
-			if move == p.moves {
-				r := toProtocol(p.convert(uri, loc.Range, location.UTF16, p.editorEncoding()))
-				p.showWheel(f, uri, r)
-			}
-		}
 		select {
-		case p.actions <- done:
+		case p.actions <- func() {
+			if err == nil {
+				p.notesMoved(uri)
+			}
+			done(uri, err)
+		}:
 		case <-ctx.Done():
 		}
 	}()

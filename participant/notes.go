@@ -13,6 +13,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -36,17 +37,18 @@ const (
 // noteBoard is the session's notes as this participant knows them, owned
 // by Run's goroutine.
 type noteBoard struct {
-	byID    map[uint64]wire.Note       // places portable
-	shown   map[string]bool            // local URIs given diagnostics of notes
-	dirty   map[string]bool            // local URIs whose diagnostics changed, "" for a note not here
-	waiting map[string]chan wire.Frame // refs of this participant's note frames awaiting the hub
-	timer   *time.Timer                // fires a publish of what is dirty
+	byID     map[uint64]wire.Note       // places portable
+	shown    map[string]bool            // local URIs given diagnostics of notes
+	dirty    map[string]bool            // local URIs whose diagnostics changed, "" for a note not here
+	waiting  map[string]chan wire.Frame // refs of this participant's note frames awaiting the hub
+	fetching map[string]bool            // files of notes being brought, by location
+	timer    *time.Timer                // fires a publish of what is dirty
 }
 
 func newNoteBoard() noteBoard {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return noteBoard{byID: map[uint64]wire.Note{}, shown: map[string]bool{}, dirty: map[string]bool{}, waiting: map[string]chan wire.Frame{}, timer: t}
+	return noteBoard{byID: map[uint64]wire.Note{}, shown: map[string]bool{}, dirty: map[string]bool{}, waiting: map[string]chan wire.Frame{}, fetching: map[string]bool{}, timer: t}
 }
 
 // noteArgs are the arguments of lspshare.note, lspshare.reply and
@@ -163,8 +165,9 @@ func (p *Participant) noteRequest(ctx context.Context, build func() (wire.Frame,
 }
 
 // noteFrame takes the hub's copy of a note that changed, or its answer to
-// this participant's note frame.
-func (p *Participant) noteFrame(f wire.Frame) {
+// this participant's note frame. A note in a file this machine lacks
+// brings the file, read-only, as a jump there would.
+func (p *Participant) noteFrame(ctx context.Context, f wire.Frame) {
 	if ch, ok := p.notes.waiting[f.Ref]; ok {
 		delete(p.notes.waiting, f.Ref)
 		ch <- f
@@ -173,11 +176,41 @@ func (p *Participant) noteFrame(f wire.Frame) {
 		return
 	}
 	p.notes.byID[f.Note.ID] = *f.Note
-	uri, _, _ := p.local(f.Note.To)
+	uri, _, ok := p.local(f.Note.To)
+	if !ok {
+		p.bringNoted(ctx, f.Note.To)
+	}
+	p.notesMoved(uri)
+}
+
+// notesMoved marks the notes at uri ("" for those not on this machine)
+// for the next publish.
+func (p *Participant) notesMoved(uri string) {
 	if len(p.notes.dirty) == 0 {
 		p.notes.timer.Reset(notesDelay)
 	}
 	p.notes.dirty[uri] = true
+}
+
+// bringNoted fetches the file of a note's place, once at a time per file;
+// a file that cannot be fetched now comes with a later note or jump.
+func (p *Participant) bringNoted(ctx context.Context, to json.RawMessage) {
+	var loc location.Location
+	if err := json.Unmarshal(to, &loc); err != nil || loc.Validate() != nil {
+		return
+	}
+	loc.Range = location.Range{}
+	key := loc.String()
+	if p.notes.fetching[key] {
+		return
+	}
+	p.notes.fetching[key] = true
+	p.fetchThen(ctx, loc, func(_ string, err error) {
+		delete(p.notes.fetching, key)
+		if err != nil {
+			p.log.Debug("file of a note not brought", "place", key, "err", err)
+		}
+	})
 }
 
 // forgetNotes takes the notes of a session this participant leaves off the

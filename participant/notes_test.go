@@ -223,18 +223,37 @@ func TestNotesAsDiagnostics(t *testing.T) {
 		}
 	}
 
-	// The hub restarts on its store; a newcomer gets the notes.
+	// The hub restarts on its store; a newcomer gets the notes. Cy's
+	// module cache is empty: the file of the note in nav's module cache is
+	// brought from nav, read-only, with the note's diagnostic on it.
+	since = nav.Since()
 	stop()
 	ln, err = net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatalf("listen again on %s: %v", addr, err)
 	}
 	_, stop = serve(ln)
-	cy := startEditor(t, ctx, "cy", links.Attend)
+	nav.awaitState(t, ctx, since, func(s state) bool { return s.Connected && s.Wheel == "nav" })
+	cy := startEditorIn(t, ctx, brokenDemo(t), "cy", links.Attend)
 	if err := cy.Notify("textDocument/didOpen", cy.sb.OpenParams(t, "main.go")); err != nil {
 		t.Fatal(err)
 	}
 	awaitDiagnostics(t, ctx, cy.Process, "cy", 0, cy.sb.URI("main.go"), noteIs(4, "nav: why is this locked? (1 reply, resolved)", line, false))
+	var brought string
+	if _, err := cy.Await(ctx, 0, func(m lsptest.Message) bool {
+		var p struct{ Notes []struct{ URI string } }
+		if m.Method != "$/lspshare/notes" || json.Unmarshal(m.Params, &p) != nil || len(p.Notes) != 2 {
+			return false
+		}
+		brought = p.Notes[1].URI
+		return strings.HasSuffix(brought, "/example.com/dep@v1.0.0/dep.go")
+	}); err != nil {
+		t.Fatalf("cy: no note in a brought dep.go: %v", err)
+	}
+	if strings.HasPrefix(brought, lsptest.FileURI(cy.sb.GOMODCACHE)) {
+		t.Fatalf("cy's dep.go note at %s, in cy's empty module cache", brought)
+	}
+	awaitDiagnostics(t, ctx, cy.Process, "cy", 0, brought, noteIs(4, "nav: always 42", depLine, false))
 }
 
 func sortedRaw(raw []json.RawMessage) []string {
