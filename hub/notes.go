@@ -1,10 +1,12 @@
 package hub
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 	"unicode/utf8"
 
+	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -16,18 +18,75 @@ const (
 	maxReplies = 100
 )
 
+// Each participant may post noteBurst notes and replies at once, then one
+// every noteEvery: a person writing a question takes longer, and a proxy
+// that loops fills no one's editor with notes.
+const (
+	noteBurst = 10
+	noteEvery = 3 * time.Second
+)
+
+// noteAllowance is a participant's allowance of notes and replies.
+type noteAllowance struct {
+	tokens float64
+	last   time.Time
+}
+
+// take spends one post at now, or says how long until the next is allowed.
+func (a *noteAllowance) take(now time.Time) (bool, time.Duration) {
+	if a.last.IsZero() {
+		a.tokens = noteBurst
+	} else {
+		a.tokens = min(noteBurst, a.tokens+now.Sub(a.last).Seconds()/noteEvery.Seconds())
+	}
+	a.last = now
+	if a.tokens < 1 {
+		return false, time.Duration((1 - a.tokens) * float64(noteEvery))
+	}
+	a.tokens--
+	return true, 0
+}
+
+// allowPost spends one of m's posts, or refuses f.
+func (s *session) allowPost(m *participant, f wire.Frame) bool {
+	ok, wait := m.notePosts.take(time.Now())
+	if !ok {
+		s.refuseNote(m, f, fmt.Sprintf("too many notes and replies at once (%d, then one every %v): try again in %v", noteBurst, noteEvery, wait.Round(100*time.Millisecond)))
+	}
+	return ok
+}
+
+// checkPlace checks a note's place: a portable location, never a path
+// out of the repository, the module or GOROOT it names.
+func checkPlace(to json.RawMessage) error {
+	var loc location.Location
+	if len(to) == 0 || to[0] != '{' || json.Unmarshal(to, &loc) != nil {
+		return fmt.Errorf("a note needs a place (a location in to)")
+	}
+	return loc.Validate()
+}
+
 // postNote numbers m's note and gives it to everyone; the poster's copy
 // carries its ref, so its command can answer with the ID.
 func (s *session) postNote(m *participant, f wire.Frame) {
 	n := f.Note
-	switch {
-	case n == nil || len(n.To) == 0 || n.To[0] != '{':
+	if n == nil {
 		s.refuseNote(m, f, "a note needs a place (a location in to)")
+		return
+	}
+	if err := checkPlace(n.To); err != nil {
+		s.refuseNote(m, f, err.Error())
+		return
+	}
+	switch {
 	case len(s.notes) >= maxNotes:
 		s.refuseNote(m, f, fmt.Sprintf("this session has %d notes, as many as it may keep", maxNotes))
 	default:
 		if err := checkNoteText(n.Text); err != nil {
 			s.refuseNote(m, f, err.Error())
+			return
+		}
+		if !s.allowPost(m, f) {
 			return
 		}
 		var last uint64
@@ -52,6 +111,9 @@ func (s *session) replyNote(m *participant, f wire.Frame) {
 	}
 	if len(s.notes[i].Replies) >= maxReplies {
 		s.refuseNote(m, f, fmt.Sprintf("note %d has %d replies, as many as it may keep", s.notes[i].ID, maxReplies))
+		return
+	}
+	if !s.allowPost(m, f) {
 		return
 	}
 	n := &s.notes[i]

@@ -1,6 +1,8 @@
 package hub_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -76,4 +78,34 @@ func TestNotes(t *testing.T) {
 	cy.Await(isNote(2, func(n *wire.Note) bool { return n.Text == "see the design" }), "the note after the restart")
 	cy.Send(wire.Frame{Type: wire.TypeNote, Ref: "p3", Note: &wire.Note{To: hubtest.Loc("b.go", 1), Text: "third"}})
 	cy.Await(isNote(3, func(n *wire.Note) bool { return n.By == "cy" }), "numbering goes on")
+}
+
+// A note's place must be a portable location inside what it names, and a
+// participant posting faster than a person writes is refused, with how
+// long to wait, while others may still post.
+func TestNotesRefused(t *testing.T) {
+	th := hubtest.StartHub(t, Config{}, "", nil)
+	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
+	eve := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "eve")
+	for ref, to := range map[string]string{
+		"up":     `{"space":"workspace","path":"../../etc/passwd","range":{"start":{"line":0,"character":0},"end":{"line":0,"character":0}}}`,
+		"abs":    `{"space":"workspace","path":"/etc/passwd","range":{"start":{"line":0,"character":0},"end":{"line":0,"character":0}}}`,
+		"space":  `{"space":"home","path":"a.go","range":{"start":{"line":0,"character":0},"end":{"line":0,"character":0}}}`,
+		"string": `"a.go:3"`,
+	} {
+		eve.Send(wire.Frame{Type: wire.TypeNote, Ref: ref, Note: &wire.Note{To: json.RawMessage(to), Text: "x"}})
+		if f := eve.Await(noteRefused(ref), "refusal"); !strings.Contains(f.Error, "location") && !strings.Contains(f.Error, "place") {
+			t.Errorf("a note at %s: refused with %q", to, f.Error)
+		}
+	}
+	for i := range NoteBurst {
+		ann.Send(wire.Frame{Type: wire.TypeNote, Ref: fmt.Sprint("n", i), Note: &wire.Note{To: hubtest.Loc("a.go", i), Text: "note"}})
+		ann.Await(isNote(uint64(i+1), func(*wire.Note) bool { return true }), "a note within the burst")
+	}
+	ann.Send(wire.Frame{Type: wire.TypeReply, Ref: "over", Note: &wire.Note{ID: 1, Text: "one too many"}})
+	if f := ann.Await(noteRefused("over"), "refusal"); !strings.Contains(f.Error, "too many notes and replies at once") || !strings.Contains(f.Error, "try again in") {
+		t.Errorf("a post beyond the burst: %q", f.Error)
+	}
+	eve.Send(wire.Frame{Type: wire.TypeNote, Ref: "eve", Note: &wire.Note{To: hubtest.Loc("a.go", 1), Text: "mine"}})
+	eve.Await(isNote(NoteBurst+1, func(n *wire.Note) bool { return n.By == "eve" }), "eve's note while ann is refused")
 }

@@ -56,6 +56,7 @@ type participant struct {
 	joined    time.Time       // last joined
 	left      time.Time       // last left; zero while connected
 	acks                      // of its numbered moves (ack.go)
+	notePosts noteAllowance   // of notes and replies (notes.go)
 }
 
 // pendingRequest is a remote request forwarded to target, awaiting its answer.
