@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -263,4 +264,44 @@ func sortedRaw(raw []json.RawMessage) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestNoteInVendoredFile: three readers at three paths, two with vendor/
+// and one reading the module cache instead. A question in a vendored file
+// shows at the same line in the other two; on the copy with an unsaved edit
+// that does not compile, beside gopls's own diagnostic.
+func TestNoteInVendoredFile(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	_, links, _ := startHub(t)
+	vendored := func() *lsptest.Sandbox {
+		sb := lsptest.NewDemo(t)
+		cmd := exec.Command("go", "mod", "vendor")
+		cmd.Dir, cmd.Env = sb.Workdir, sb.Env()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go mod vendor: %v\n%s", err, out)
+		}
+		return sb
+	}
+	ven := startEditorIn(t, ctx, vendored(), "ven", links.Drive)
+	vic := startEditorIn(t, ctx, vendored(), "vic", links.Attend)
+	mod := startEditor(t, ctx, "mod", links.Attend)
+	ven.awaitState(t, ctx, 0, func(s state) bool { return len(s.Participants) == 3 })
+
+	const depGo = "vendor/example.com/dep/dep.go"
+	answer := ven.sb.Pos(t, depGo, "func Answer")
+	edited := vic.sb.OpenParams(t, depGo)
+	edited.TextDocument.Text = strings.Replace(edited.TextDocument.Text, "return 42", `return "42"`, 1)
+	vicSince, modSince := vic.Since(), mod.Since()
+	if err := vic.Notify("textDocument/didOpen", edited); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ven.noteCommand(t, ctx, "lspshare.note", map[string]any{
+		"uri": ven.sb.URI(depGo), "range": at(answer), "text": "why 42?", "question": true,
+	}); err != nil {
+		t.Fatalf("note: %v", err)
+	}
+	awaitDiagnostics(t, ctx, vic.Process, "vic", vicSince, vic.sb.URI(depGo), noteIs(3, "ven: why 42?", answer.Line, true))
+	modDep := lsptest.FileURI(mod.sb.GOMODCACHE) + "/example.com/dep@v1.0.0/dep.go"
+	awaitDiagnostics(t, ctx, mod.Process, "mod", modSince, modDep, noteIs(3, "ven: why 42?", answer.Line, false))
 }
