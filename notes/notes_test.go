@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lspshare/lspshare/internal/codetour"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/store"
 	"github.com/lspshare/lspshare/wire"
@@ -115,7 +116,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkGolden(t, filepath.Join("testdata", tc.name+".tour"), out.Bytes())
-			if err := checkCodeTour(out.Bytes()); err != nil {
+			if err := codetour.Check(out.Bytes()); err != nil {
 				t.Errorf("not a CodeTour file: %v", err)
 			}
 		})
@@ -288,7 +289,7 @@ func FuzzNotes(f *testing.F) {
 		if err := WriteTour(&out, w); err != nil {
 			t.Fatal(err)
 		}
-		if err := checkCodeTour(out.Bytes()); err != nil {
+		if err := codetour.Check(out.Bytes()); err != nil {
 			t.Fatalf("tour: %v\n%s", err, out.Bytes())
 		}
 		for _, s := range w.Steps {

@@ -86,7 +86,8 @@ func textLines(text string) []string {
 }
 
 // noteCount says how many notes and questions there are, and how many
-// questions are open: "2 notes, 3 questions (1 open)".
+// questions are open: "2 notes, 3 questions (1 open)", "1 question (all
+// resolved)".
 func noteCount(list []Note) string {
 	var notes, questions, open int
 	for _, n := range list {
@@ -104,7 +105,10 @@ func noteCount(list []Note) string {
 	if notes > 0 {
 		parts = append(parts, plural(notes, "note"))
 	}
-	if questions > 0 {
+	switch {
+	case questions > 0 && open == 0:
+		parts = append(parts, plural(questions, "question")+" (all resolved)")
+	case questions > 0:
 		parts = append(parts, fmt.Sprintf("%s (%d open)", plural(questions, "question"), open))
 	}
 	return strings.Join(parts, ", ")
