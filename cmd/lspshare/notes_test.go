@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,24 +70,7 @@ func TestSessionsCommand(t *testing.T) {
 }
 
 func TestNotesCommand(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	h := hub.New(hub.Config{BaseURL: base})
-	view := viewer.New(h, viewer.Config{})
-	links, err := h.CreateSession("team")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: view}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		srv.Close()
-		view.Close()
-		h.Close()
-	})
+	base, links := serveSession(t, nil, "team")
 
 	run := func(args ...string) (string, error) {
 		var out, errOut bytes.Buffer
@@ -128,31 +110,16 @@ func TestNotesCommand(t *testing.T) {
 func TestNotesOfARealSession(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	db, err := store.OpenBoltStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := hub.New(hub.Config{BaseURL: "http://" + ln.Addr().String(), Store: db})
-	view := viewer.New(h, viewer.Config{})
-	srv := &http.Server{Handler: view}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		srv.Close()
-		view.Close()
-		h.Close()
-		db.Close()
-	})
-	links, err := h.CreateSession("reading")
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { db.Close() })
+	_, links := serveSession(t, db, "reading")
 
 	navSB, annSB := lsptest.NewDemo(t), lsptest.NewDemo(t)
-	commit := commitSandbox(t, navSB, "git@github.com:lspshare/demo.git")
+	commit := navSB.GitCommit(t, "demo")
+	navSB.Git(t, "remote", "add", "origin", "git@github.com:lspshare/demo.git")
 	nav := startProxy(t, ctx, navSB, links.Drive, "nav", lsptest.Gopls(t))
 	ann := startProxy(t, ctx, annSB, links.Attend, "ann", "none")
 	if _, err := nav.Await(ctx, 0, stateIs(func(wheel string, followers int) bool { return wheel == "nav" && followers == 1 })); err != nil {
@@ -216,25 +183,29 @@ func TestNotesOfARealSession(t *testing.T) {
 	inOrder(t, note.Description, "example.com/dep@v1.0.0/dep.go:5", "func Answer() int", "#### Note 2", "always 42")
 }
 
-// commitSandbox makes the sandbox's workspace a git repository with one
-// commit and an origin remote, and returns the commit.
-func commitSandbox(t *testing.T, sb *lsptest.Sandbox, remote string) string {
+// serveSession runs a hub with its web pages on loopback until the test
+// ends, on db (nil: in memory), with a session of that name.
+func serveSession(t *testing.T, db store.Store, name string) (base string, links wire.Links) {
 	t.Helper()
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = sb.Workdir
-		cmd.Env = append(sb.Env(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	git("init", "-q")
-	git("add", ".")
-	git("commit", "-q", "-m", "demo")
-	git("remote", "add", "origin", remote)
-	return git("rev-parse", "HEAD")
+	base = "http://" + ln.Addr().String()
+	h := hub.New(hub.Config{BaseURL: base, Store: db})
+	view := viewer.New(h, viewer.Config{})
+	srv := &http.Server{Handler: view}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		srv.Close()
+		view.Close()
+		h.Close()
+	})
+	links, err = h.CreateSession(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base, links
 }
 
 // startProxy runs lspshare lsp in sb, joined with link, and initializes it.
