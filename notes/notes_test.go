@@ -125,10 +125,39 @@ func TestGolden(t *testing.T) {
 
 func TestEmptyWalk(t *testing.T) {
 	var out bytes.Buffer
-	if err := Write(&out, FromSession("quiet", nil, nil, nil)); err != nil {
+	w := FromSession("quiet", nil, nil, nil)
+	if err := Write(&out, w); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, filepath.Join("testdata", "empty.golden"), out.Bytes())
+	out.Reset()
+	if err := WriteTour(&out, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := codetour.Check(out.Bytes()); err != nil || !strings.Contains(out.String(), `"steps": []`) {
+		t.Errorf("a tour of no moves: %v\n%s", err, out.Bytes())
+	}
+}
+
+// Notes before anyone moves: the notes say so, and list them; the tour
+// has a step for each place, where later notes join it.
+func TestNotesWithoutMoves(t *testing.T) {
+	w := FromSession("early", nil, posted()[:4], []store.ParticipantRecord{{Name: "bob", Repo: &wire.Repo{Remote: "git@github.com:lspshare/demo.git", Commit: "3f2a1b2c3d4e5f60718293a4b5c6d7e8f9012345"}}})
+	w.Notes[1].To = w.Notes[0].To // a note at the first question's line
+	w.AddCode(context.Background(), source)
+	var out bytes.Buffer
+	if err := Write(&out, w); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "notesonly.golden"), out.Bytes())
+	out.Reset()
+	if err := WriteTour(&out, w); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "notesonly.tour"), out.Bytes())
+	if err := codetour.Check(out.Bytes()); err != nil {
+		t.Errorf("not a CodeTour file: %v", err)
+	}
 }
 
 func checkGolden(t *testing.T, file string, got []byte) {
