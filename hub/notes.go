@@ -212,3 +212,8 @@ func (s *session) notesPreamble() [][]byte {
 	}
 	return out
 }
+
+// Notes returns a session's notes as the store keeps them, by ID.
+func (h *Hub) Notes(name string) ([]wire.Note, error) {
+	return h.cfg.Store.Notes(name)
+}

@@ -1,8 +1,9 @@
 // Package notes turns a session's walk through the code into Markdown notes:
-// every move of the wheel in order, with its symbol, where it went from and
-// to, a short excerpt of the code and a permalink to it at the session's
-// commit, then a Mermaid flowchart of the packages and symbols walked
-// through, its edges in the order taken.
+// every move of the wheel and every note and question, in time order, with
+// the moves' symbols, where they went from and to, a short excerpt of the
+// code, permalinks at the session's commit and the notes' replies, then a
+// Mermaid flowchart of the packages and symbols walked through, its edges
+// in the order taken. The same walk makes a CodeTour file (tour.go).
 package notes
 
 import (
@@ -31,6 +32,10 @@ const ExcerptLines = 8
 type Walk struct {
 	Session string
 	Steps   []Step
+	Notes   []Note // by ID, which is the order they were posted in
+	// Repo is the session's checkout: the first mover's that has a
+	// commit, else the first participant's.
+	Repo Repo
 	// Unreadable counts the moves left out because their location was
 	// not a valid portable location.
 	Unreadable int
@@ -49,16 +54,16 @@ type Step struct {
 	Code   []byte // the file moved to, for the excerpt; nil if unknown
 }
 
-// FromTrail makes a walk of a session's trail, taking each mover's
-// checkout from the participant records.
-func FromTrail(name string, trail []store.TrailEntry, members []store.ParticipantRecord) Walk {
+// FromSession makes a walk of a session's trail and notes, taking each
+// mover's and poster's checkout from the participant records.
+func FromSession(name string, trail []store.TrailEntry, posted []wire.Note, members []store.ParticipantRecord) Walk {
 	repos := map[string]Repo{}
+	w := Walk{Session: name}
 	for _, m := range members {
 		if m.Repo != nil {
 			repos[m.Name] = Repo{Remote: m.Repo.Remote, Commit: m.Repo.Commit, Dirty: m.Repo.Dirty}
 		}
 	}
-	w := Walk{Session: name}
 	for _, e := range trail {
 		to, ok := parseLocation(e.To)
 		if !ok {
@@ -71,7 +76,27 @@ func FromTrail(name string, trail []store.TrailEntry, members []store.Participan
 		}
 		w.Steps = append(w.Steps, s)
 	}
+	w.Repo = sessionRepo(w.Steps, members)
+	for _, n := range posted {
+		w.Notes = append(w.Notes, fromWire(n, repos[n.By], w.Repo))
+	}
 	return w
+}
+
+// sessionRepo is the checkout of the first move that has a commit, else of
+// the first participant that has one.
+func sessionRepo(steps []Step, members []store.ParticipantRecord) Repo {
+	for _, s := range steps {
+		if s.Repo.Commit != "" {
+			return s.Repo
+		}
+	}
+	for _, m := range members {
+		if m.Repo != nil && m.Repo.Commit != "" {
+			return Repo{Remote: m.Repo.Remote, Commit: m.Repo.Commit, Dirty: m.Repo.Dirty}
+		}
+	}
+	return Repo{}
 }
 
 func parseLocation(raw json.RawMessage) (location.Location, bool) {
@@ -85,8 +110,8 @@ func parseLocation(raw json.RawMessage) (location.Location, bool) {
 // Source returns the content of the file at l (its range ignored).
 type Source func(ctx context.Context, l location.Location) ([]byte, error)
 
-// AddCode fills in each step's Code from src, asking once per file. Files
-// src cannot give (it fails, or ctx ends) get no excerpt.
+// AddCode fills in each move's and note's Code from src, asking once per
+// file. Files src cannot give (it fails, or ctx ends) get no excerpt.
 func (w *Walk) AddCode(ctx context.Context, src Source) {
 	type file struct {
 		space  location.Space
@@ -95,16 +120,38 @@ func (w *Walk) AddCode(ctx context.Context, src Source) {
 	}
 	texts := map[file][]byte{}
 	tried := map[file]bool{}
-	for i := range w.Steps {
-		to := w.Steps[i].To
-		f := file{to.Space, to.Module, to.Path}
+	code := func(l location.Location) []byte {
+		f := file{l.Space, l.Module, l.Path}
 		if !tried[f] && ctx.Err() == nil {
 			tried[f] = true
-			if text, err := src(ctx, to); err == nil {
+			if text, err := src(ctx, l); err == nil {
 				texts[f] = text
 			}
 		}
-		w.Steps[i].Code = texts[f]
+		return texts[f]
+	}
+	for i := range w.Steps {
+		w.Steps[i].Code = code(w.Steps[i].To)
+	}
+	for i := range w.Notes {
+		if to := w.Notes[i].To; to != nil {
+			w.Notes[i].Code = code(*to)
+		}
+	}
+}
+
+// inOrder calls step for each move and note for each note, in time order;
+// a move comes before a note of the same time.
+func (w Walk) inOrder(step func(n int, s Step), note func(n Note)) {
+	i, j := 0, 0
+	for i < len(w.Steps) || j < len(w.Notes) {
+		if j == len(w.Notes) || i < len(w.Steps) && !w.Notes[j].At.Before(w.Steps[i].At) {
+			step(i+1, w.Steps[i])
+			i++
+		} else {
+			note(w.Notes[j])
+			j++
+		}
 	}
 }
 
@@ -113,11 +160,14 @@ func Write(out io.Writer, w Walk) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Notes of session %s\n\n", escapeText(w.Session))
 	writeSummary(&b, w)
-	if len(w.Steps) > 0 {
+	if len(w.Steps) > 0 || len(w.Notes) > 0 {
 		b.WriteString("## The walk\n")
-		for i, s := range w.Steps {
-			writeStep(&b, i+1, s)
-		}
+		w.inOrder(func(n int, s Step) { writeStep(&b, n, s) }, func(n Note) {
+			b.WriteString("\n")
+			writeNote(&b, "###", n)
+		})
+	}
+	if len(w.Steps) > 0 {
 		b.WriteString("\n## Map of the walk\n\n")
 		if len(w.Steps) > maxMapped {
 			fmt.Fprintf(&b, "The first %d moves.\n\n", maxMapped)
@@ -136,6 +186,9 @@ func writeSummary(b *bytes.Buffer, w Walk) {
 		if w.Unreadable > 0 {
 			b.WriteString("\n" + unreadable(w.Unreadable))
 		}
+		if len(w.Notes) > 0 {
+			b.WriteString("\n" + noteCount(w.Notes) + ".\n\n")
+		}
 		return
 	}
 	var movers []string
@@ -150,6 +203,9 @@ func writeSummary(b *bytes.Buffer, w Walk) {
 	}
 	first, last := w.Steps[0].At.UTC(), w.Steps[len(w.Steps)-1].At.UTC()
 	fmt.Fprintf(b, "%s by %s, %s to %s UTC.\n", plural(len(w.Steps), "move"), list(movers), first.Format("2006-01-02 15:04"), last.Format(laterFormat(first, last)))
+	if len(w.Notes) > 0 {
+		b.WriteString("\n" + noteCount(w.Notes) + ".\n")
+	}
 	for _, r := range repos {
 		b.WriteString("\nCode at commit ")
 		commit := code(shortCommit(r.Commit))
@@ -186,28 +242,44 @@ func laterFormat(first, last time.Time) string {
 }
 
 func writeStep(b *bytes.Buffer, n int, s Step) {
-	title := code(s.Symbol)
+	fmt.Fprintf(b, "\n### %d. %s\n\n%s\n", n, stepTitle(s), byline(s))
+	writeExcerpt(b, s.Code, s.To)
+}
+
+// stepTitle names a move by its symbol, or else its file.
+func stepTitle(s Step) string {
 	if s.Symbol == "" {
-		title = code(path.Base(s.To.Path))
+		return code(path.Base(s.To.Path))
 	}
-	fmt.Fprintf(b, "\n### %d. %s\n\n", n, title)
-	fmt.Fprintf(b, "%s, %s · ", escapeText(s.By), s.At.UTC().Format("15:04:05"))
+	return code(s.Symbol)
+}
+
+// byline says who made a move, when, and from where to where.
+func byline(s Step) string {
+	who := fmt.Sprintf("%s, %s · ", escapeText(s.By), s.At.UTC().Format("15:04:05"))
 	switch {
 	case s.Kind == wire.KindOpen:
-		fmt.Fprintf(b, "opened %s\n", place(s.Repo, s.To))
+		return who + "opened " + place(s.Repo, s.To)
 	case s.From != nil:
-		fmt.Fprintf(b, "jump from %s to %s\n", place(s.Repo, *s.From), place(s.Repo, s.To))
+		return who + fmt.Sprintf("jump from %s to %s", place(s.Repo, *s.From), place(s.Repo, s.To))
 	default:
-		fmt.Fprintf(b, "jump to %s\n", place(s.Repo, s.To))
+		return who + "jump to " + place(s.Repo, s.To)
 	}
-	if ex := excerpt(s.Code, s.To.Range.Start.Line); ex != "" {
-		fence := strings.Repeat("`", max(3, longestRun(ex, '`')+1))
-		lang := ""
-		if strings.HasSuffix(s.To.Path, ".go") {
-			lang = "go"
-		}
-		fmt.Fprintf(b, "\n%s%s\n%s%s\n", fence, lang, ex, fence)
+}
+
+// writeExcerpt writes the first lines of text from l as a fenced code
+// block, after a blank line; nothing if there are none.
+func writeExcerpt(b *bytes.Buffer, text []byte, l location.Location) {
+	ex := excerpt(text, l.Range.Start.Line)
+	if ex == "" {
+		return
 	}
+	fence := strings.Repeat("`", max(3, longestRun(ex, '`')+1))
+	lang := ""
+	if strings.HasSuffix(l.Path, ".go") {
+		lang = "go"
+	}
+	fmt.Fprintf(b, "\n%s%s\n%s%s\n", fence, lang, ex, fence)
 }
 
 // place formats a location as code, linked when it has a permalink.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lspshare/lspshare/internal/codetour"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/store"
 	"github.com/lspshare/lspshare/wire"
@@ -57,6 +58,29 @@ func trail() []store.TrailEntry {
 	}
 }
 
+// posted are the notes and questions of the walk: a resolved question with
+// replies at a move's line, a note at a line no move went to, an open
+// question at a move into GOROOT, a note in GOROOT where nobody jumped by
+// carol, who has no checkout, and one whose place cannot be read. The
+// texts try to make HTML, links and CodeTour commands.
+func posted() []wire.Note {
+	at := time.Date(2026, 11, 29, 13, 40, 0, 0, time.UTC)
+	ws := func(p string, line uint32) json.RawMessage { return raw(loc(location.Workspace, "", p, line)) }
+	return []wire.Note{
+		{ID: 1, By: "ann <img src=x>", At: at.Add(30 * time.Second), To: ws("greet/greet.go", 6), Question: true, Resolved: true,
+			Text: "Why does Hello print\n  and not return? <script>alert(1)</script> [run](command:workbench.action.terminal.new)",
+			Replies: []wire.Reply{
+				{By: "bob", At: at.Add(40 * time.Second), Text: "It is a demo.\n>> rm -rf ~"},
+				{By: "ann <img src=x>", At: at.Add(42 * time.Second), Text: "Thanks!"},
+			}},
+		{ID: 2, By: "bob", At: at.Add(50 * time.Second), To: ws("greet/greet.go", 11), Text: "The raw string holds ``` on purpose."},
+		{ID: 3, By: "ann <img src=x>", At: at.Add(90 * time.Second), To: raw(loc(location.GOROOT, "", "src/fmt/print.go", 3)), Question: true,
+			Text: "Where does Fprintln write?"},
+		{ID: 4, By: "carol", At: at.Add(210 * time.Second), To: raw(loc(location.GOROOT, "", "src/fmt/print.go", 0)), Text: "# fmt is big\n1. read print.go"},
+		{ID: 5, By: "bob", At: at.Add(5 * time.Minute), To: json.RawMessage(`{"space":"workspace","path":"/etc/passwd"}`), Question: true, Text: "Lost its place"},
+	}
+}
+
 // source serves files, keyed by "GOROOT/" for the standard library.
 func source(_ context.Context, l location.Location) ([]byte, error) {
 	if text, ok := files[displayPath(l)]; ok {
@@ -79,7 +103,7 @@ func TestGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			repo := &wire.Repo{Remote: tc.remote, Commit: tc.commit, Dirty: tc.dirty}
 			members := []store.ParticipantRecord{{Name: "bob", Repo: repo}, {Name: "ann <img src=x>", Repo: repo}}
-			w := FromTrail("demo", trail(), members)
+			w := FromSession("demo", trail(), posted(), members)
 			w.AddCode(context.Background(), source)
 			var out bytes.Buffer
 			if err := Write(&out, w); err != nil {
@@ -87,16 +111,53 @@ func TestGolden(t *testing.T) {
 			}
 			checkGolden(t, filepath.Join("testdata", tc.name+".golden"), out.Bytes())
 			checkMarkdown(t, out.String())
+			out.Reset()
+			if err := WriteTour(&out, w); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, filepath.Join("testdata", tc.name+".tour"), out.Bytes())
+			if err := codetour.Check(out.Bytes()); err != nil {
+				t.Errorf("not a CodeTour file: %v", err)
+			}
 		})
 	}
 }
 
 func TestEmptyWalk(t *testing.T) {
 	var out bytes.Buffer
-	if err := Write(&out, FromTrail("quiet", nil, nil)); err != nil {
+	w := FromSession("quiet", nil, nil, nil)
+	if err := Write(&out, w); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, filepath.Join("testdata", "empty.golden"), out.Bytes())
+	out.Reset()
+	if err := WriteTour(&out, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := codetour.Check(out.Bytes()); err != nil || !strings.Contains(out.String(), `"steps": []`) {
+		t.Errorf("a tour of no moves: %v\n%s", err, out.Bytes())
+	}
+}
+
+// Notes before anyone moves: the notes say so, and list them; the tour
+// has a step for each place, where later notes join it.
+func TestNotesWithoutMoves(t *testing.T) {
+	w := FromSession("early", nil, posted()[:4], []store.ParticipantRecord{{Name: "bob", Repo: &wire.Repo{Remote: "git@github.com:lspshare/demo.git", Commit: "3f2a1b2c3d4e5f60718293a4b5c6d7e8f9012345"}}})
+	w.Notes[1].To = w.Notes[0].To // a note at the first question's line
+	w.AddCode(context.Background(), source)
+	var out bytes.Buffer
+	if err := Write(&out, w); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "notesonly.golden"), out.Bytes())
+	out.Reset()
+	if err := WriteTour(&out, w); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "notesonly.tour"), out.Bytes())
+	if err := codetour.Check(out.Bytes()); err != nil {
+		t.Errorf("not a CodeTour file: %v", err)
+	}
 }
 
 func checkGolden(t *testing.T, file string, got []byte) {
@@ -130,8 +191,13 @@ func checkMarkdown(t *testing.T, md string) {
 	if err := checkFlowchart(m[1]); err != nil {
 		t.Errorf("mermaid: %v\n%s", err, m[1])
 	}
-	if strings.Contains(strings.ReplaceAll(md, `\<img`, ""), "<img") {
-		t.Error("a participant's name made HTML")
+	for _, tag := range []string{"<img", "<script"} {
+		if strings.Contains(strings.ReplaceAll(md, `\`+tag, ""), tag) {
+			t.Errorf("a participant's name or note made HTML (%s)", tag)
+		}
+	}
+	if strings.Contains(md, "](command:") || strings.Contains(md, "\n>>") {
+		t.Error("a note made a command link")
 	}
 }
 
@@ -223,18 +289,23 @@ func TestCodeSpan(t *testing.T) {
 // mark not preceded by a backslash.
 var unescaped = regexp.MustCompile("(^|[^\\\\])[<>\\[\\]`*_&]")
 
-// FuzzNotes feeds arbitrary trails through the notes: they never panic,
-// the flowchart always checks, and names never make HTML.
+// FuzzNotes feeds arbitrary trails and notes through the notes and the
+// tour: they never panic, the flowchart always checks, the tour is a
+// CodeTour file, and names and note texts never make markup.
 func FuzzNotes(f *testing.F) {
-	f.Add("bob", "greet.Hello", `{"space":"workspace","path":"a/b.go","range":{"start":{"line":3,"character":0},"end":{"line":3,"character":0}}}`, "git@github.com:o/r.git", "3f2a1b2", "package a\n")
-	f.Add("<b>\"#&`", "a\"]-->|x| b", `{"space":"module","module":"golang.org/x/text@v0.21.0","path":"x.go"}`, "https://gitlab.com/g/r", "zz", "```\n")
-	f.Add("", "", `{"space":"goroot","path":"src/fmt/print.go","range":{"start":{"line":4000000000}}}`, "", "", "")
-	f.Fuzz(func(t *testing.T, by, symbol, to, remote, commit, text string) {
+	f.Add("bob", "greet.Hello", `{"space":"workspace","path":"a/b.go","range":{"start":{"line":3,"character":0},"end":{"line":3,"character":0}}}`, "git@github.com:o/r.git", "3f2a1b2", "package a\n", "why?")
+	f.Add("<b>\"#&`", "a\"]-->|x| b", `{"space":"module","module":"golang.org/x/text@v0.21.0","path":"x.go"}`, "https://gitlab.com/g/r", "zz", "```\n", ">> rm -rf ~\n[x](command:y)")
+	f.Add("", "", `{"space":"goroot","path":"src/fmt/print.go","range":{"start":{"line":4000000000}}}`, "", "", "", "\r\n    code\n")
+	f.Fuzz(func(t *testing.T, by, symbol, to, remote, commit, text, note string) {
 		trail := []store.TrailEntry{
 			{Seq: 1, By: by, Kind: wire.KindJump, To: json.RawMessage(to), From: json.RawMessage(to), Symbol: symbol},
 			{Seq: 2, By: by + "2", Kind: wire.KindOpen, To: json.RawMessage(to), Symbol: symbol + "x"},
 		}
-		w := FromTrail("s", trail, []store.ParticipantRecord{{Name: by, Repo: &wire.Repo{Remote: remote, Commit: commit}}})
+		posted := []wire.Note{
+			{ID: 1, By: by, To: json.RawMessage(to), Text: note, Question: true, Replies: []wire.Reply{{By: by, Text: note}}},
+			{ID: 2, By: by, To: json.RawMessage(`{"space":"workspace","path":"elsewhere.go"}`), Text: note},
+		}
+		w := FromSession("s", trail, posted, []store.ParticipantRecord{{Name: by, Repo: &wire.Repo{Remote: remote, Commit: commit}}})
 		w.AddCode(context.Background(), func(context.Context, location.Location) ([]byte, error) { return []byte(text), nil })
 		var out bytes.Buffer
 		if err := Write(&out, w); err != nil {
@@ -243,9 +314,21 @@ func FuzzNotes(f *testing.F) {
 		if err := checkFlowchart(Flowchart(w.Steps)); err != nil {
 			t.Fatalf("flowchart: %v\n%s", err, Flowchart(w.Steps))
 		}
+		out.Reset()
+		if err := WriteTour(&out, w); err != nil {
+			t.Fatal(err)
+		}
+		if err := codetour.Check(out.Bytes()); err != nil {
+			t.Fatalf("tour: %v\n%s", err, out.Bytes())
+		}
 		for _, s := range w.Steps {
 			if esc := escapeText(s.By); unescaped.MatchString(esc) {
 				t.Fatalf("name %q escaped as %q", s.By, esc)
+			}
+		}
+		for _, line := range textLines(note) {
+			if unescaped.MatchString(line) || strings.HasPrefix(line, ">") || strings.Contains(line, "(command:") {
+				t.Fatalf("note %q escaped as %q", note, line)
 			}
 		}
 	})

@@ -485,27 +485,6 @@ func TestVendorMeetsModuleCache(t *testing.T) {
 	}
 }
 
-// gitCommit makes the sandbox's workspace a git repository with one commit
-// and returns the commit's hash.
-func gitCommit(t *testing.T, sb *lsptest.Sandbox, message string) string {
-	t.Helper()
-	run := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = sb.Workdir
-		cmd.Env = append(sb.Env(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	run("init", "-q")
-	run("add", ".")
-	run("commit", "-q", "-m", message)
-	return run("rev-parse", "HEAD")
-}
-
 // TestCommitMismatch: an attendee at another commit than the navigator is
 // told at once, with both commits.
 func TestCommitMismatch(t *testing.T) {
@@ -513,7 +492,7 @@ func TestCommitMismatch(t *testing.T) {
 	defer cancel()
 	_, links, _ := startHub(t)
 	navSB, attSB := lsptest.NewDemo(t), lsptest.NewDemo(t)
-	navCommit, attCommit := gitCommit(t, navSB, "navigator's"), gitCommit(t, attSB, "attendee's")
+	navCommit, attCommit := navSB.GitCommit(t, "navigator's"), attSB.GitCommit(t, "attendee's")
 	if navCommit == attCommit {
 		t.Fatal("commits should differ")
 	}

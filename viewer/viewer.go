@@ -75,7 +75,8 @@ func New(hub *hub.Hub, cfg Config) *Viewer {
 	v.mux.HandleFunc("GET /s/{name}", v.handlePage)
 	v.mux.HandleFunc("GET /s/{name}/live", v.handleLive)
 	v.mux.HandleFunc("GET /s/{name}/file", v.handleFile)
-	v.mux.HandleFunc("GET /s/{name}/notes.md", v.handleNotes)
+	v.mux.HandleFunc("GET /s/{name}/notes.md", v.handleNotes(markdownNotes))
+	v.mux.HandleFunc("GET /s/{name}/notes.tour", v.handleNotes(tourNotes))
 	v.mux.HandleFunc("GET /viewer/{asset}", handleAsset)
 	v.mux.Handle("/", hub)
 	return v

@@ -62,6 +62,7 @@ func TestRefusedWithoutTheKey(t *testing.T) {
 		{"file, wrong key in query", fileURL(th, "greet/greet.go") + "&key=wrong", "", http.StatusForbidden},
 		{"notes, no key", th.url + "/s/demo/notes.md", "", http.StatusForbidden},
 		{"notes, wrong key", th.url + "/s/demo/notes.md?key=wrong", "", http.StatusForbidden},
+		{"tour, no key", th.url + "/s/demo/notes.tour", "", http.StatusForbidden},
 		{"live, wrong key", th.url + "/s/demo/live?key=wrong", "", http.StatusForbidden},
 	} {
 		status, body := get(t, tc.url, tc.bearer)

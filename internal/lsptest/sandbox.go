@@ -199,6 +199,30 @@ func (s *Sandbox) URI(name string) string { return FileURI(s.Path(name)) }
 // RootURI is the file:// URI of the workspace.
 func (s *Sandbox) RootURI() string { return FileURI(s.Workdir) }
 
+// Git runs git in the workspace, as a test author, and returns its output.
+func (s *Sandbox) Git(t testing.TB, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = s.Workdir
+	cmd.Env = append(s.Env(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// GitCommit makes the workspace a git repository with one commit and
+// returns the commit's hash.
+func (s *Sandbox) GitCommit(t testing.TB, message string) string {
+	t.Helper()
+	s.Git(t, "init", "-q")
+	s.Git(t, "add", ".")
+	s.Git(t, "commit", "-q", "-m", message)
+	return s.Git(t, "rev-parse", "HEAD")
+}
+
 // FileURI returns the file:// URI of an absolute path, as gopls writes it.
 func FileURI(path string) string {
 	return string(protocol.DocumentURI("file://" + filepath.ToSlash(path)))
