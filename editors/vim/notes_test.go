@@ -11,8 +11,23 @@ import (
 )
 
 // notesWorkspace is the workspace with a type error at the end of main.go,
-// so that gopls has a diagnostic of its own beside the notes.
-var notesWorkspace = strings.Replace(workspace, "-- greet/greet.go --", "\nvar lost = undefinedName\n-- greet/greet.go --", 1)
+// so that gopls has a diagnostic of its own beside the notes, and
+// characters of three bytes and one UTF-16 unit before places of notes.
+var notesWorkspace = strings.Replace(workspace, "-- greet/greet.go --",
+	"\nvar lost = \"✋\" + undefinedName\n\nvar found = \"✋\" + \"here\"\n-- greet/greet.go --", 1)
+
+// bytePlace is where text first occurs in a workspace file as an editor's
+// cursor has it: the 1-based line and byte column.
+func bytePlace(t *testing.T, sb *lsptest.Sandbox, file, text string) (line, col int) {
+	t.Helper()
+	for i, l := range strings.Split(sb.ReadFile(t, file), "\n") {
+		if c := strings.Index(l, text); c >= 0 {
+			return i + 1, c + 1
+		}
+	}
+	t.Fatalf("%q not found in %s", text, file)
+	return 0, 0
+}
 
 // note is a note of $/lspshare/notes, as a test reads it.
 type note struct {
@@ -97,11 +112,12 @@ func testNotes(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 	nvim := ed.name == "nvim"
 	ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
 
-	// The navigator's question in main.go, open in the editor, and a note
-	// in greet.go, which is not.
-	question, qline, qcol := lspRange(t, nav.sb, "main.go", "println(")
+	// The navigator's question in main.go, open in the editor, at the line
+	// of gopls's diagnostic, and a note in greet.go, which is not open.
+	question, _, _ := lspRange(t, nav.sb, "main.go", "undefinedName")
+	qline, qcol := bytePlace(t, mine, "main.go", "undefinedName")
 	if got := string(nav.command("lspshare.note", map[string]any{
-		"uri": nav.sb.URI("main.go"), "range": question, "text": "why println?", "question": true})); got != `{"id":1}` {
+		"uri": nav.sb.URI("main.go"), "range": question, "text": "why undefined?", "question": true})); got != `{"id":1}` {
 		t.Fatalf("the navigator's question is %s, want id 1", got)
 	}
 	elsewhere, eline, _ := lspRange(t, nav.sb, "greet/greet.go", "return prefix")
@@ -109,21 +125,20 @@ func testNotes(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 
 	ed.waitEval(notePlaces, fmt.Sprintf(`[[%d,"LspShareQuestion"]]`, qline))
 	if nvim {
-		ed.waitEval(noteTexts, fmt.Sprintf(`[[%d,"  #1 potsbo: why println?"]]`, qline))
+		ed.waitEval(noteTexts, fmt.Sprintf(`[[%d,"  #1 potsbo: why undefined?"]]`, qline))
 	} else {
-		ed.waitScreen("println(greet.Hello", "#1 potsbo: why println?")
+		ed.waitScreen("undefinedName", "#1 potsbo: why undefined?")
 	}
 	main, greet := jsonString(mine.Path("main.go")), jsonString(mine.Path("greet/greet.go"))
-	if got, want := string(ed.do(quickfixNotes)), fmt.Sprintf(`[[%s,%d,%d,1,"I","potsbo: why println?"],[%s,%d,2,2,"N","potsbo: prefix is local"]]`,
+	if got, want := string(ed.do(quickfixNotes)), fmt.Sprintf(`[[%s,%d,%d,1,"I","potsbo: why undefined?"],[%s,%d,2,2,"N","potsbo: prefix is local"]]`,
 		main, qline, qcol, greet, eline); got != want {
 		t.Errorf(":LspShareNotes listed\n%s\nwant\n%s", got, want)
 	}
 	if nvim {
 		// Neovim shows gopls's diagnostic, not the proxy's copy of the
 		// question, which the plugin draws itself.
-		_, lost, _ := lspRange(t, mine, "main.go", "undefinedName")
 		ed.waitEval(`luaeval('vim.tbl_map(function(d) return {d.lnum + 1, d.source} end, vim.diagnostic.get(0))')`,
-			fmt.Sprintf(`[[%d,"compiler"]]`, lost))
+			fmt.Sprintf(`[[%d,"compiler"]]`, qline))
 	}
 
 	// A file opened later gets its notes.
@@ -142,14 +157,16 @@ func testNotes(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 			ns[2].Range.End.Line == line-1 && ns[2].Range.End.Character == col+10
 	})
 	ed.waitEval("execute('messages') =~# 'posted as #3'", "1")
-	_, nline, ncol := lspRange(t, mine, "main.go", "func main")
+	nline, ncol := bytePlace(t, mine, "main.go", `"here"`)
+	here := nav.sb.Pos(t, "main.go", `"here"`) // UTF-16, as the navigator's client
 	since = nav.p.Since()
-	ed.do(fmt.Sprintf("call cursor(%d, %d)\nLspShareNote the entry point", nline, ncol+5))
+	ed.do(fmt.Sprintf("call cursor(%d, %d)\nLspShareNote the entry point", nline, ncol))
 	nav.awaitNotes(since, "ann's note at the cursor", func(ns []note) bool {
 		return len(ns) == 4 && ns[3].Text == "the entry point" && !ns[3].Question && ns[3].Range != nil &&
-			ns[3].Range.Start.Line == nline-1 && ns[3].Range.Start.Character == ncol+4 && ns[3].Range.End == ns[3].Range.Start
+			ns[3].Range.Start.Line == int(here.Line) && ns[3].Range.Start.Character == int(here.Character) &&
+			ns[3].Range.End == ns[3].Range.Start
 	})
-	ed.waitEval(notePlaces, fmt.Sprintf(`[[%d,"LspShareQuestion"],[%d,"LspShareNote"],[%d,"LspShareQuestion"]]`, line, nline, qline))
+	ed.waitEval(notePlaces, fmt.Sprintf(`[[%d,"LspShareQuestion"],[%d,"LspShareQuestion"],[%d,"LspShareNote"]]`, line, qline, nline))
 
 	// A reply, a resolve the hub refuses (the question is potsbo's), and
 	// one it takes (ann's own).
@@ -159,18 +176,18 @@ func testNotes(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 		return len(ns) == 4 && len(ns[0].Replies) == 1 && ns[0].Replies[0].By == "ann" && ns[0].Replies[0].Text == "it is built in"
 	})
 	if nvim {
-		ed.waitEval(fmt.Sprintf("%s[-1]", noteTexts), fmt.Sprintf(`[%d,"  #1 potsbo: why println? (1 reply)"]`, qline))
+		ed.waitEval(fmt.Sprintf("filter(%s, 'v:val[0] == %d')", noteTexts, qline), fmt.Sprintf(`[[%d,"  #1 potsbo: why undefined? (1 reply)"]]`, qline))
 	} else {
-		ed.waitScreen("println(greet.Hello", "#1 potsbo: why println? (1 reply)")
+		ed.waitScreen("undefinedName", "#1 potsbo: why undefined? (1 reply)")
 	}
 	ed.do("LspShareResolve 1")
 	ed.waitEval("execute('messages') =~# 'only potsbo, who asked, or the navigator'", "1")
 	since = nav.p.Since()
 	ed.do("LspShareResolve #3")
 	nav.awaitNotes(since, "ann's question resolved", func(ns []note) bool { return len(ns) == 4 && ns[2].Resolved && !ns[0].Resolved })
-	ed.waitEval(notePlaces, fmt.Sprintf(`[[%d,"LspShareResolved"],[%d,"LspShareNote"],[%d,"LspShareQuestion"]]`, line, nline, qline))
+	ed.waitEval(notePlaces, fmt.Sprintf(`[[%d,"LspShareResolved"],[%d,"LspShareQuestion"],[%d,"LspShareNote"]]`, line, qline, nline))
 	// The quickfix list is :LspShareNotes's, and so follows the notes.
-	want := `["potsbo: why println? (1 reply)","  ann: it is built in","potsbo: prefix is local","ann: what | is %this? (resolved)","ann: the entry point"]`
+	want := `["potsbo: why undefined? (1 reply)","  ann: it is built in","potsbo: prefix is local","ann: what | is %this? (resolved)","ann: the entry point"]`
 	ed.waitEval(quickfixTexts, want)
 
 	// The hand: up in the statusline and at the hub, then down; summon is

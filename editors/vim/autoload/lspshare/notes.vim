@@ -155,8 +155,7 @@ function! s:items() abort
     else
       let start = note.range.start
       let line = s:line_of(note.file, start.line)
-      call extend(item, {'filename': note.file, 'lnum': start.line + 1,
-            \ 'col': lspshare#utf16_to_byte(line, start.character) + 1})
+      call extend(item, {'filename': note.file, 'lnum': start.line + 1, 'col': s:byte_index(line, start.character) + 1})
     endif
     call add(items, item)
     for reply in lspshare#list(get(note, 'replies', []))
@@ -164,6 +163,15 @@ function! s:items() abort
     endfor
   endfor
   return items
+endfunction
+
+" s:byte_index is the byte index on line of an LSP character offset: in
+" UTF-16 units in Vim, in the client's encoding in Neovim.
+function! s:byte_index(line, character) abort
+  if has('nvim')
+    return luaeval('require("lspshare").byte_index(_A[1], _A[2])', [a:line, a:character])
+  endif
+  return lspshare#utf16_to_byte(a:line, a:character)
 endfunction
 
 " s:line_of is a line of a file (0-based), from its buffer if it has one.

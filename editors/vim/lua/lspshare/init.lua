@@ -171,6 +171,13 @@ function M.note(bufnr, bytes, text, question)
   return true
 end
 
+--- byte_index is the byte index on line of a character offset of the
+--- proxies' position encoding.
+function M.byte_index(line, character)
+  local client = proxies()[1]
+  return compat.byte_column(line, character, client and client.offset_encoding or 'utf-16')
+end
+
 --- send_cursor tells the proxies of the current buffer where its cursor is.
 function M.send_cursor()
   local bufnr = api.nvim_get_current_buf()
