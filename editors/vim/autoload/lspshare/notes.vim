@@ -38,10 +38,10 @@ function! lspshare#notes#show(params) abort
     call s:clear(str2nr(bufnr))
   endfor
   let s:drawn = {}
+  let buffers = s:loaded_buffers()
   for note in s:notes
-    let bufnr = empty(note.file) ? -1 : lspshare#loaded_buffer(note.file)
-    if bufnr > 0
-      call s:draw(bufnr, note)
+    if has_key(buffers, note.file)
+      call s:draw(buffers[note.file], note)
     endif
   endfor
   let ours = getqflist({'title': 0, 'id': 0})
@@ -74,6 +74,18 @@ function! lspshare#notes#render_buffer(bufnr) abort
       call s:draw(a:bufnr, note)
     endif
   endfor
+endfunction
+
+" s:loaded_buffers maps the files of loaded buffers (resolved) to their
+" numbers, looked up once for all the notes.
+function! s:loaded_buffers() abort
+  let buffers = {}
+  for bufnr in range(1, bufnr('$'))
+    if bufloaded(bufnr) && !empty(bufname(bufnr))
+      let buffers[resolve(fnamemodify(bufname(bufnr), ':p'))] = bufnr
+    endif
+  endfor
+  return buffers
 endfunction
 
 function! s:draw(bufnr, note) abort
@@ -148,13 +160,15 @@ endfunction
 " question, N otherwise, its id as the number), then its replies.
 function! s:items() abort
   let items = []
+  let buffers = s:loaded_buffers()
+  let files = {} " file -> its lines, each read once
   for note in s:notes
     let item = {'text': lspshare#notes#text(note), 'nr': get(note, 'id', 0), 'type': s:open(note) ? 'I' : 'N'}
     if empty(note.file)
       let item.text .= ' (the file is not on this machine)'
     else
       let start = note.range.start
-      let line = s:line_of(note.file, start.line)
+      let line = get(s:lines(note.file, buffers, files), start.line, '')
       call extend(item, {'filename': note.file, 'lnum': start.line + 1, 'col': s:byte_index(line, start.character) + 1})
     endif
     call add(items, item)
@@ -174,13 +188,14 @@ function! s:byte_index(line, character) abort
   return lspshare#utf16_to_byte(a:line, a:character)
 endfunction
 
-" s:line_of is a line of a file (0-based), from its buffer if it has one.
-function! s:line_of(file, line) abort
-  let bufnr = lspshare#loaded_buffer(a:file)
-  if bufnr > 0
-    return get(getbufline(bufnr, a:line + 1), 0, '')
+" s:lines are the lines of a file, from its buffer if it has one, kept in
+" files.
+function! s:lines(file, buffers, files) abort
+  if !has_key(a:files, a:file)
+    let a:files[a:file] = has_key(a:buffers, a:file) ? getbufline(a:buffers[a:file], 1, '$')
+          \ : filereadable(a:file) ? readfile(a:file) : []
   endif
-  return filereadable(a:file) ? get(readfile(a:file, '', a:line + 1), a:line, '') : ''
+  return a:files[a:file]
 endfunction
 
 " lspshare#notes#post pins a note, or a question, to the cursor or to the
