@@ -23,8 +23,9 @@ import (
 const fakeProxyEnv = "LSPSHARE_VIM_TEST_FAKE_PROXY"
 
 // fakeCommands are the commands the fake proxy advertises, as the real one.
-var fakeCommands = []string{"lspshare.drive", "lspshare.follow", "lspshare.join", "lspshare.jump",
-	"lspshare.leave", "lspshare.pass", "lspshare.status", "lspshare.unfollow"}
+var fakeCommands = []string{"lspshare.drive", "lspshare.follow", "lspshare.hand", "lspshare.join", "lspshare.jump",
+	"lspshare.leave", "lspshare.note", "lspshare.pass", "lspshare.reply", "lspshare.resolve", "lspshare.status",
+	"lspshare.summon", "lspshare.unfollow"}
 
 // runFakeProxy relays between the editor (stdio) and the test (socket, one
 // JSON body a line). It answers initialize and shutdown itself, so that the

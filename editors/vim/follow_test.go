@@ -59,9 +59,10 @@ type navigator struct {
 	p  *lsptest.Process
 }
 
-func startNavigator(t *testing.T, link string) *navigator {
+// startNavigator starts the navigator potsbo on a checkout of files.
+func startNavigator(t *testing.T, link, files string) *navigator {
 	t.Helper()
-	sb := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
+	sb := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: files})
 	p := lsptest.Start(t, []string{lsptest.Lspshare(t), "lsp", "--server", lsptest.Gopls(t), "--join", link, "--name", "potsbo"},
 		lsptest.Options{Dir: sb.Workdir, Env: sb.Env()})
 	ctx := testContext(t)
@@ -129,7 +130,7 @@ func TestNeovimFollowsNavigator(t *testing.T) { forEachNeovim(t, testNeovimFollo
 
 func testNeovimFollows(t *testing.T, nv neovim) {
 	links := startSession(t)
-	nav := startNavigator(t, links.Drive)
+	nav := startNavigator(t, links.Drive, workspace)
 	mine := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace}) // the attendee's checkout, elsewhere
 	ed := nv.start(t, editorConfig{
 		Env: mine.Env(), Dir: mine.Workdir, File: mine.Path("main.go"),
@@ -172,7 +173,7 @@ func testNeovimFollows(t *testing.T, nv neovim) {
 
 func TestVimFollowsNavigator(t *testing.T) {
 	links := startSession(t)
-	nav := startNavigator(t, links.Drive)
+	nav := startNavigator(t, links.Drive, workspace)
 	mine := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
 	ed := startVim(t, editorConfig{
 		Env: mine.Env(), Dir: mine.Workdir, File: "main.go",

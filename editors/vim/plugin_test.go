@@ -62,6 +62,12 @@ func state(following, paused bool, wheel string) map[string]any {
 	}
 }
 
+// withHands is st with n hands up.
+func withHands(st map[string]any, n int) map[string]any {
+	st["hands"] = n
+	return st
+}
+
 // lspRange is the LSP range of the first occurrence of text in a workspace
 // file, and the 1-based line and byte column where an editor puts the
 // cursor for it.
@@ -127,6 +133,14 @@ func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 	ed.waitEval("lspshare#statusline()", jsonString("reconnecting"))
 	fake.notify("$/lspshare/state", state(true, false, "potsbo"))
 	ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
+
+	// :LspShareStatus says whose hand is up, and where everyone is.
+	raised := state(true, false, "potsbo")
+	where, _, _ := lspRange(t, sb, "greet/greet.go", "return prefix")
+	raised["participants"].([]map[string]any)[1]["hand"] = "2026-12-01T20:41:07Z"
+	raised["participants"].([]map[string]any)[1]["place"] = map[string]any{"uri": sb.URI("greet/greet.go"), "range": where}
+	fake.notify("$/lspshare/state", raised)
+	ed.waitEval("lspshare#describe(g:lspshare_state)[2]", jsonString("  ann              attend following, ✋ since 20:41 UTC, at greet/greet.go:5"))
 
 	// window/showDocument: the editor goes there and says so.
 	sel, line, col := lspRange(t, sb, "greet/greet.go", "Hello(name")
@@ -196,6 +210,10 @@ func testPlugin(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 		{"LspShareDrive", "lspshare.drive", "[]", state(false, false, "ann"), "driving · 2 following"},
 		{"LspSharePass potsbo", "lspshare.pass", `["potsbo"]`, state(false, false, "potsbo"), "not following"},
 		{"LspShareStatus", "lspshare.status", "[]", state(false, false, "potsbo"), "not following"},
+		{"LspShareHand", "lspshare.hand", "[]", withHands(state(true, false, "potsbo"), 2), "following potsbo · ✋ 2"},
+		{"LspShareDrive", "lspshare.drive", "[]", withHands(state(false, false, "ann"), 1), "driving · 2 following · ✋ 1"},
+		{"LspShareHand potsbo", "lspshare.hand", `["potsbo"]`, state(false, false, "ann"), "driving · 2 following"},
+		{"LspShareSummon", "lspshare.summon", "[]", state(false, false, "ann"), "driving · 2 following"},
 		{"LspShareJoin http://127.0.0.1:7777/s/demo?key=k", "lspshare.join", `["http://127.0.0.1:7777/s/demo?key=k"]`, state(true, false, "potsbo"), "following potsbo"},
 		{"LspShareLeave", "lspshare.leave", "[]", map[string]any{"session": ""}, ""},
 	}

@@ -62,7 +62,7 @@ func TestReadmeNeovim(t *testing.T) {
 					t.Skipf("the snippet is for Neovim %d.%d or later", setup.major, setup.minor)
 				}
 				links := startSession(t)
-				nav := startNavigator(t, links.Drive)
+				nav := startNavigator(t, links.Drive, workspace)
 				mine := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
 				ed := nv.startAsUser(t, editorConfig{
 					Env: userPath(t, mine.Env()), Dir: mine.Workdir, File: mine.Path("main.go"),

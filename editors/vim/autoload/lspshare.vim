@@ -101,6 +101,11 @@ function! lspshare#on_answer(command, error, result) abort
   if type(a:result) != v:t_dict
     return
   endif
+  if index(['lspshare.note', 'lspshare.reply', 'lspshare.resolve'], a:command) >= 0
+    " These answer the note's {"id": N}, not the state.
+    call lspshare#notes#on_answer(a:command, a:result)
+    return
+  endif
   call lspshare#on_state(a:result)
   if a:command ==# 'lspshare.status'
     echo join(lspshare#describe(a:result), "\n")
@@ -128,7 +133,7 @@ function! lspshare#on_state(state) abort
           \ s:short(get(a:state.mismatch, 'yours', '?')), get(a:state, 'wheel', 'the navigator'),
           \ s:short(get(a:state.mismatch, 'wheel', '?'))))
   endif
-  let names = map(copy(s:list(get(a:state, 'participants', []))), 'get(v:val, "name", "")')
+  let names = map(copy(lspshare#list(get(a:state, 'participants', []))), 'get(v:val, "name", "")')
   call lspshare#cursor#forget_except(names)
   redrawstatus!
   if exists('#User#LspShareState')
@@ -137,7 +142,7 @@ function! lspshare#on_state(state) abort
 endfunction
 
 " lspshare#statusline() is a statusline component: "following potsbo",
-" "paused", "driving · 5 following", or "" outside a session.
+" "paused", "driving · 5 following · ✋ 2", or "" outside a session.
 function! lspshare#statusline() abort
   return lspshare#summary(g:lspshare_state)
 endfunction
@@ -158,6 +163,9 @@ function! lspshare#summary(state) abort
   else
     let text = 'not following'
   endif
+  if get(a:state, 'hands', 0) > 0
+    let text .= ' · ✋ ' . a:state.hands
+  endif
   if type(get(a:state, 'mismatch', v:null)) == v:t_dict
     let text .= ' · other commit'
   endif
@@ -176,11 +184,19 @@ function! lspshare#describe(state) abort
   let lines = [printf('lspshare: session %s on %s, you are %s (%s): %s',
         \ a:state.session, get(a:state, 'hub', '?'), get(a:state, 'you', '?'),
         \ get(a:state, 'role', '?'), lspshare#summary(a:state))]
-  for p in s:list(get(a:state, 'participants', []))
+  for p in lspshare#list(get(a:state, 'participants', []))
     let marks = []
     if get(p, 'wheel', v:false) is v:true | call add(marks, 'navigating') | endif
     if get(p, 'following', v:false) is v:true | call add(marks, 'following') | endif
     if get(p, 'connected', v:true) isnot v:true | call add(marks, 'offline') | endif
+    if !empty(get(p, 'hand', ''))
+      " RFC 3339 in UTC: its hour and minute.
+      call add(marks, printf('✋ since %s UTC', strpart(p.hand, 11, 5)))
+    endif
+    if type(get(p, 'place', v:null)) == v:t_dict
+      call add(marks, printf('at %s:%d', fnamemodify(lspshare#uri_to_file(p.place.uri), ':~:.'),
+            \ p.place.range.start.line + 1))
+    endif
     call add(lines, printf('  %-16s %-6s %s', get(p, 'name', '?'), get(p, 'role', ''), join(marks, ', ')))
   endfor
   if type(get(a:state, 'mismatch', v:null)) == v:t_dict
@@ -195,7 +211,7 @@ endfunction
 
 function! lspshare#complete_names(...) abort
   let you = get(g:lspshare_state, 'you', '')
-  let names = map(copy(s:list(get(g:lspshare_state, 'participants', []))), 'get(v:val, "name", "")')
+  let names = map(copy(lspshare#list(get(g:lspshare_state, 'participants', []))), 'get(v:val, "name", "")')
   return join(filter(names, '!empty(v:val) && v:val !=# you'), "\n")
 endfunction
 
@@ -277,9 +293,25 @@ function! lspshare#message(text, kind) abort
   echohl None
 endfunction
 
-" s:list is v if it is a List, else [] (a JSON null, for example).
-function! s:list(v) abort
+" lspshare#list is v if it is a List, else [] (a JSON null, for example).
+function! lspshare#list(v) abort
   return type(a:v) == v:t_list ? a:v : []
+endfunction
+
+" lspshare#loaded_buffer is the loaded buffer of a file (resolved), or -1.
+function! lspshare#loaded_buffer(file) abort
+  for info in getbufinfo({'bufloaded': 1})
+    if !empty(info.name) && resolve(fnamemodify(info.name, ':p')) ==# a:file
+      return info.bufnr
+    endif
+  endfor
+  return -1
+endfunction
+
+" lspshare#virtual_text reports whether this Vim draws text properties
+" with text (Neovim has extmarks instead).
+function! lspshare#virtual_text() abort
+  return !has('nvim') && has('patch-9.0.0121')
 endfunction
 
 " lspshare#file_to_uri and lspshare#uri_to_file convert between file names

@@ -19,8 +19,20 @@ command! -nargs=0 LspShareDrive    call lspshare#execute('lspshare.drive', [])
 command! -nargs=1 -complete=custom,lspshare#complete_names LspSharePass
       \ call lspshare#execute('lspshare.pass', [<q-args>])
 command! -nargs=0 LspShareStatus   call lspshare#execute('lspshare.status', [])
+command! -nargs=? -complete=custom,lspshare#complete_names LspShareHand
+      \ call lspshare#execute('lspshare.hand', empty(<q-args>) ? [] : [<q-args>])
+command! -nargs=0 LspShareSummon   call lspshare#execute('lspshare.summon', [])
+command! -nargs=1 -range LspShareAsk  call lspshare#notes#post(1, <q-args>, <range>, <line1>, <line2>)
+command! -nargs=1 -range LspShareNote call lspshare#notes#post(0, <q-args>, <range>, <line1>, <line2>)
+command! -nargs=1 -complete=custom,lspshare#notes#complete_ids LspShareReply
+      \ call lspshare#notes#reply(<q-args>)
+command! -nargs=1 -complete=custom,lspshare#notes#complete_ids LspShareResolve
+      \ call lspshare#notes#resolve(<q-args>)
+command! -nargs=0 LspShareNotes    call lspshare#notes#quickfix()
 
 highlight default link LspShareCursor Search
+highlight default link LspShareQuestion Todo
+highlight default link LspShareNote Comment
 
 augroup lspshare
   autocmd!
@@ -31,4 +43,5 @@ augroup lspshare
         \ | call lspshare#attach(str2nr(expand('<abuf>'))) | endif
   autocmd CursorMoved * call lspshare#cursor_moved()
   autocmd BufWinEnter * call lspshare#render_cursors(str2nr(expand('<abuf>')))
+        \ | call lspshare#notes#render_buffer(str2nr(expand('<abuf>')))
 augroup END

@@ -335,6 +335,8 @@ function! s:on_notification(msg) abort
     call lspshare#on_state(params)
   elseif a:msg.method ==# '$/lspshare/cursor'
     call lspshare#cursor#show(params)
+  elseif a:msg.method ==# '$/lspshare/notes'
+    call lspshare#notes#show(params)
   elseif a:msg.method ==# 'window/showMessage'
     let type = get(params, 'type', 4)
     let text = get(params, 'message', '')
@@ -383,6 +385,26 @@ function! lspshare#channel#execute(command, arguments) abort
   return sent > 0
 endfunction
 
+" lspshare#channel#note pins a note (a question if question is true) to a
+" range of a buffer, given in bytes, through the buffer's proxy; it reports
+" whether the buffer has one.
+function! lspshare#channel#note(bufnr, bytes, text, question) abort
+  let server = s:server_of(a:bufnr)
+  if empty(server)
+    return 0
+  endif
+  call s:sync(a:bufnr)
+  let range = {}
+  for end in ['start', 'end']
+    let at = a:bytes[end]
+    let range[end] = {'line': at.line,
+          \ 'character': lspshare#byte_to_utf16(get(getbufline(a:bufnr, at.line + 1), 0, ''), at.col)}
+  endfor
+  return s:request(server, 'workspace/executeCommand', {'command': 'lspshare.note', 'arguments': [{
+        \ 'uri': s:uri(a:bufnr), 'range': range, 'text': a:text, 'question': a:question}]},
+        \ function('s:on_command', ['lspshare.note']))
+endfunction
+
 function! s:on_command(command, channel, msg) abort
   let error = has_key(a:msg, 'error') ? get(a:msg.error, 'message', 'failed') : ''
   call lspshare#on_answer(a:command, error, get(a:msg, 'result', v:null))
@@ -421,6 +443,7 @@ function! s:on_exit(root, job, status) abort
   if get(get(s:servers, a:root, {}), 'job', v:null) is a:job
     call remove(s:servers, a:root)
   endif
+  call lspshare#notes#show({'notes': []}) " they were this proxy's session's
   if a:status != 0
     call lspshare#message(printf('lspshare: lspshare lsp exited with status %d: %s', a:status, join(s:stderr[-3:], ' | ')), 'error')
   endif

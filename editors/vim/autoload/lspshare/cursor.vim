@@ -6,7 +6,7 @@
 " name -> {'file': absolute path, 'line': 0-based, 'wheel': bool, 'mark': how it is drawn}
 let s:cursors = {}
 
-let s:virtual_text = !has('nvim') && has('patch-9.0.0121')
+let s:virtual_text = lspshare#virtual_text()
 if has('nvim')
   let s:ns = nvim_create_namespace('lspshare_cursor')
 elseif s:virtual_text
@@ -67,7 +67,7 @@ endfunction
 
 function! s:draw(name) abort
   let c = s:cursors[a:name]
-  let bufnr = s:loaded_buffer(c.file)
+  let bufnr = lspshare#loaded_buffer(c.file)
   if bufnr < 0 || c.line >= len(getbufline(bufnr, 1, '$'))
     return
   endif
@@ -101,11 +101,3 @@ function! s:erase(name) abort
   let s:cursors[a:name].mark = {}
 endfunction
 
-function! s:loaded_buffer(file) abort
-  for info in getbufinfo({'bufloaded': 1})
-    if !empty(info.name) && resolve(fnamemodify(info.name, ':p')) ==# a:file
-      return info.bufnr
-    endif
-  endfor
-  return -1
-endfunction

@@ -1,7 +1,8 @@
 -- lspshare for Neovim's built-in LSP client: starts `lspshare lsp` for Go
 -- buffers (or wraps an existing gopls set-up), follows window/showDocument,
--- hands $/lspshare/state and $/lspshare/cursor to the common Vim script
--- code, and reports the cursor back with $/lspshare/cursor.
+-- hands $/lspshare/state, $/lspshare/cursor and $/lspshare/notes to the
+-- common Vim script code, reports the cursor back with $/lspshare/cursor,
+-- and posts notes at buffer ranges.
 local M = {}
 
 local api = vim.api
@@ -114,11 +115,13 @@ function M.attach(bufnr)
     capabilities = M.capabilities(),
     handlers = M.handlers(),
     on_exit = function(code)
-      if code ~= 0 then
-        vim.schedule(function()
+      vim.schedule(function()
+        -- The notes were this proxy's session's.
+        vim.fn['lspshare#notes#show']({ notes = {} })
+        if code ~= 0 then
           vim.fn['lspshare#on_answer']('', 'lspshare lsp exited with status ' .. code, vim.NIL)
-        end)
-      end
+        end
+      end)
     end,
   }, bufnr)
   started[root] = id
@@ -129,17 +132,50 @@ function M.ready()
   return #proxies() > 0
 end
 
+-- execute_on sends workspace/executeCommand to one proxy; the answer goes
+-- to lspshare#on_answer.
+local function execute_on(client, command, arguments)
+  compat.request(client, 'workspace/executeCommand', { command = command, arguments = arguments },
+    function(err, result)
+      vim.fn['lspshare#on_answer'](command, err and err.message or '', result == nil and vim.NIL or result)
+    end)
+end
+
 --- execute sends workspace/executeCommand to every proxy and reports
---- whether there was one; answers go to lspshare#on_answer.
+--- whether there was one.
 function M.execute(command, arguments)
   local clients = proxies()
   for _, client in ipairs(clients) do
-    compat.request(client, 'workspace/executeCommand', { command = command, arguments = arguments },
-      function(err, result)
-        vim.fn['lspshare#on_answer'](command, err and err.message or '', result == nil and vim.NIL or result)
-      end)
+    execute_on(client, command, arguments)
   end
   return #clients > 0
+end
+
+--- note pins a note (a question if question is true) to a range of bufnr,
+--- given in bytes ({start = {line, col}, ['end'] = {line, col}}, 0-based),
+--- through the buffer's proxy; it reports whether the buffer has one.
+function M.note(bufnr, bytes, text, question)
+  local client = proxies(bufnr)[1]
+  if not client then
+    return false
+  end
+  local function position(at)
+    return { line = at.line, character = vim.lsp.util.character_offset(bufnr, at.line, at.col, client.offset_encoding) }
+  end
+  execute_on(client, 'lspshare.note', { {
+    uri = vim.uri_from_bufnr(bufnr),
+    range = { start = position(bytes.start), ['end'] = position(bytes['end']) },
+    text = text,
+    question = question,
+  } })
+  return true
+end
+
+--- byte_index is the byte index on line of a character offset of the
+--- proxies' position encoding.
+function M.byte_index(line, character)
+  local client = proxies()[1]
+  return compat.byte_column(line, character, client and client.offset_encoding or 'utf-16')
 end
 
 --- send_cursor tells the proxies of the current buffer where its cursor is.
@@ -195,14 +231,32 @@ local function on_cursor(_, params)
   vim.fn['lspshare#cursor#show'](params)
 end
 
---- handlers returns the handlers of a proxy's client: following, and the
---- proxy's own notifications. They go in the client's configuration, so
+local function on_notes(_, params)
+  vim.fn['lspshare#notes#show'](params)
+end
+
+-- on_diagnostics hands the language server's diagnostics to Neovim without
+-- the proxy's copies of the notes (source "lspshare"): the plugin draws the
+-- notes itself, with their ids, and they would show twice.
+local function on_diagnostics(err, params, ctx, config)
+  if params and params.diagnostics then
+    params = vim.tbl_extend('force', params, {
+      diagnostics = vim.tbl_filter(function(d) return d.source ~= 'lspshare' end, params.diagnostics),
+    })
+  end
+  return vim.lsp.handlers['textDocument/publishDiagnostics'](err, params, ctx, config)
+end
+
+--- handlers returns the handlers of a proxy's client: following, the
+--- proxy's own notifications, and diagnostics without the notes. They go in the client's configuration, so
 --- that other language servers keep Neovim's.
 function M.handlers()
   return {
     ['window/showDocument'] = show_document,
     ['$/lspshare/state'] = on_state,
     ['$/lspshare/cursor'] = on_cursor,
+    ['$/lspshare/notes'] = on_notes,
+    ['textDocument/publishDiagnostics'] = on_diagnostics,
   }
 end
 
