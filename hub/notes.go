@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -16,81 +17,106 @@ const (
 	maxReplies = 100
 )
 
-// postNote numbers m's note and gives it to everyone; the poster's copy
-// carries its ref, so its command can answer with the ID.
-func (s *session) postNote(m *participant, f wire.Frame) {
-	n := f.Note
-	switch {
-	case n == nil || len(n.To) == 0 || n.To[0] != '{':
-		s.refuseNote(m, f, "a note needs a place (a location in to)")
-	case len(s.notes) >= maxNotes:
-		s.refuseNote(m, f, fmt.Sprintf("this session has %d notes, as many as it may keep", maxNotes))
-	default:
-		if err := checkNoteText(n.Text); err != nil {
-			s.refuseNote(m, f, err.Error())
+// poster is who posts a note, reply or resolve: a participant, or a web
+// page under the name it gives.
+type poster struct {
+	name      string
+	navigator bool       // holds the wheel, and so may resolve any question
+	posts     *allowance // the poster's rate
+}
+
+// noteHandler turns a note, reply or resolve frame of a participant into
+// its change of the session's notes, told to everyone, or its refusal,
+// told to the participant.
+func noteHandler(change func(s *session, p poster, n *wire.Note) (int, error)) func(*session, *participant, wire.Frame) {
+	return func(s *session, m *participant, f wire.Frame) {
+		i, err := s.changeNote(poster{name: m.name, navigator: s.navigator == m, posts: &m.posts}, f.Note, change)
+		if err != nil {
+			s.sendTo(m, wire.Frame{Type: wire.TypeNote, Ref: f.Ref, Error: err.Error()})
 			return
 		}
-		var last uint64
-		if len(s.notes) > 0 {
-			last = s.notes[len(s.notes)-1].ID
-		}
-		note := wire.Note{ID: last + 1, By: m.name, At: time.Now().UTC(), To: n.To, Text: n.Text, Question: n.Question}
-		s.notes = append(s.notes, note)
-		s.noteChanged(m, f.Ref, len(s.notes)-1)
-	}
-}
-
-// replyNote adds m's reply to a note.
-func (s *session) replyNote(m *participant, f wire.Frame) {
-	i, ok := s.noteOf(m, f)
-	if !ok {
-		return
-	}
-	if err := checkNoteText(f.Note.Text); err != nil {
-		s.refuseNote(m, f, err.Error())
-		return
-	}
-	if len(s.notes[i].Replies) >= maxReplies {
-		s.refuseNote(m, f, fmt.Sprintf("note %d has %d replies, as many as it may keep", s.notes[i].ID, maxReplies))
-		return
-	}
-	n := &s.notes[i]
-	n.Replies = append(n.Replies[:len(n.Replies):len(n.Replies)], wire.Reply{By: m.name, At: time.Now().UTC(), Text: f.Note.Text})
-	s.noteChanged(m, f.Ref, i)
-}
-
-// resolveNote marks a question resolved: its author's or the navigator's
-// to do.
-func (s *session) resolveNote(m *participant, f wire.Frame) {
-	i, ok := s.noteOf(m, f)
-	if !ok {
-		return
-	}
-	n := &s.notes[i]
-	switch {
-	case !n.Question:
-		s.refuseNote(m, f, fmt.Sprintf("note %d is not a question: there is nothing to resolve", n.ID))
-	case n.By != m.name && s.navigator != m:
-		s.refuseNote(m, f, fmt.Sprintf("only %s, who asked, or the navigator (%s) can resolve question %d", n.By, s.navigatorName(), n.ID))
-	default:
-		n.Resolved = true
 		s.noteChanged(m, f.Ref, i)
 	}
 }
 
-// noteOf finds the note a reply or resolve names, or refuses the frame.
-func (s *session) noteOf(m *participant, f wire.Frame) (int, bool) {
-	if f.Note == nil || f.Note.ID == 0 {
-		s.refuseNote(m, f, "which note? the frame names none")
-		return 0, false
+// changeNote spends one of p's posts on change, and returns the index of
+// the note it changed.
+func (s *session) changeNote(p poster, n *wire.Note, change func(*session, poster, *wire.Note) (int, error)) (int, error) {
+	if n == nil {
+		return 0, errors.New("the frame has no note")
+	}
+	if wait, ok := p.posts.take(time.Now(), s.hub.cfg.NotesPerMinute, s.hub.cfg.NoteBurst); !ok {
+		return 0, fmt.Errorf("%w: at most %d a minute; try again in %v", ErrNoteRate, s.hub.cfg.NotesPerMinute, wait.Round(time.Second)+time.Second)
+	}
+	return change(s, p, n)
+}
+
+// postNote numbers p's note and keeps it.
+func (s *session) postNote(p poster, n *wire.Note) (int, error) {
+	switch {
+	case len(n.To) == 0 || n.To[0] != '{':
+		return 0, errors.New("a note needs a place (a location in to)")
+	case len(s.notes) >= maxNotes:
+		return 0, fmt.Errorf("this session has %d notes, as many as it may keep", maxNotes)
+	}
+	if err := checkNoteText(n.Text); err != nil {
+		return 0, err
+	}
+	var last uint64
+	if len(s.notes) > 0 {
+		last = s.notes[len(s.notes)-1].ID
+	}
+	s.notes = append(s.notes, wire.Note{ID: last + 1, By: p.name, At: time.Now().UTC(), To: n.To, Text: n.Text, Question: n.Question})
+	return len(s.notes) - 1, nil
+}
+
+// replyNote adds p's reply to a note.
+func (s *session) replyNote(p poster, r *wire.Note) (int, error) {
+	i, err := s.noteOf(r)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkNoteText(r.Text); err != nil {
+		return 0, err
+	}
+	n := &s.notes[i]
+	if len(n.Replies) >= maxReplies {
+		return 0, fmt.Errorf("note %d has %d replies, as many as it may keep", n.ID, maxReplies)
+	}
+	// A new slice: the notes sent or being stored keep theirs.
+	n.Replies = append(n.Replies[:len(n.Replies):len(n.Replies)], wire.Reply{By: p.name, At: time.Now().UTC(), Text: r.Text})
+	return i, nil
+}
+
+// resolveNote marks a question resolved: its author's or the navigator's
+// to do.
+func (s *session) resolveNote(p poster, r *wire.Note) (int, error) {
+	i, err := s.noteOf(r)
+	if err != nil {
+		return 0, err
+	}
+	n := &s.notes[i]
+	switch {
+	case !n.Question:
+		return 0, fmt.Errorf("note %d is not a question: there is nothing to resolve", n.ID)
+	case n.By != p.name && !p.navigator:
+		return 0, fmt.Errorf("only %s, who asked, or the navigator (%s) can resolve question %d", n.By, s.navigatorName(), n.ID)
+	}
+	n.Resolved = true
+	return i, nil
+}
+
+// noteOf finds the note a reply or resolve names.
+func (s *session) noteOf(r *wire.Note) (int, error) {
+	if r.ID == 0 {
+		return 0, errors.New("which note? the frame names none")
 	}
 	for i := range s.notes {
-		if s.notes[i].ID == f.Note.ID {
-			return i, true
+		if s.notes[i].ID == r.ID {
+			return i, nil
 		}
 	}
-	s.refuseNote(m, f, fmt.Sprintf("no note %d in this session", f.Note.ID))
-	return 0, false
+	return 0, fmt.Errorf("no note %d in this session", r.ID)
 }
 
 func checkNoteText(text string) error {
@@ -105,14 +131,9 @@ func checkNoteText(text string) error {
 	return nil
 }
 
-// refuseNote answers m's note, reply or resolve frame with why it was
-// refused.
-func (s *session) refuseNote(m *participant, f wire.Frame, why string) {
-	s.sendTo(m, wire.Frame{Type: wire.TypeNote, Ref: f.Ref, Error: why})
-}
-
-// noteChanged stores the i-th note and sends it to everyone connected; by's
-// copy carries by's ref.
+// noteChanged stores the i-th note and sends it to everyone connected and
+// every page watching; by's copy carries by's ref (by is nil for a page's
+// change: the page gets the note in its answer).
 func (s *session) noteChanged(by *participant, ref string, i int) {
 	n := s.notes[i]
 	err := s.hub.cfg.Store.SaveNote(s.rec.Name, n, func(err error) {
@@ -123,7 +144,9 @@ func (s *session) noteChanged(by *participant, ref string, i int) {
 	if err != nil {
 		s.log.Error("note not stored", "id", n.ID, "err", err)
 	}
-	s.sendTo(by, wire.Frame{Type: wire.TypeNote, Ref: ref, Note: &n})
+	if by != nil {
+		s.sendTo(by, wire.Frame{Type: wire.TypeNote, Ref: ref, Note: &n})
+	}
 	b, err := wire.Encode(wire.Frame{Type: wire.TypeNote, Note: &n}) // once for everyone else
 	if err != nil {
 		s.log.Error("cannot send a note", "id", n.ID, "err", err)
@@ -133,6 +156,9 @@ func (s *session) noteChanged(by *participant, ref string, i int) {
 		if o != by && o.conn != nil {
 			o.conn.enqueue(b)
 		}
+	}
+	for w := range s.watches {
+		w.push(b, watchNote)
 	}
 }
 

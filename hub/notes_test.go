@@ -1,6 +1,9 @@
 package hub_test
 
 import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -76,4 +79,79 @@ func TestNotes(t *testing.T) {
 	cy.Await(isNote(2, func(n *wire.Note) bool { return n.Text == "see the design" }), "the note after the restart")
 	cy.Send(wire.Frame{Type: wire.TypeNote, Ref: "p3", Note: &wire.Note{To: hubtest.Loc("b.go", 1), Text: "third"}})
 	cy.Await(isNote(3, func(n *wire.Note) bool { return n.By == "cy" }), "numbering goes on")
+}
+
+// pageRequest is a page's request to session demo from addr.
+func pageRequest(addr string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/s/demo/notes", nil)
+	r.RemoteAddr = addr
+	r.SetPathValue("name", "demo")
+	return r
+}
+
+// Posting is rate-limited per participant, and for pages per client
+// address, whatever names they give.
+func TestNoteRate(t *testing.T) {
+	th := hubtest.StartHub(t, Config{NotesPerMinute: 1, NoteBurst: 2}, "", nil)
+	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
+	for i, ref := range []string{"a", "b"} {
+		ann.Send(wire.Frame{Type: wire.TypeNote, Ref: ref, Note: &wire.Note{To: hubtest.Loc("a.go", i), Text: "ok"}})
+		ann.Await(isNote(uint64(i+1), func(*wire.Note) bool { return true }), "a note within the burst")
+	}
+	ann.Send(wire.Frame{Type: wire.TypeReply, Ref: "c", Note: &wire.Note{ID: 1, Text: "one too many"}})
+	if f := ann.Await(noteRefused("c"), "refusal"); !strings.Contains(f.Error, "at most 1 a minute; try again in") {
+		t.Errorf("over the rate: %q", f.Error)
+	}
+	post := func(addr, name string) error {
+		_, err := th.PageNote(pageRequest(addr), wire.Frame{Type: wire.TypeNote, Name: name, Note: &wire.Note{To: hubtest.Loc("a.go", 1), Text: "from a page"}})
+		return err
+	}
+	for _, name := range []string{"pia", "pia2"} {
+		if err := post("192.0.2.1:1000", name); err != nil {
+			t.Fatalf("page note within the burst: %v", err)
+		}
+	}
+	if err := post("192.0.2.1:2000", "pia3"); !errors.Is(err, ErrNoteRate) {
+		t.Errorf("third page note from one address under a new name: %v", err)
+	}
+	if err := post("192.0.2.2:1000", "pia"); err != nil {
+		t.Errorf("a page at another address: %v", err)
+	}
+}
+
+// A page posts under a name of its own, never a participant's, and
+// resolves its own questions only; participants get its notes.
+func TestPageNote(t *testing.T) {
+	th := hubtest.StartHub(t, Config{}, "", nil)
+	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
+	bob.Send(wire.Frame{Type: wire.TypeNote, Ref: "q", Note: &wire.Note{To: hubtest.Loc("a.go", 1), Text: "bob asks", Question: true}})
+	bob.Await(isNote(1, func(*wire.Note) bool { return true }), "bob's question")
+	page := func(typ, name string, n wire.Note) (wire.Note, error) {
+		return th.PageNote(pageRequest("192.0.2.1:1000"), wire.Frame{Type: typ, Name: name, Note: &n})
+	}
+	if _, err := page(wire.TypeNote, "bob", wire.Note{To: hubtest.Loc("a.go", 2), Text: "as bob"}); err == nil || !strings.Contains(err.Error(), "bob is the name of a participant") {
+		t.Errorf("a page posting as a participant: %v", err)
+	}
+	if _, err := page(wire.TypeNote, " ", wire.Note{To: hubtest.Loc("a.go", 2), Text: "nameless"}); err == nil {
+		t.Error("a page posted without a name")
+	}
+	if _, err := page(wire.TypeResolve, "pia", wire.Note{ID: 1}); err == nil || !strings.Contains(err.Error(), "only bob, who asked") {
+		t.Errorf("a page resolving bob's question: %v", err)
+	}
+	n, err := page(wire.TypeNote, "pia", wire.Note{To: hubtest.Loc("b.go", 3), Text: "pia asks", Question: true})
+	if err != nil || n.ID != 2 || n.By != "pia" || !n.Question {
+		t.Fatalf("pia's question: %+v %v", n, err)
+	}
+	bob.Await(isNote(2, func(n *wire.Note) bool { return n.By == "pia" && string(n.To) == string(hubtest.Loc("b.go", 3)) }), "pia's question")
+	if _, err := page(wire.TypeReply, "pia", wire.Note{ID: 1, Text: "me too"}); err != nil {
+		t.Errorf("pia's reply: %v", err)
+	}
+	bob.Await(isNote(1, func(n *wire.Note) bool { return len(n.Replies) == 1 && n.Replies[0].By == "pia" }), "pia's reply")
+	if n, err := page(wire.TypeResolve, "pia", wire.Note{ID: 2}); err != nil || !n.Resolved {
+		t.Errorf("pia resolving her question: %+v %v", n, err)
+	}
+	bob.Await(isNote(2, func(n *wire.Note) bool { return n.Resolved }), "pia's question resolved")
+	if _, err := page(wire.TypeHand, "pia", wire.Note{}); err == nil {
+		t.Error("a page sent a hand through PageNote")
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,7 +39,8 @@ type session struct {
 	lastAsk      uint64      // numbers hub-side ask refs
 	stateTimer   *time.Timer // pending state broadcast, nil if none
 	watches      map[*Watch]struct{}
-	notes        []wire.Note // by ID
+	notes        []wire.Note                 // by ID
+	pagePosts    map[netip.Prefix]*allowance // pages' posting rates, by client (pagenotes.go)
 	closed       bool
 }
 
@@ -55,6 +57,7 @@ type participant struct {
 	linger    *time.Timer     // forgets a disconnected member
 	joined    time.Time       // last joined
 	left      time.Time       // last left; zero while connected
+	posts     allowance       // notes, replies and resolves it may send
 	acks                      // of its numbered moves (ack.go)
 }
 
@@ -69,12 +72,13 @@ type pendingRequest struct {
 
 func newSession(h *Hub, rec store.SessionRecord, seq uint64) *session {
 	return &session{
-		hub:     h,
-		rec:     rec,
-		log:     h.log.With("session", rec.Name),
-		seq:     seq,
-		asks:    map[string]*pendingRequest{},
-		watches: map[*Watch]struct{}{},
+		hub:       h,
+		rec:       rec,
+		log:       h.log.With("session", rec.Name),
+		seq:       seq,
+		asks:      map[string]*pendingRequest{},
+		watches:   map[*Watch]struct{}{},
+		pagePosts: map[netip.Prefix]*allowance{},
 	}
 }
 
@@ -323,9 +327,9 @@ var handlers = map[string]func(s *session, m *participant, f wire.Frame){
 	wire.TypeAnswer:  (*session).answer,
 	wire.TypeHand:    (*session).raiseHand,
 	wire.TypeSummon:  func(s *session, m *participant, _ wire.Frame) { s.summon(m) },
-	wire.TypeNote:    (*session).postNote,
-	wire.TypeReply:   (*session).replyNote,
-	wire.TypeResolve: (*session).resolveNote,
+	wire.TypeNote:    noteHandler((*session).postNote),
+	wire.TypeReply:   noteHandler((*session).replyNote),
+	wire.TypeResolve: noteHandler((*session).resolveNote),
 }
 
 // raiseHand raises or lowers m's hand, or, from the navigator, lowers the

@@ -32,6 +32,7 @@ type Watch struct {
 	s *session
 
 	mu     sync.Mutex // guards queue, cursor and ended
+	limit  int        // frames the queue may hold: watchQueue past the first ones
 	queue  [][]byte
 	cursor []byte
 	ended  bool
@@ -40,8 +41,9 @@ type Watch struct {
 
 // Watch subscribes to the named session. The first frames it yields describe
 // the session as it is: a state frame, the newest trail entries (up to
-// trail of them) as replayed nav frames, and the navigator's current
-// place as a cursor nav frame.
+// trail of them) as replayed nav frames, every note as a note frame, and
+// the navigator's current place as a cursor nav frame. Then come the
+// changes: states, moves, and each note as it is posted or changed.
 func (h *Hub) Watch(name string, trail int) (*Watch, error) {
 	s, err := h.session(name)
 	if err != nil {
@@ -63,6 +65,8 @@ func (h *Hub) Watch(name string, trail int) (*Watch, error) {
 	if trail > 0 && s.seq > 0 {
 		w.queue = append(w.queue, s.replay(s.seq-min(s.seq, uint64(trail)))...)
 	}
+	w.queue = append(w.queue, s.notesPreamble()...)
+	w.limit = len(w.queue) + watchQueue
 	if m := s.navigator; m != nil && m.place != nil {
 		if b, err := wire.Encode(wire.Frame{Type: wire.TypeNav, By: m.name, Kind: wire.KindCursor, To: m.place}); err == nil {
 			w.cursor = b
@@ -122,6 +126,7 @@ const (
 	watchState  = iota // a state frame
 	watchMove          // a numbered nav frame
 	watchCursor        // a cursor nav frame
+	watchNote          // a note frame
 )
 
 // push hands the watch a frame of a kind above; the session's lock is
@@ -135,7 +140,7 @@ func (w *Watch) push(b []byte, kind int) {
 	case kind == watchCursor:
 		w.supersede()
 		w.cursor = b
-	case len(w.queue) >= watchQueue:
+	case len(w.queue) >= w.limit:
 		w.s.hub.metrics.drop(DropViewerBehind)
 		w.ended = true
 		w.queue, w.cursor = nil, nil
