@@ -20,7 +20,9 @@ const xss = `<img src=x onerror="window.pwned='img'"><script>window.pwned='scrip
 
 // noteIs matches the hub's copy of note id as cond says.
 func noteIs(id uint64, cond func(n *wire.Note) bool) func(wire.Frame) bool {
-	return func(f wire.Frame) bool { return f.Type == wire.TypeNote && f.Note != nil && f.Note.ID == id && cond(f.Note) }
+	return func(f wire.Frame) bool {
+		return f.Type == wire.TypeNote && f.Note != nil && f.Note.ID == id && cond(f.Note)
+	}
 }
 
 // placeOf decodes a note's place.
