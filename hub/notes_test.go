@@ -13,13 +13,6 @@ import (
 	"github.com/lspshare/lspshare/wire"
 )
 
-// isNote matches the hub's copy of note id, changed as cond says.
-func isNote(id uint64, cond func(n *wire.Note) bool) func(wire.Frame) bool {
-	return func(f wire.Frame) bool {
-		return f.Type == wire.TypeNote && f.Note != nil && f.Note.ID == id && cond(f.Note)
-	}
-}
-
 // noteRefused matches the refusal of the frame with ref.
 func noteRefused(ref string) func(wire.Frame) bool {
 	return func(f wire.Frame) bool { return f.Type == wire.TypeNote && f.Ref == ref && f.Error != "" }
@@ -41,14 +34,14 @@ func TestNotes(t *testing.T) {
 	eve := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "eve")
 
 	ann.Send(wire.Frame{Type: wire.TypeNote, Ref: "p1", Note: &wire.Note{To: hubtest.Loc("lock.go", 7), Text: "why is this locked?", Question: true}})
-	if f := ann.Await(isNote(1, func(*wire.Note) bool { return true }), "ann's question"); f.Ref != "p1" || f.Note.By != "ann" || !f.Note.Question {
+	if f := ann.Await(hubtest.IsNote(1, func(*wire.Note) bool { return true }), "ann's question"); f.Ref != "p1" || f.Note.By != "ann" || !f.Note.Question {
 		t.Errorf("ann's copy of her question: %+v %+v", f, f.Note)
 	}
-	if f := bob.Await(isNote(1, func(*wire.Note) bool { return true }), "ann's question"); f.Ref != "" || string(f.Note.To) != string(hubtest.Loc("lock.go", 7)) {
+	if f := bob.Await(hubtest.IsNote(1, func(*wire.Note) bool { return true }), "ann's question"); f.Ref != "" || string(f.Note.To) != string(hubtest.Loc("lock.go", 7)) {
 		t.Errorf("bob's copy of ann's question: %+v %+v", f, f.Note)
 	}
 	bob.Send(wire.Frame{Type: wire.TypeNote, Ref: "p2", Note: &wire.Note{To: hubtest.Loc("cache.go", 2), Text: "see the design"}})
-	eve.Await(isNote(2, func(n *wire.Note) bool { return n.By == "bob" && !n.Question }), "bob's note")
+	eve.Await(hubtest.IsNote(2, func(n *wire.Note) bool { return n.By == "bob" && !n.Question }), "bob's note")
 
 	ann.Send(wire.Frame{Type: wire.TypeNote, Ref: "big", Note: &wire.Note{To: hubtest.Loc("a.go", 1), Text: strings.Repeat("x", wire.MaxNoteText+1)}})
 	if f := ann.Await(noteRefused("big"), "refusal"); !strings.Contains(f.Error, "at most 4096") {
@@ -59,11 +52,11 @@ func TestNotes(t *testing.T) {
 		t.Errorf("eve resolving ann's question: %q", f.Error)
 	}
 	bob.Send(wire.Frame{Type: wire.TypeReply, Ref: "r2", Note: &wire.Note{ID: 1, Text: "the cache is shared"}})
-	ann.Await(isNote(1, func(n *wire.Note) bool { return len(n.Replies) == 1 }), "bob's reply")
+	ann.Await(hubtest.IsNote(1, func(n *wire.Note) bool { return len(n.Replies) == 1 }), "bob's reply")
 	eve.Send(wire.Frame{Type: wire.TypeReply, Ref: "r3", Note: &wire.Note{ID: 1, Text: "+1"}})
-	ann.Await(isNote(1, func(n *wire.Note) bool { return len(n.Replies) == 2 }), "eve's reply")
+	ann.Await(hubtest.IsNote(1, func(n *wire.Note) bool { return len(n.Replies) == 2 }), "eve's reply")
 	bob.Send(wire.Frame{Type: wire.TypeResolve, Ref: "r4", Note: &wire.Note{ID: 1}})
-	ann.Await(isNote(1, func(n *wire.Note) bool { return n.Resolved }), "resolved by the navigator")
+	ann.Await(hubtest.IsNote(1, func(n *wire.Note) bool { return n.Resolved }), "resolved by the navigator")
 
 	th.Stop()
 	if err := st1.Close(); err != nil {
@@ -72,13 +65,13 @@ func TestNotes(t *testing.T) {
 	st2 := hubtest.OpenBolt(t, dir)
 	th2 := hubtest.StartHub(t, Config{Store: st2}, addr, nil)
 	cy := hubtest.Join(t, th2, hubtest.Key(t, th.Links.Attend), "cy")
-	f := cy.Await(isNote(1, func(n *wire.Note) bool { return true }), "the question after the restart")
+	f := cy.Await(hubtest.IsNote(1, func(n *wire.Note) bool { return true }), "the question after the restart")
 	if n := f.Note; !n.Resolved || len(n.Replies) != 2 || n.Replies[0].By != "bob" || n.Replies[1].Text != "+1" || n.Text != "why is this locked?" {
 		t.Errorf("question 1 after the restart: %+v", n)
 	}
-	cy.Await(isNote(2, func(n *wire.Note) bool { return n.Text == "see the design" }), "the note after the restart")
+	cy.Await(hubtest.IsNote(2, func(n *wire.Note) bool { return n.Text == "see the design" }), "the note after the restart")
 	cy.Send(wire.Frame{Type: wire.TypeNote, Ref: "p3", Note: &wire.Note{To: hubtest.Loc("b.go", 1), Text: "third"}})
-	cy.Await(isNote(3, func(n *wire.Note) bool { return n.By == "cy" }), "numbering goes on")
+	cy.Await(hubtest.IsNote(3, func(n *wire.Note) bool { return n.By == "cy" }), "numbering goes on")
 }
 
 // pageRequest is a page's request to session demo from addr.
@@ -96,7 +89,7 @@ func TestNoteRate(t *testing.T) {
 	ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
 	for i, ref := range []string{"a", "b"} {
 		ann.Send(wire.Frame{Type: wire.TypeNote, Ref: ref, Note: &wire.Note{To: hubtest.Loc("a.go", i), Text: "ok"}})
-		ann.Await(isNote(uint64(i+1), func(*wire.Note) bool { return true }), "a note within the burst")
+		ann.Await(hubtest.IsNote(uint64(i+1), func(*wire.Note) bool { return true }), "a note within the burst")
 	}
 	ann.Send(wire.Frame{Type: wire.TypeReply, Ref: "c", Note: &wire.Note{ID: 1, Text: "one too many"}})
 	if f := ann.Await(noteRefused("c"), "refusal"); !strings.Contains(f.Error, "at most 1 a minute; try again in") {
@@ -125,7 +118,7 @@ func TestPageNote(t *testing.T) {
 	th := hubtest.StartHub(t, Config{}, "", nil)
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	bob.Send(wire.Frame{Type: wire.TypeNote, Ref: "q", Note: &wire.Note{To: hubtest.Loc("a.go", 1), Text: "bob asks", Question: true}})
-	bob.Await(isNote(1, func(*wire.Note) bool { return true }), "bob's question")
+	bob.Await(hubtest.IsNote(1, func(*wire.Note) bool { return true }), "bob's question")
 	page := func(typ, name string, n wire.Note) (wire.Note, error) {
 		return th.PageNote(pageRequest("192.0.2.1:1000"), wire.Frame{Type: typ, Name: name, Note: &n})
 	}
@@ -142,15 +135,15 @@ func TestPageNote(t *testing.T) {
 	if err != nil || n.ID != 2 || n.By != "pia" || !n.Question {
 		t.Fatalf("pia's question: %+v %v", n, err)
 	}
-	bob.Await(isNote(2, func(n *wire.Note) bool { return n.By == "pia" && string(n.To) == string(hubtest.Loc("b.go", 3)) }), "pia's question")
+	bob.Await(hubtest.IsNote(2, func(n *wire.Note) bool { return n.By == "pia" && string(n.To) == string(hubtest.Loc("b.go", 3)) }), "pia's question")
 	if _, err := page(wire.TypeReply, "pia", wire.Note{ID: 1, Text: "me too"}); err != nil {
 		t.Errorf("pia's reply: %v", err)
 	}
-	bob.Await(isNote(1, func(n *wire.Note) bool { return len(n.Replies) == 1 && n.Replies[0].By == "pia" }), "pia's reply")
+	bob.Await(hubtest.IsNote(1, func(n *wire.Note) bool { return len(n.Replies) == 1 && n.Replies[0].By == "pia" }), "pia's reply")
 	if n, err := page(wire.TypeResolve, "pia", wire.Note{ID: 2}); err != nil || !n.Resolved {
 		t.Errorf("pia resolving her question: %+v %v", n, err)
 	}
-	bob.Await(isNote(2, func(n *wire.Note) bool { return n.Resolved }), "pia's question resolved")
+	bob.Await(hubtest.IsNote(2, func(n *wire.Note) bool { return n.Resolved }), "pia's question resolved")
 	if _, err := page(wire.TypeHand, "pia", wire.Note{}); err == nil {
 		t.Error("a page sent a hand through PageNote")
 	}

@@ -18,13 +18,6 @@ import (
 // as a link.
 const xss = `<img src=x onerror="window.pwned='img'"><script>window.pwned='script'</script> [click](javascript:window.pwned='link') <a href="javascript:window.pwned='a'">a</a>`
 
-// noteIs matches the hub's copy of note id as cond says.
-func noteIs(id uint64, cond func(n *wire.Note) bool) func(wire.Frame) bool {
-	return func(f wire.Frame) bool {
-		return f.Type == wire.TypeNote && f.Note != nil && f.Note.ID == id && cond(f.Note)
-	}
-}
-
 // placeOf decodes a note's place.
 func placeOf(t *testing.T, n *wire.Note) location.Location {
 	t.Helper()
@@ -85,7 +78,7 @@ func TestBrowserNotes(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#post-note`)),
 		chromedp.WaitVisible(chromedp.CSS(note(2)+`.question`)),
 		poll(`document.getElementById('note-text').value === ''`))
-	f := hubtest.AwaitEvent(t, ann, noteIs(2, func(*wire.Note) bool { return true }), "the page's question")
+	f := hubtest.AwaitEvent(t, ann, hubtest.IsNote(2, func(*wire.Note) bool { return true }), "the page's question")
 	if n := f.Note; n.By != "pia" || !n.Question || n.Text != "is message ever called with an empty name?" || placeOf(t, n) != at("greet/greet.go", 15, 0, 0) {
 		t.Errorf("the page's question as ann got it: %+v at %s", n, n.To)
 	}
@@ -98,14 +91,14 @@ func TestBrowserNotes(t *testing.T) {
 	do("reply from the page", chromedp.SendKeys(chromedp.CSS(note(1)+` .reply-text`), "n counts visits from 1"),
 		chromedp.Click(chromedp.CSS(note(1)+` .reply`)),
 		poll(`document.querySelector('%s .replies').textContent.includes('n counts visits from 1')`, note(1)))
-	hubtest.AwaitEvent(t, ann, noteIs(1, func(n *wire.Note) bool {
+	hubtest.AwaitEvent(t, ann, hubtest.IsNote(1, func(n *wire.Note) bool {
 		return len(n.Replies) == 1 && n.Replies[0].By == "pia" && n.Replies[0].Text == "n counts visits from 1"
 	}), "the page's reply")
 	do("resolve from the page", chromedp.Click(chromedp.CSS(note(2)+` .resolve`)),
 		chromedp.WaitVisible(chromedp.CSS(note(2)+`.resolved`)),
 		poll(`document.querySelector('%s .resolve') === null`, note(2)),
 		poll(`!document.getElementById('L15').parentElement.classList.contains('has-question')`))
-	hubtest.AwaitEvent(t, ann, noteIs(2, func(n *wire.Note) bool { return n.Resolved }), "pia's question resolved")
+	hubtest.AwaitEvent(t, ann, hubtest.IsNote(2, func(n *wire.Note) bool { return n.Resolved }), "pia's question resolved")
 	ann.Send(wire.Frame{Type: wire.TypeNote, Ref: "n3", Note: &wire.Note{To: mustJSON(at("greet/greet.go", 16, 0, 0)), Text: "why backquotes?", Question: true}})
 	do("resolving ann's question is refused", chromedp.Click(chromedp.CSS(note(3)+` .resolve`)),
 		poll(`document.querySelector('%s .post-error').textContent.includes('only ann, who asked, or the navigator (bob)')`, note(3)),
@@ -119,7 +112,7 @@ func TestBrowserNotes(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#note-text`), xss),
 		chromedp.Click(chromedp.CSS(`#post-note`)),
 		chromedp.WaitVisible(chromedp.CSS(note(5))))
-	hubtest.AwaitEvent(t, ann, noteIs(5, func(n *wire.Note) bool { return n.Text == xss && n.By == "pia" }), "the page's markup, as written")
+	hubtest.AwaitEvent(t, ann, hubtest.IsNote(5, func(n *wire.Note) bool { return n.Text == xss && n.By == "pia" }), "the page's markup, as written")
 	want, _ := json.Marshal(xss)
 	do("nothing ran", poll(`(() => {
 		const list = document.getElementById('note-list');

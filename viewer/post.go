@@ -101,8 +101,18 @@ func (v *Viewer) checkPlace(ctx context.Context, session string, raw json.RawMes
 		}
 		return nil, fmt.Errorf("a note must be at a file the navigator shares, and %s is not one: %w", l.Path, err)
 	}
-	if lines := bytes.Count(f.data, []byte("\n")) + 1; int(l.Range.End.Line) >= lines {
+	if lines := lineCount(f.data); int(l.Range.End.Line) >= max(lines, 1) {
 		return nil, fmt.Errorf("%s has %d lines; the note is at line %d", l.Path, lines, l.Range.End.Line+1)
 	}
 	return json.Marshal(l)
+}
+
+// lineCount counts a text's lines as an editor numbers them, the last one
+// with or without its newline.
+func lineCount(data []byte) int {
+	n := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n
 }
