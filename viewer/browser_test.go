@@ -16,6 +16,7 @@ import (
 	"github.com/lspshare/lspshare/internal/hubtest"
 	"github.com/lspshare/lspshare/internal/lsptest"
 	"github.com/lspshare/lspshare/location"
+	"github.com/lspshare/lspshare/wire"
 )
 
 var updateScreenshot = flag.Bool("update", false, "rewrite ../docs/viewer.png with the browser test's screenshot")
@@ -158,6 +159,13 @@ func TestBrowser(t *testing.T) {
 	if err != nil || !strings.HasSuffix(href, "/s/demo/notes.md?key="+hubtest.Key(t, th.links.Attend)) {
 		t.Errorf("notes link: %q, %v", href, err)
 	}
+
+	// For the picture: a question at the navigator's file, and a hand.
+	ann.client.Send(wire.Frame{Type: wire.TypeNote, Note: &wire.Note{To: mustJSON(at("greet/greet.go", 16, 0, 0)), Text: "why a raw string here?", Question: true}})
+	ann.client.Send(wire.Frame{Type: wire.TypeHand, Raised: true})
+	do("the question and the hand", chromedp.WaitVisible(chromedp.CSS(`#note-list li[data-id="1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#hands-section`)),
+		poll(`document.getElementById('L16').parentElement.classList.contains('has-question')`))
 
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {

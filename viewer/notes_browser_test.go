@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -134,7 +136,7 @@ func TestBrowserNotes(t *testing.T) {
 	do("ann's hand", chromedp.WaitVisible(chromedp.CSS(`#hands-section`)),
 		poll(`(() => { const t = document.getElementById('hands').textContent;
 			return t.includes('ann') && t.includes('since') && t.includes('store/store.go:14'); })()`),
-		poll(`document.getElementById('hands-count').textContent === '✋ 1'`),
+		poll(`document.getElementById('hands-count').textContent === '1'`),
 		chromedp.Click(chromedp.CSS(`#hands .place`)), shows("store/store.go", 14),
 		poll(`document.getElementById('file-who').textContent === 'ann is here'`))
 	ann.Send(wire.Frame{Type: wire.TypeHand, Raised: false})
@@ -154,4 +156,21 @@ func TestBrowserNotes(t *testing.T) {
 	}
 	do("the note after the wrong key", chromedp.WaitVisible(chromedp.CSS(note(6))),
 		poll(`document.getElementById('note-list').textContent.includes('sneaky') === false`))
+
+	// A page opened now gets every note at once, as it is.
+	do("open the page again", chromedp.Navigate(th.links.View), chromedp.WaitVisible(chromedp.CSS(note(6))),
+		poll(`document.querySelectorAll('#note-list > li').length === 6`),
+		poll(`document.querySelector('%s .replies').textContent.includes('n counts visits from 1')`, note(1)),
+		poll(`document.querySelector('%s').classList.contains('resolved')`, note(2)),
+		shows("greet/greet.go", 7),
+		poll(`document.getElementById('L8').parentElement.querySelector('.note-mark') !== null`))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(artifactDir(t), "viewer-notes.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
 }

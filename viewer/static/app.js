@@ -99,7 +99,7 @@
       else li.append(el('span', 'tag', 'not following'));
       if (p.role === 'drive') li.append(el('span', 'tag role', 'drive'));
       if (!p.connected) li.append(el('span', 'tag', 'away'));
-      if (p.hand) li.append(el('span', 'tag hand', '✋'));
+      if (p.hand) li.append(el('span', 'tag hand', 'hand up'));
       if (p.place) li.append(placeButton(p.place, `${p.name} is here`));
       list.append(li);
     }
@@ -132,7 +132,7 @@
   function showHands(participants) {
     const hands = participants.filter((p) => p.hand).sort((a, b) => (a.hand < b.hand ? -1 : 1));
     $('hands-section').hidden = hands.length === 0;
-    $('hands-count').textContent = `✋ ${hands.length}`;
+    $('hands-count').textContent = String(hands.length);
     $('hands').replaceChildren(...hands.map((p) => {
       const li = el('li');
       li.append(el('span', 'name', p.name), el('span', 'when', `since ${clock(p.hand)}`));
