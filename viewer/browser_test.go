@@ -167,20 +167,28 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#hands-section`)),
 		poll(`document.getElementById('L16').parentElement.classList.contains('has-question')`))
 
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(artifactDir(t), "viewer.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", shot)
+	png := screenshot(t, ctx, "viewer.png")
 	if *updateScreenshot {
 		if err := os.WriteFile(filepath.Join("..", "docs", "viewer.png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// screenshot keeps a picture of the page in the artifacts as name, and
+// returns it.
+func screenshot(t *testing.T, ctx context.Context, name string) []byte {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(artifactDir(t), name)
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
+	return png
 }
 
 // pageState describes what the page shows, for a failure message.

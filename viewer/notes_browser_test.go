@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -164,13 +162,5 @@ func TestBrowserNotes(t *testing.T) {
 		poll(`document.querySelector('%s').classList.contains('resolved')`, note(2)),
 		shows("greet/greet.go", 7),
 		poll(`document.getElementById('L8').parentElement.querySelector('.note-mark') !== null`))
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(artifactDir(t), "viewer-notes.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", shot)
+	screenshot(t, ctx, "viewer-notes.png")
 }

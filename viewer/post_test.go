@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,16 +30,7 @@ func postNote(t testing.TB, th *testHub, bearer string, body any, header http.He
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(answer)
+	return send(t, req, bearer)
 }
 
 // pageNote is a page's note by pia at a place.
