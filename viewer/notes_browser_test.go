@@ -155,12 +155,26 @@ func TestBrowserNotes(t *testing.T) {
 	do("the note after the wrong key", chromedp.WaitVisible(chromedp.CSS(note(6))),
 		poll(`document.getElementById('note-list').textContent.includes('sneaky') === false`))
 
+	// A note being written stays at its line when the navigator moves on.
+	do("write at the navigator's line", chromedp.Click(chromedp.CSS(`#follow`)), shows("greet/greet.go", 7),
+		chromedp.SendKeys(chromedp.CSS(`#note-text`), "Hello is where it starts"),
+		poll(`document.getElementById('compose-at').textContent === 'At greet/greet.go:7'`))
+	bob.jump(at("greet/greet.go", 7, 5, 5), at("store/store.go", 19, 19, 3), "store.Get")
+	do("the navigator moved on", shows("store/store.go", 19),
+		poll(`document.getElementById('compose-at').textContent === 'At greet/greet.go:7'`),
+		chromedp.Click(chromedp.CSS(`#post-note`)), chromedp.WaitVisible(chromedp.CSS(note(7))),
+		poll(`document.getElementById('compose-at').textContent.startsWith('At store/store.go:19')`))
+	f = hubtest.AwaitEvent(t, ann, hubtest.IsNote(7, func(*wire.Note) bool { return true }), "the note written before the move")
+	if placeOf(t, f.Note) != at("greet/greet.go", 7, 0, 0) {
+		t.Errorf("the note written before the navigator moved is at %s", f.Note.To)
+	}
+
 	// A page opened now gets every note at once, as it is.
-	do("open the page again", chromedp.Navigate(th.links.View), chromedp.WaitVisible(chromedp.CSS(note(6))),
-		poll(`document.querySelectorAll('#note-list > li').length === 6`),
+	do("open the page again", chromedp.Navigate(th.links.View), chromedp.WaitVisible(chromedp.CSS(note(7))),
+		poll(`document.querySelectorAll('#note-list > li').length === 7`),
 		poll(`document.querySelector('%s .replies').textContent.includes('n counts visits from 1')`, note(1)),
 		poll(`document.querySelector('%s').classList.contains('resolved')`, note(2)),
-		shows("greet/greet.go", 7),
+		chromedp.Click(chromedp.CSS(note(1)+` .place`)), shows("greet/greet.go", 8),
 		poll(`document.getElementById('L8').parentElement.querySelector('.note-mark') !== null`))
 	screenshot(t, ctx, "viewer-notes.png")
 }

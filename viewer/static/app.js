@@ -26,7 +26,7 @@
     request: 0,         // numbers fetches; only the newest is shown
     showTimer: 0,
     shownTo: null,      // a location in the file in #code
-    selected: 0,        // 1-based line picked in #code for a note; 0: the target's
+    pick: null,         // the place a note being written goes to; null: the line shown
     notes: new Map(),   // id → note, as the hub last sent it
   };
 
@@ -258,7 +258,6 @@
     code.innerHTML = reply.html;
     st.shownFile = fk;
     st.shownTo = to;
-    st.selected = 0;
     markNotes();
     if (fileKey(st.target.to) === fk) mark(st.target);
   }
@@ -463,27 +462,30 @@
     }
   }
 
-  // composeTo is where a note posted now goes: the line picked in the
-  // code, or else the line shown; null while no file is shown.
-  function composeTo() {
-    if (!st.shownTo) return null;
-    let line = st.selected;
-    if (!line && st.target && fileKey(st.target.to) === st.shownFile) line = lineOf(st.target.to);
-    if (!line) return null;
+  // lineIn is a location at a 1-based line of the shown file.
+  function lineIn(line) {
     const pos = { line: line - 1, character: 0 };
     const to = { space: st.shownTo.space, path: st.shownTo.path, range: { start: pos, end: pos } };
     if (st.shownTo.module) to.module = st.shownTo.module;
     return to;
   }
 
+  // composeTo is where a note posted now goes: the place picked, or else
+  // the line shown; null while no file is shown.
+  function composeTo() {
+    if (st.pick) return st.pick;
+    if (!st.shownTo || !st.target || fileKey(st.target.to) !== st.shownFile) return null;
+    return lineIn(lineOf(st.target.to));
+  }
+
   function updateCompose() {
     const to = composeTo();
     for (const old of $('code').querySelectorAll('.line.selected')) old.classList.remove('selected');
-    if (st.selected) {
-      const e = lineElement(st.selected);
+    if (st.pick && fileKey(st.pick) === st.shownFile) {
+      const e = lineElement(lineOf(st.pick));
       if (e) e.classList.add('selected');
     }
-    $('compose-at').textContent = to ? `At ${displayPath(to)}:${lineOf(to)}${st.selected ? '' : ' (click a line to pick another)'}` : 'Open a file to post at one of its lines.';
+    $('compose-at').textContent = to ? `At ${displayPath(to)}:${lineOf(to)}${st.pick ? '' : ' (click a line to pick another)'}` : 'Open a file to post at one of its lines.';
     $('post-note').disabled = !to;
   }
 
@@ -494,9 +496,20 @@
     if (!line || !st.shownTo) return;
     ev.preventDefault(); // the line numbers are links
     const number = line.querySelector('.ln');
-    const n = number ? Number(number.id.slice(1)) : 0;
-    st.selected = n === st.selected ? 0 : n;
+    if (!number) return;
+    const to = lineIn(Number(number.id.slice(1)));
+    const same = st.pick && fileKey(st.pick) === st.shownFile && lineOf(st.pick) === lineOf(to);
+    st.pick = same ? null : to;
     updateCompose();
+  }
+
+  // holdPlace keeps the line shown once a note is being written there, so
+  // that the navigator moving on does not take the note along.
+  function holdPlace() {
+    if (!st.pick && $('note-text').value) {
+      st.pick = composeTo();
+      updateCompose();
+    }
   }
 
   // send posts a note, reply or resolve under the page's name, and shows
@@ -542,6 +555,8 @@
     send($('compose'), { type: 'note', note: { to, text: text.value, question: $('note-question').checked } }, () => {
       text.value = '';
       $('note-question').checked = false;
+      st.pick = null;
+      updateCompose();
     });
   }
 
@@ -556,6 +571,7 @@
   $('catch-up').addEventListener('click', () => setFollowing(true));
   $('code').addEventListener('click', pickLine);
   $('post-note').addEventListener('click', postNote);
+  $('note-text').addEventListener('input', holdPlace);
   const poster = $('poster');
   try { poster.value = localStorage.getItem('lspshare.name') || ''; } catch { /* storage may be off */ }
   poster.addEventListener('change', () => {
