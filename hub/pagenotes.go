@@ -77,7 +77,10 @@ func (h *Hub) PageNote(r *http.Request, f wire.Frame) (wire.Note, error) {
 	client := clientKey(h.requesterOf(r).addr)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.memberByName(name) != nil {
+	switch {
+	case s.closed:
+		return wire.Note{}, errors.New("the hub is shutting down")
+	case s.memberByName(name) != nil:
 		return wire.Note{}, fmt.Errorf("%s is the name of a participant of this session: a page posts under a name of its own", name)
 	}
 	posts, err := s.pagePoster(client)
