@@ -13,7 +13,8 @@ import (
 )
 
 // watchQueue bounds the frames a Watch holds for a viewer that has not read
-// them yet; past it the watch ends and the viewer starts over.
+// them yet, beyond the ones it starts with (up to a trail's and every
+// note); past it the watch ends and the viewer starts over.
 const watchQueue = 512
 
 // ErrWatchEnded is returned by Watch.Next once the hub has ended the watch:
@@ -21,18 +22,18 @@ const watchQueue = 512
 var ErrWatchEnded = errors.New("watch ended")
 
 // Watch is a live subscription to one session, for a web viewer: the
-// encoded hub-wire frames a participant gets (state, and the navigator's
-// nav frames). A watch is no participant: it is not listed, cannot move
+// encoded hub-wire frames a participant gets (state, the navigator's nav
+// frames, notes). A watch is no participant: it is not listed, cannot move
 // anyone, and is counted in the state frame's viewers only.
 //
-// It never slows the session. Moves and states wait in a bounded queue and
+// It never slows the session. Moves, states and notes wait in a bounded queue and
 // cursors in a slot that keeps only the newest; a watch whose queue
 // overflows ends (Next returns ErrWatchEnded).
 type Watch struct {
 	s *session
 
 	mu     sync.Mutex // guards queue, cursor and ended
-	limit  int        // frames the queue may hold: watchQueue past the first ones
+	limit  int        // frames the queue may hold: watchQueue past the first ones; set once
 	queue  [][]byte
 	cursor []byte
 	ended  bool
