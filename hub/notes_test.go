@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -146,5 +147,41 @@ func TestPageNote(t *testing.T) {
 	bob.Await(hubtest.IsNote(2, func(n *wire.Note) bool { return n.Resolved }), "pia's question resolved")
 	if _, err := page(wire.TypeHand, "pia", wire.Note{}); err == nil {
 		t.Error("a page sent a hand through PageNote")
+	}
+}
+
+// A page that opens on a session with more notes than a watch's queue
+// holds gets them all, and the changes after them.
+func TestWatchGetsEveryNote(t *testing.T) {
+	th := hubtest.StartHub(t, Config{NoteBurst: 1000}, "", nil)
+	const many = 600 // more than a watch queues beyond its first frames
+	post := func(i int) {
+		t.Helper()
+		if _, err := th.PageNote(pageRequest("192.0.2.1:1000"), wire.Frame{Type: wire.TypeNote, Name: "pia", Note: &wire.Note{To: hubtest.Loc("a.go", i), Text: "n"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range many {
+		post(i)
+	}
+	w, err := th.Watch("demo", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	post(many) // before the page has read anything
+	ctx, cancel := context.WithTimeout(context.Background(), hubtest.WaitFor)
+	defer cancel()
+	for want := uint64(1); want <= many+1; {
+		b, err := w.Next(ctx)
+		if err != nil {
+			t.Fatalf("waiting for note %d: %v", want, err)
+		}
+		if f, _ := wire.DecodeFrame(b); f.Type == wire.TypeNote {
+			if f.Note.ID != want {
+				t.Fatalf("note %d came when %d was due", f.Note.ID, want)
+			}
+			want++
+		}
 	}
 }
