@@ -6,3 +6,6 @@ var (
 	WatchQueue  = watchQueue
 	DropReasons = dropReasons
 )
+
+// NoteBurst is how many notes and replies a participant may post at once.
+const NoteBurst = noteBurst

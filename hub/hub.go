@@ -59,11 +59,6 @@ type Config struct {
 	MaxConnsPerAddr int           // websockets per client address, except from the hub's own machine (100)
 	MaxAsks         int           // remote requests in flight per session (1024)
 	ReplayMax       int           // newest missed jumps replayed on reconnect (256)
-	// NotesPerMinute and NoteBurst bound the notes, replies and resolves
-	// of each participant, and of the pages at each client address
-	// (60 a minute, 20 at once).
-	NotesPerMinute int
-	NoteBurst      int
 }
 
 func (c Config) withDefaults() Config {
@@ -79,8 +74,6 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.MaxConnsPerAddr, 100)
 	setDefault(&c.MaxAsks, 1024)
 	setDefault(&c.ReplayMax, 256)
-	setDefault(&c.NotesPerMinute, 60)
-	setDefault(&c.NoteBurst, 20)
 	if c.Store == nil {
 		c.Store = store.NewMemStore()
 	}

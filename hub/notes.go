@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -17,20 +18,78 @@ const (
 	maxReplies = 100
 )
 
+// Each participant may post noteBurst notes and replies at once, then one
+// every noteEvery: a person writing a question takes longer, and a proxy
+// that loops fills no one's editor with notes. The web pages at one client
+// address share one such allowance (pagenotes.go).
+const (
+	noteBurst = 10
+	noteEvery = 3 * time.Second
+)
+
+// ErrNoteRate refuses a note or reply from a poster over its allowance.
+var ErrNoteRate = errors.New("too many notes and replies")
+
+// noteAllowance is a participant's allowance of notes and replies.
+type noteAllowance struct {
+	tokens float64
+	last   time.Time
+}
+
+// take spends one post at now, or says how long until the next is allowed.
+func (a *noteAllowance) take(now time.Time) (bool, time.Duration) {
+	if a.last.IsZero() {
+		a.tokens = noteBurst
+	} else {
+		a.tokens = min(noteBurst, a.tokens+now.Sub(a.last).Seconds()/noteEvery.Seconds())
+	}
+	a.last = now
+	if a.tokens < 1 {
+		return false, time.Duration((1 - a.tokens) * float64(noteEvery))
+	}
+	a.tokens--
+	return true, 0
+}
+
 // poster is who posts a note, reply or resolve: a participant, or a web
 // page under the name it gives.
 type poster struct {
 	name      string
-	navigator bool       // holds the wheel, and so may resolve any question
-	posts     *allowance // the poster's rate
+	navigator bool           // holds the wheel, and so may resolve any question
+	posts     *noteAllowance // the poster's notes and replies
 }
 
-// noteHandler turns a note, reply or resolve frame of a participant into
-// its change of the session's notes, told to everyone, or its refusal,
-// told to the participant.
-func noteHandler(change func(s *session, p poster, n *wire.Note) (int, error)) func(*session, *participant, wire.Frame) {
+// spend spends one of p's posts, or says why not.
+func (p poster) spend() error {
+	ok, wait := p.posts.take(time.Now())
+	if !ok {
+		return fmt.Errorf("%w at once (%d, then one every %v): try again in %v", ErrNoteRate, noteBurst, noteEvery, wait.Round(100*time.Millisecond))
+	}
+	return nil
+}
+
+// A change of the session's notes by p, as a frame asks it: the index of
+// the note changed, or why not. s.mu is held.
+type noteChange func(s *session, p poster, n *wire.Note) (int, error)
+
+// noteChanges are the changes of notes that participants and pages ask for,
+// by frame type.
+var noteChanges = map[string]noteChange{
+	wire.TypeNote:    (*session).postNote,
+	wire.TypeReply:   (*session).replyNote,
+	wire.TypeResolve: (*session).resolveNote,
+}
+
+// noteHandler handles a participant's note, reply or resolve frame (typ):
+// everyone gets the changed note, or the participant the refusal.
+func noteHandler(typ string) func(*session, *participant, wire.Frame) {
+	change := noteChanges[typ]
 	return func(s *session, m *participant, f wire.Frame) {
-		i, err := s.changeNote(poster{name: m.name, navigator: s.navigator == m, posts: &m.posts}, f.Note, change)
+		if f.Note == nil {
+			s.sendTo(m, wire.Frame{Type: wire.TypeNote, Ref: f.Ref, Error: "the frame has no note"})
+			return
+		}
+		i, err := change(s, poster{name: m.name, navigator: s.navigator == m, posts: &m.notePosts}, f.Note)
 		if err != nil {
 			s.sendTo(m, wire.Frame{Type: wire.TypeNote, Ref: f.Ref, Error: err.Error()})
 			return
@@ -39,27 +98,29 @@ func noteHandler(change func(s *session, p poster, n *wire.Note) (int, error)) f
 	}
 }
 
-// changeNote spends one of p's posts on change, and returns the index of
-// the note it changed.
-func (s *session) changeNote(p poster, n *wire.Note, change func(*session, poster, *wire.Note) (int, error)) (int, error) {
-	if n == nil {
-		return 0, errors.New("the frame has no note")
+// checkPlace checks that a note has a place. What the place names is the
+// proxies' to check, as for jumps: a receiver shows a note only at a valid
+// location in its own files (participant.local), never outside them; the
+// web viewer checks a page's against the navigator's files.
+func checkPlace(to json.RawMessage) error {
+	if len(to) == 0 || to[0] != '{' || !json.Valid(to) {
+		return fmt.Errorf("a note needs a place (a location in to)")
 	}
-	if wait, ok := p.posts.take(time.Now(), s.hub.cfg.NotesPerMinute, s.hub.cfg.NoteBurst); !ok {
-		return 0, fmt.Errorf("%w: at most %d a minute; try again in %v", ErrNoteRate, s.hub.cfg.NotesPerMinute, wait.Round(time.Second)+time.Second)
-	}
-	return change(s, p, n)
+	return nil
 }
 
 // postNote numbers p's note and keeps it.
 func (s *session) postNote(p poster, n *wire.Note) (int, error) {
-	switch {
-	case len(n.To) == 0 || n.To[0] != '{':
-		return 0, errors.New("a note needs a place (a location in to)")
-	case len(s.notes) >= maxNotes:
+	if err := checkPlace(n.To); err != nil {
+		return 0, err
+	}
+	if len(s.notes) >= maxNotes {
 		return 0, fmt.Errorf("this session has %d notes, as many as it may keep", maxNotes)
 	}
 	if err := checkNoteText(n.Text); err != nil {
+		return 0, err
+	}
+	if err := p.spend(); err != nil {
 		return 0, err
 	}
 	var last uint64
@@ -83,6 +144,9 @@ func (s *session) replyNote(p poster, r *wire.Note) (int, error) {
 	if len(n.Replies) >= maxReplies {
 		return 0, fmt.Errorf("note %d has %d replies, as many as it may keep", n.ID, maxReplies)
 	}
+	if err := p.spend(); err != nil {
+		return 0, err
+	}
 	// A new slice: the notes sent or being stored keep theirs.
 	n.Replies = append(n.Replies[:len(n.Replies):len(n.Replies)], wire.Reply{By: p.name, At: time.Now().UTC(), Text: r.Text})
 	return i, nil
@@ -101,6 +165,9 @@ func (s *session) resolveNote(p poster, r *wire.Note) (int, error) {
 		return 0, fmt.Errorf("note %d is not a question: there is nothing to resolve", n.ID)
 	case n.By != p.name && !p.navigator:
 		return 0, fmt.Errorf("only %s, who asked, or the navigator (%s) can resolve question %d", n.By, s.navigatorName(), n.ID)
+	case n.Resolved:
+		// Told, not sent to everyone again: resolves are not rated.
+		return 0, fmt.Errorf("question %d is resolved already", n.ID)
 	}
 	n.Resolved = true
 	return i, nil

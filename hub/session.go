@@ -39,8 +39,8 @@ type session struct {
 	lastAsk      uint64      // numbers hub-side ask refs
 	stateTimer   *time.Timer // pending state broadcast, nil if none
 	watches      map[*Watch]struct{}
-	notes        []wire.Note                 // by ID
-	pagePosts    map[netip.Prefix]*allowance // pages' posting rates, by client (pagenotes.go)
+	notes        []wire.Note                     // by ID
+	pagePosts    map[netip.Prefix]*noteAllowance // pages' notes and replies, by client address (pagenotes.go)
 	closed       bool
 }
 
@@ -57,8 +57,8 @@ type participant struct {
 	linger    *time.Timer     // forgets a disconnected member
 	joined    time.Time       // last joined
 	left      time.Time       // last left; zero while connected
-	posts     allowance       // notes, replies and resolves it may send
 	acks                      // of its numbered moves (ack.go)
+	notePosts noteAllowance   // of notes and replies (notes.go)
 }
 
 // pendingRequest is a remote request forwarded to target, awaiting its answer.
@@ -78,7 +78,7 @@ func newSession(h *Hub, rec store.SessionRecord, seq uint64) *session {
 		seq:       seq,
 		asks:      map[string]*pendingRequest{},
 		watches:   map[*Watch]struct{}{},
-		pagePosts: map[netip.Prefix]*allowance{},
+		pagePosts: map[netip.Prefix]*noteAllowance{},
 	}
 }
 
@@ -327,9 +327,9 @@ var handlers = map[string]func(s *session, m *participant, f wire.Frame){
 	wire.TypeAnswer:  (*session).answer,
 	wire.TypeHand:    (*session).raiseHand,
 	wire.TypeSummon:  func(s *session, m *participant, _ wire.Frame) { s.summon(m) },
-	wire.TypeNote:    noteHandler((*session).postNote),
-	wire.TypeReply:   noteHandler((*session).replyNote),
-	wire.TypeResolve: noteHandler((*session).resolveNote),
+	wire.TypeNote:    noteHandler(wire.TypeNote),
+	wire.TypeReply:   noteHandler(wire.TypeReply),
+	wire.TypeResolve: noteHandler(wire.TypeResolve),
 }
 
 // raiseHand raises or lowers m's hand, or, from the navigator, lowers the
