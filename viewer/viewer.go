@@ -53,10 +53,10 @@ var static embed.FS
 // request, hub:
 //
 //	GET /s/NAME            the page (join key required)
-//	GET /s/NAME/live       the page's websocket: the session's moves and state
+//	GET /s/NAME/live       the page's websocket: the session's moves, state and notes
+//	POST /s/NAME/notes     a note, reply or resolve from the page (join key required)
 //	GET /s/NAME/file       a file of the navigator, highlighted (JSON)
 //	GET /s/NAME/notes.md   notes of the walk (join key required)
-//	POST /s/NAME/notes     a note, reply or resolve from the page (join key required)
 //	GET /viewer/FILE       the page's script and styles
 func New(hub *hub.Hub, cfg Config) *Viewer {
 	if cfg.Logger == nil {
@@ -76,9 +76,9 @@ func New(hub *hub.Hub, cfg Config) *Viewer {
 	v.files = newFileCache(v.ctx, hub, cfg.CacheTTL)
 	v.mux.HandleFunc("GET /s/{name}", v.handlePage)
 	v.mux.HandleFunc("GET /s/{name}/live", v.handleLive)
+	v.mux.HandleFunc("POST /s/{name}/notes", v.handlePost)
 	v.mux.HandleFunc("GET /s/{name}/file", v.handleFile)
 	v.mux.HandleFunc("GET /s/{name}/notes.md", v.handleNotes)
-	v.mux.HandleFunc("POST /s/{name}/notes", v.handlePost)
 	v.mux.HandleFunc("GET /viewer/{asset}", handleAsset)
 	v.mux.Handle("/", hub)
 	return v
