@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -19,11 +20,15 @@ const (
 
 // Each participant may post noteBurst notes and replies at once, then one
 // every noteEvery: a person writing a question takes longer, and a proxy
-// that loops fills no one's editor with notes.
+// that loops fills no one's editor with notes. The web pages at one client
+// address share one such allowance (pagenotes.go).
 const (
 	noteBurst = 10
 	noteEvery = 3 * time.Second
 )
+
+// ErrNoteRate refuses a note or reply from a poster over its allowance.
+var ErrNoteRate = errors.New("too many notes and replies")
 
 // noteAllowance is a participant's allowance of notes and replies.
 type noteAllowance struct {
@@ -46,18 +51,57 @@ func (a *noteAllowance) take(now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// allowPost spends one of m's posts, or refuses f.
-func (s *session) allowPost(m *participant, f wire.Frame) bool {
-	ok, wait := m.notePosts.take(time.Now())
+// poster is who posts a note, reply or resolve: a participant, or a web
+// page under the name it gives.
+type poster struct {
+	name      string
+	navigator bool           // holds the wheel, and so may resolve any question
+	posts     *noteAllowance // the poster's notes and replies
+}
+
+// spend spends one of p's posts, or says why not.
+func (p poster) spend() error {
+	ok, wait := p.posts.take(time.Now())
 	if !ok {
-		s.refuseNote(m, f, fmt.Sprintf("too many notes and replies at once (%d, then one every %v): try again in %v", noteBurst, noteEvery, wait.Round(100*time.Millisecond)))
+		return fmt.Errorf("%w at once (%d, then one every %v): try again in %v", ErrNoteRate, noteBurst, noteEvery, wait.Round(100*time.Millisecond))
 	}
-	return ok
+	return nil
+}
+
+// A change of the session's notes by p, as a frame asks it: the index of
+// the note changed, or why not. s.mu is held.
+type noteChange func(s *session, p poster, n *wire.Note) (int, error)
+
+// noteChanges are the changes of notes that participants and pages ask for,
+// by frame type.
+var noteChanges = map[string]noteChange{
+	wire.TypeNote:    (*session).postNote,
+	wire.TypeReply:   (*session).replyNote,
+	wire.TypeResolve: (*session).resolveNote,
+}
+
+// noteHandler handles a participant's note, reply or resolve frame (typ):
+// everyone gets the changed note, or the participant the refusal.
+func noteHandler(typ string) func(*session, *participant, wire.Frame) {
+	change := noteChanges[typ]
+	return func(s *session, m *participant, f wire.Frame) {
+		if f.Note == nil {
+			s.sendTo(m, wire.Frame{Type: wire.TypeNote, Ref: f.Ref, Error: "the frame has no note"})
+			return
+		}
+		i, err := change(s, poster{name: m.name, navigator: s.navigator == m, posts: &m.notePosts}, f.Note)
+		if err != nil {
+			s.sendTo(m, wire.Frame{Type: wire.TypeNote, Ref: f.Ref, Error: err.Error()})
+			return
+		}
+		s.noteChanged(m, f.Ref, i)
+	}
 }
 
 // checkPlace checks that a note has a place. What the place names is the
 // proxies' to check, as for jumps: a receiver shows a note only at a valid
-// location in its own files (participant.local), never outside them.
+// location in its own files (participant.local), never outside them; the
+// web viewer checks a page's against the navigator's files.
 func checkPlace(to json.RawMessage) error {
 	if len(to) == 0 || to[0] != '{' || !json.Valid(to) {
 		return fmt.Errorf("a note needs a place (a location in to)")
@@ -65,93 +109,81 @@ func checkPlace(to json.RawMessage) error {
 	return nil
 }
 
-// postNote numbers m's note and gives it to everyone; the poster's copy
-// carries its ref, so its command can answer with the ID.
-func (s *session) postNote(m *participant, f wire.Frame) {
-	n := f.Note
-	if n == nil {
-		s.refuseNote(m, f, "a note needs a place (a location in to)")
-		return
-	}
+// postNote numbers p's note and keeps it.
+func (s *session) postNote(p poster, n *wire.Note) (int, error) {
 	if err := checkPlace(n.To); err != nil {
-		s.refuseNote(m, f, err.Error())
-		return
+		return 0, err
 	}
-	switch {
-	case len(s.notes) >= maxNotes:
-		s.refuseNote(m, f, fmt.Sprintf("this session has %d notes, as many as it may keep", maxNotes))
-	default:
-		if err := checkNoteText(n.Text); err != nil {
-			s.refuseNote(m, f, err.Error())
-			return
-		}
-		if !s.allowPost(m, f) {
-			return
-		}
-		var last uint64
-		if len(s.notes) > 0 {
-			last = s.notes[len(s.notes)-1].ID
-		}
-		note := wire.Note{ID: last + 1, By: m.name, At: time.Now().UTC(), To: n.To, Text: n.Text, Question: n.Question}
-		s.notes = append(s.notes, note)
-		s.noteChanged(m, f.Ref, len(s.notes)-1)
+	if len(s.notes) >= maxNotes {
+		return 0, fmt.Errorf("this session has %d notes, as many as it may keep", maxNotes)
 	}
+	if err := checkNoteText(n.Text); err != nil {
+		return 0, err
+	}
+	if err := p.spend(); err != nil {
+		return 0, err
+	}
+	var last uint64
+	if len(s.notes) > 0 {
+		last = s.notes[len(s.notes)-1].ID
+	}
+	s.notes = append(s.notes, wire.Note{ID: last + 1, By: p.name, At: time.Now().UTC(), To: n.To, Text: n.Text, Question: n.Question})
+	return len(s.notes) - 1, nil
 }
 
-// replyNote adds m's reply to a note.
-func (s *session) replyNote(m *participant, f wire.Frame) {
-	i, ok := s.noteOf(m, f)
-	if !ok {
-		return
+// replyNote adds p's reply to a note.
+func (s *session) replyNote(p poster, r *wire.Note) (int, error) {
+	i, err := s.noteOf(r)
+	if err != nil {
+		return 0, err
 	}
-	if err := checkNoteText(f.Note.Text); err != nil {
-		s.refuseNote(m, f, err.Error())
-		return
-	}
-	if len(s.notes[i].Replies) >= maxReplies {
-		s.refuseNote(m, f, fmt.Sprintf("note %d has %d replies, as many as it may keep", s.notes[i].ID, maxReplies))
-		return
-	}
-	if !s.allowPost(m, f) {
-		return
+	if err := checkNoteText(r.Text); err != nil {
+		return 0, err
 	}
 	n := &s.notes[i]
-	n.Replies = append(n.Replies[:len(n.Replies):len(n.Replies)], wire.Reply{By: m.name, At: time.Now().UTC(), Text: f.Note.Text})
-	s.noteChanged(m, f.Ref, i)
+	if len(n.Replies) >= maxReplies {
+		return 0, fmt.Errorf("note %d has %d replies, as many as it may keep", n.ID, maxReplies)
+	}
+	if err := p.spend(); err != nil {
+		return 0, err
+	}
+	// A new slice: the notes sent or being stored keep theirs.
+	n.Replies = append(n.Replies[:len(n.Replies):len(n.Replies)], wire.Reply{By: p.name, At: time.Now().UTC(), Text: r.Text})
+	return i, nil
 }
 
 // resolveNote marks a question resolved: its author's or the navigator's
 // to do.
-func (s *session) resolveNote(m *participant, f wire.Frame) {
-	i, ok := s.noteOf(m, f)
-	if !ok {
-		return
+func (s *session) resolveNote(p poster, r *wire.Note) (int, error) {
+	i, err := s.noteOf(r)
+	if err != nil {
+		return 0, err
 	}
 	n := &s.notes[i]
 	switch {
 	case !n.Question:
-		s.refuseNote(m, f, fmt.Sprintf("note %d is not a question: there is nothing to resolve", n.ID))
-	case n.By != m.name && s.navigator != m:
-		s.refuseNote(m, f, fmt.Sprintf("only %s, who asked, or the navigator (%s) can resolve question %d", n.By, s.navigatorName(), n.ID))
-	default:
-		n.Resolved = true
-		s.noteChanged(m, f.Ref, i)
+		return 0, fmt.Errorf("note %d is not a question: there is nothing to resolve", n.ID)
+	case n.By != p.name && !p.navigator:
+		return 0, fmt.Errorf("only %s, who asked, or the navigator (%s) can resolve question %d", n.By, s.navigatorName(), n.ID)
+	case n.Resolved:
+		// Told, not sent to everyone again: resolves are not rated.
+		return 0, fmt.Errorf("question %d is resolved already", n.ID)
 	}
+	n.Resolved = true
+	return i, nil
 }
 
-// noteOf finds the note a reply or resolve names, or refuses the frame.
-func (s *session) noteOf(m *participant, f wire.Frame) (int, bool) {
-	if f.Note == nil || f.Note.ID == 0 {
-		s.refuseNote(m, f, "which note? the frame names none")
-		return 0, false
+// noteOf finds the note a reply or resolve names.
+func (s *session) noteOf(r *wire.Note) (int, error) {
+	if r.ID == 0 {
+		return 0, errors.New("which note? the frame names none")
 	}
 	for i := range s.notes {
-		if s.notes[i].ID == f.Note.ID {
-			return i, true
+		if s.notes[i].ID == r.ID {
+			return i, nil
 		}
 	}
-	s.refuseNote(m, f, fmt.Sprintf("no note %d in this session", f.Note.ID))
-	return 0, false
+	return 0, fmt.Errorf("no note %d in this session", r.ID)
 }
 
 func checkNoteText(text string) error {
@@ -166,14 +198,9 @@ func checkNoteText(text string) error {
 	return nil
 }
 
-// refuseNote answers m's note, reply or resolve frame with why it was
-// refused.
-func (s *session) refuseNote(m *participant, f wire.Frame, why string) {
-	s.sendTo(m, wire.Frame{Type: wire.TypeNote, Ref: f.Ref, Error: why})
-}
-
-// noteChanged stores the i-th note and sends it to everyone connected; by's
-// copy carries by's ref.
+// noteChanged stores the i-th note and sends it to everyone connected and
+// every page watching; by's copy carries by's ref (by is nil for a page's
+// change: the page gets the note in its answer).
 func (s *session) noteChanged(by *participant, ref string, i int) {
 	n := s.notes[i]
 	err := s.hub.cfg.Store.SaveNote(s.rec.Name, n, func(err error) {
@@ -184,7 +211,9 @@ func (s *session) noteChanged(by *participant, ref string, i int) {
 	if err != nil {
 		s.log.Error("note not stored", "id", n.ID, "err", err)
 	}
-	s.sendTo(by, wire.Frame{Type: wire.TypeNote, Ref: ref, Note: &n})
+	if by != nil {
+		s.sendTo(by, wire.Frame{Type: wire.TypeNote, Ref: ref, Note: &n})
+	}
 	b, err := wire.Encode(wire.Frame{Type: wire.TypeNote, Note: &n}) // once for everyone else
 	if err != nil {
 		s.log.Error("cannot send a note", "id", n.ID, "err", err)
@@ -194,6 +223,9 @@ func (s *session) noteChanged(by *participant, ref string, i int) {
 		if o != by && o.conn != nil {
 			o.conn.enqueue(b)
 		}
+	}
+	for w := range s.watches {
+		w.push(b, watchNote)
 	}
 }
 

@@ -13,11 +13,7 @@ import (
 )
 
 // isNote matches the hub's copy of note id, changed as cond says.
-func isNote(id uint64, cond func(n *wire.Note) bool) func(wire.Frame) bool {
-	return func(f wire.Frame) bool {
-		return f.Type == wire.TypeNote && f.Note != nil && f.Note.ID == id && cond(f.Note)
-	}
-}
+var isNote = hubtest.IsNote
 
 // noteRefused matches the refusal of the frame with ref.
 func noteRefused(ref string) func(wire.Frame) bool {

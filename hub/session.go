@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,7 +39,8 @@ type session struct {
 	lastAsk      uint64      // numbers hub-side ask refs
 	stateTimer   *time.Timer // pending state broadcast, nil if none
 	watches      map[*Watch]struct{}
-	notes        []wire.Note // by ID
+	notes        []wire.Note                     // by ID
+	pagePosts    map[netip.Prefix]*noteAllowance // pages' notes and replies, by client address (pagenotes.go)
 	closed       bool
 }
 
@@ -70,12 +72,13 @@ type pendingRequest struct {
 
 func newSession(h *Hub, rec store.SessionRecord, seq uint64) *session {
 	return &session{
-		hub:     h,
-		rec:     rec,
-		log:     h.log.With("session", rec.Name),
-		seq:     seq,
-		asks:    map[string]*pendingRequest{},
-		watches: map[*Watch]struct{}{},
+		hub:       h,
+		rec:       rec,
+		log:       h.log.With("session", rec.Name),
+		seq:       seq,
+		asks:      map[string]*pendingRequest{},
+		watches:   map[*Watch]struct{}{},
+		pagePosts: map[netip.Prefix]*noteAllowance{},
 	}
 }
 
@@ -324,9 +327,9 @@ var handlers = map[string]func(s *session, m *participant, f wire.Frame){
 	wire.TypeAnswer:  (*session).answer,
 	wire.TypeHand:    (*session).raiseHand,
 	wire.TypeSummon:  func(s *session, m *participant, _ wire.Frame) { s.summon(m) },
-	wire.TypeNote:    (*session).postNote,
-	wire.TypeReply:   (*session).replyNote,
-	wire.TypeResolve: (*session).resolveNote,
+	wire.TypeNote:    noteHandler(wire.TypeNote),
+	wire.TypeReply:   noteHandler(wire.TypeReply),
+	wire.TypeResolve: noteHandler(wire.TypeResolve),
 }
 
 // raiseHand raises or lowers m's hand, or, from the navigator, lowers the

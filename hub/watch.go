@@ -13,7 +13,8 @@ import (
 )
 
 // watchQueue bounds the frames a Watch holds for a viewer that has not read
-// them yet; past it the watch ends and the viewer starts over.
+// them yet, beyond the ones it starts with (up to a trail's and every
+// note); past it the watch ends and the viewer starts over.
 const watchQueue = 512
 
 // ErrWatchEnded is returned by Watch.Next once the hub has ended the watch:
@@ -21,17 +22,18 @@ const watchQueue = 512
 var ErrWatchEnded = errors.New("watch ended")
 
 // Watch is a live subscription to one session, for a web viewer: the
-// encoded hub-wire frames a participant gets (state, and the navigator's
-// nav frames). A watch is no participant: it is not listed, cannot move
+// encoded hub-wire frames a participant gets (state, the navigator's nav
+// frames, notes). A watch is no participant: it is not listed, cannot move
 // anyone, and is counted in the state frame's viewers only.
 //
-// It never slows the session. Moves and states wait in a bounded queue and
+// It never slows the session. Moves, states and notes wait in a bounded queue and
 // cursors in a slot that keeps only the newest; a watch whose queue
 // overflows ends (Next returns ErrWatchEnded).
 type Watch struct {
 	s *session
 
 	mu     sync.Mutex // guards queue, cursor and ended
+	limit  int        // frames the queue may hold: watchQueue past the first ones; set once
 	queue  [][]byte
 	cursor []byte
 	ended  bool
@@ -40,8 +42,9 @@ type Watch struct {
 
 // Watch subscribes to the named session. The first frames it yields describe
 // the session as it is: a state frame, the newest trail entries (up to
-// trail of them) as replayed nav frames, and the navigator's current
-// place as a cursor nav frame.
+// trail of them) as replayed nav frames, every note as a note frame, and
+// the navigator's current place as a cursor nav frame. Then come the
+// changes: states, moves, and each note as it is posted or changed.
 func (h *Hub) Watch(name string, trail int) (*Watch, error) {
 	s, err := h.session(name)
 	if err != nil {
@@ -63,6 +66,8 @@ func (h *Hub) Watch(name string, trail int) (*Watch, error) {
 	if trail > 0 && s.seq > 0 {
 		w.queue = append(w.queue, s.replay(s.seq-min(s.seq, uint64(trail)))...)
 	}
+	w.queue = append(w.queue, s.notesPreamble()...)
+	w.limit = len(w.queue) + watchQueue
 	if m := s.navigator; m != nil && m.place != nil {
 		if b, err := wire.Encode(wire.Frame{Type: wire.TypeNav, By: m.name, Kind: wire.KindCursor, To: m.place}); err == nil {
 			w.cursor = b
@@ -122,6 +127,7 @@ const (
 	watchState  = iota // a state frame
 	watchMove          // a numbered nav frame
 	watchCursor        // a cursor nav frame
+	watchNote          // a note frame
 )
 
 // push hands the watch a frame of a kind above; the session's lock is
@@ -135,7 +141,7 @@ func (w *Watch) push(b []byte, kind int) {
 	case kind == watchCursor:
 		w.supersede()
 		w.cursor = b
-	case len(w.queue) >= watchQueue:
+	case len(w.queue) >= w.limit:
 		w.s.hub.metrics.drop(DropViewerBehind)
 		w.ended = true
 		w.queue, w.cursor = nil, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/lspshare/lspshare/internal/hubtest"
 	"github.com/lspshare/lspshare/internal/lsptest"
 	"github.com/lspshare/lspshare/location"
+	"github.com/lspshare/lspshare/wire"
 )
 
 var updateScreenshot = flag.Bool("update", false, "rewrite ../docs/viewer.png with the browser test's screenshot")
@@ -159,20 +160,35 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("notes link: %q, %v", href, err)
 	}
 
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(artifactDir(t), "viewer.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", shot)
+	// For the picture: a question at the navigator's file, and a hand.
+	ann.client.Send(wire.Frame{Type: wire.TypeNote, Note: &wire.Note{To: mustJSON(at("greet/greet.go", 16, 0, 0)), Text: "why a raw string here?", Question: true}})
+	ann.client.Send(wire.Frame{Type: wire.TypeHand, Raised: true})
+	do("the question and the hand", chromedp.WaitVisible(chromedp.CSS(`#note-list li[data-id="1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#hands-section`)),
+		poll(`document.getElementById('L16').parentElement.classList.contains('has-question')`))
+
+	png := screenshot(t, ctx, "viewer.png")
 	if *updateScreenshot {
 		if err := os.WriteFile(filepath.Join("..", "docs", "viewer.png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// screenshot keeps a picture of the page in the artifacts as name, and
+// returns it.
+func screenshot(t *testing.T, ctx context.Context, name string) []byte {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(artifactDir(t), name)
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
+	return png
 }
 
 // pageState describes what the page shows, for a failure message.

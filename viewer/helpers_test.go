@@ -80,6 +80,13 @@ func get(t testing.TB, url, bearer string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return send(t, req, bearer)
+}
+
+// send makes a request with an optional bearer key and returns the status
+// and body.
+func send(t testing.TB, req *http.Request, bearer string) (int, string) {
+	t.Helper()
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}

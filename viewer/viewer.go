@@ -1,7 +1,8 @@
 // Package viewer is a session's web page on the hub: anyone with a join
 // link opens it in a browser and watches the session live — the
 // navigator's file, highlighted, with their line and cursor; the trail of
-// jumps; the participants — and downloads notes of the walk.
+// jumps; the participants and their raised hands; the session's notes and
+// questions, to which the page posts too — and downloads notes of the walk.
 //
 // The page is plain HTML, CSS and JavaScript embedded in the binary. It
 // gets the session's moves over a websocket of its own (a [hub.Watch],
@@ -52,7 +53,8 @@ var static embed.FS
 // request, hub:
 //
 //	GET /s/NAME            the page (join key required)
-//	GET /s/NAME/live       the page's websocket: the session's moves and state
+//	GET /s/NAME/live       the page's websocket: the session's moves, state and notes
+//	POST /s/NAME/notes     a note, reply or resolve from the page (join key required)
 //	GET /s/NAME/file       a file of the navigator, highlighted (JSON)
 //	GET /s/NAME/notes.md   notes of the walk (join key required)
 //	GET /viewer/FILE       the page's script and styles
@@ -74,6 +76,7 @@ func New(hub *hub.Hub, cfg Config) *Viewer {
 	v.files = newFileCache(v.ctx, hub, cfg.CacheTTL)
 	v.mux.HandleFunc("GET /s/{name}", v.handlePage)
 	v.mux.HandleFunc("GET /s/{name}/live", v.handleLive)
+	v.mux.HandleFunc("POST /s/{name}/notes", v.handlePost)
 	v.mux.HandleFunc("GET /s/{name}/file", v.handleFile)
 	v.mux.HandleFunc("GET /s/{name}/notes.md", v.handleNotes(markdownNotes))
 	v.mux.HandleFunc("GET /s/{name}/notes.tour", v.handleNotes(tourNotes))

@@ -263,6 +263,13 @@ func IsNav(seq uint64) func(wire.Frame) bool {
 	return func(f wire.Frame) bool { return f.Type == wire.TypeNav && f.Seq == seq }
 }
 
+// IsNote matches the hub's copy of note id, changed as cond says.
+func IsNote(id uint64, cond func(n *wire.Note) bool) func(wire.Frame) bool {
+	return func(f wire.Frame) bool {
+		return f.Type == wire.TypeNote && f.Note != nil && f.Note.ID == id && cond(f.Note)
+	}
+}
+
 // RunConn starts a Client on link and stops it at cleanup.
 func RunConn(t testing.TB, cfg hubclient.Config) (*hubclient.Conn, <-chan error) {
 	t.Helper()
