@@ -154,10 +154,12 @@ func TestBrowser(t *testing.T) {
 		poll(`document.getElementById('behind').hidden`),
 		poll(`document.getElementById('follow').getAttribute('aria-pressed') === 'true'`))
 
-	// The page has a notes link with the key.
-	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('notes').href`))
-	if err != nil || !strings.HasSuffix(href, "/s/demo/notes.md?key="+hubtest.Key(t, th.links.Attend)) {
-		t.Errorf("notes link: %q, %v", href, err)
+	// The page has notes and tour links with the key.
+	for id, file := range map[string]string{"notes": "notes.md", "tour": "notes.tour"} {
+		href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('`+id+`').href`))
+		if err != nil || !strings.HasSuffix(href, "/s/demo/"+file+"?key="+hubtest.Key(t, th.links.Attend)) {
+			t.Errorf("%s link: %q, %v", id, href, err)
+		}
 	}
 
 	// For the picture: a question at the navigator's file, and a hand.

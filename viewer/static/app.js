@@ -567,6 +567,9 @@
   const notes = $('notes');
   notes.href = `${base}/notes.md?key=${encodeURIComponent(key)}`;
   notes.download = `${sessionName}-notes.md`;
+  const tour = $('tour');
+  tour.href = `${base}/notes.tour?key=${encodeURIComponent(key)}`;
+  tour.download = `${sessionName}.tour`;
   $('follow').addEventListener('click', () => setFollowing(!st.following));
   $('catch-up').addEventListener('click', () => setFollowing(true));
   $('code').addEventListener('click', pickLine);
