@@ -34,6 +34,7 @@ type host struct {
 
 	mu      sync.Mutex // guards the fields below
 	members map[*member]bool
+	closed  bool // run is ending: no member joins any more
 	next    int
 	// What a member attaching later is told first.
 	connected *wire.Frame
@@ -70,19 +71,26 @@ func (h *host) run(ctx context.Context) error {
 			defer h.wg.Done()
 			h.accept(ctx)
 		}()
-		context.AfterFunc(ctx, func() { h.ln.Close() })
+		stopClose := context.AfterFunc(ctx, func() { h.ln.Close() })
+		defer stopClose()
 	}
 	for f := range h.hub.Events() {
 		h.dispatch(f)
 	}
-	stop()
 	err := <-hubDone
+	if h.ln != nil {
+		h.ln.Close()
+	}
+	// The members get what is queued for them (a refusal, say) before
+	// their connections close.
 	h.mu.Lock()
+	h.closed = true
 	for m := range h.members {
-		m.peer.conn.Close()
+		h.dropLocked(m)
 	}
 	h.mu.Unlock()
 	h.wg.Wait()
+	stop()
 	return err
 }
 
@@ -125,7 +133,9 @@ func (h *host) serveMember(ctx context.Context, p *peer) error {
 			h.log.Debug("a member's workspace is not mapped", "root", ws.Root, "err", err)
 		}
 	}
-	h.join(m)
+	if !h.join(m) {
+		return errors.New("the holder is stopping")
+	}
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -142,8 +152,10 @@ func (h *host) serveMember(ctx context.Context, p *peer) error {
 	}
 }
 
-// writeMember sends m's queue until drop closes it.
+// writeMember sends m's queue until drop closes it, then closes m's
+// connection, which ends its reader.
 func writeMember(m *member) {
+	defer m.peer.conn.Close()
 	for f := range m.out {
 		if err := m.peer.write(f); err != nil {
 			m.peer.conn.Close() // the reader fails too, and drops m
@@ -156,10 +168,14 @@ func writeMember(m *member) {
 
 // join registers m and queues what it must know first: the welcome, then
 // the connection, the follow state, the session's state, its notes and
-// where the navigator is (which another proxy has shown already).
-func (h *host) join(m *member) {
+// where the navigator is (which another proxy has shown already). It
+// reports false when the host is stopping.
+func (h *host) join(m *member) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
 	h.next++
 	m.key = "m" + strconv.Itoa(h.next)
 	first := []wire.Frame{{Type: wire.TypeWelcome, ID: h.id, Seq: h.lastSeq}}
@@ -185,19 +201,26 @@ func (h *host) join(m *member) {
 	for _, f := range first {
 		h.sendLocked(m, f)
 	}
+	return true
 }
 
 func (h *host) drop(m *member) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.dropLocked(m)
+}
+
+// dropLocked forgets m and closes its queue: its writer sends what is in
+// it, then closes the connection.
+func (h *host) dropLocked(m *member) {
 	if h.members[m] {
 		delete(h.members, m)
 		close(m.out)
 	}
 }
 
-// sendLocked queues f for m; a member whose queue is full is dropped (its
-// connection closed): it attaches again and is told everything afresh.
+// sendLocked queues f for m; a member whose queue is full is dropped: it
+// attaches again and is told everything afresh.
 func (h *host) sendLocked(m *member, f wire.Frame) {
 	if !h.members[m] {
 		return
@@ -206,9 +229,7 @@ func (h *host) sendLocked(m *member, f wire.Frame) {
 	case m.out <- f:
 	default:
 		h.log.Warn("a proxy fell behind and is dropped", "member", m.key)
-		delete(h.members, m)
-		close(m.out)
-		m.peer.conn.Close()
+		h.dropLocked(m)
 	}
 }
 

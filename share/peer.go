@@ -36,6 +36,9 @@ type peer struct {
 // maxLocalFrame bounds a local frame: a hub frame and its envelope.
 const maxLocalFrame = wire.MaxFrameSize + 64<<10
 
+// writeTimeout bounds a write: a peer that stopped reading is given up on.
+const writeTimeout = 10 * time.Second
+
 // handshakeTimeout bounds the hello and welcome: a holder that accepts but
 // never answers (stopped in a debugger, wedged) is given up on.
 const handshakeTimeout = 5 * time.Second
@@ -66,6 +69,7 @@ func (p *peer) write(f wire.Frame) error {
 	if err != nil {
 		return err
 	}
+	p.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	return p.w.Write(b)
 }
 
