@@ -41,6 +41,7 @@ type host struct {
 	following *bool
 	state     *wire.Frame
 	navAt     *wire.Frame // the navigator's newest move
+	navShown  bool        // by a member (else the next to join shows it)
 	notes     map[uint64]wire.Frame
 	lastSeq   uint64
 }
@@ -193,7 +194,8 @@ func (h *host) join(m *member) bool {
 	}
 	if h.navAt != nil {
 		at := *h.navAt
-		at.Elsewhere = true
+		at.Elsewhere = h.navShown
+		h.navShown = true
 		first = append(first, at)
 	}
 	m.out = make(chan wire.Frame, memberQueue+len(first))
@@ -337,6 +339,7 @@ func (h *host) navigatorMoved(f wire.Frame) {
 	}
 	h.navAt = &f
 	shower := h.shower(f.To)
+	h.navShown = shower != nil
 	for m := range h.members {
 		g := f
 		g.Elsewhere = m != shower

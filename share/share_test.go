@@ -1,0 +1,184 @@
+package share
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lspshare/lspshare/hub"
+	"github.com/lspshare/lspshare/hubclient"
+	"github.com/lspshare/lspshare/internal/hubtest"
+	"github.com/lspshare/lspshare/wire"
+)
+
+// runLink runs a Link of name on link with its socket in dir until the
+// returned stop is called (or the test ends).
+func runLink(t *testing.T, link, name, dir string) (*Link, context.CancelFunc) {
+	t.Helper()
+	l, err := New(Config{Hub: hubclient.Config{Link: link, Name: name}, Workspace: Workspace{Root: t.TempDir()}, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.Run(ctx)
+	}()
+	stop := func() {
+		cancel()
+		for range l.Events() { // until Run closes it
+		}
+		<-done
+	}
+	t.Cleanup(stop)
+	return l, stop
+}
+
+// await returns l's first event that match accepts.
+func await(t *testing.T, l *Link, match func(wire.Frame) bool, what string) wire.Frame {
+	t.Helper()
+	deadline := time.NewTimer(hubtest.WaitFor)
+	defer deadline.Stop()
+	for {
+		select {
+		case f, ok := <-l.Events():
+			if !ok {
+				t.Fatalf("link stopped while waiting for %s", what)
+			}
+			if match(f) {
+				return f
+			}
+		case <-deadline.C:
+			t.Fatalf("no %s within %v", what, hubtest.WaitFor)
+		}
+	}
+}
+
+func isConnected(f wire.Frame) bool { return f.Type == wire.TypeConnected }
+
+// connectedNames lists a state frame's connected participants.
+func connectedNames(f wire.Frame) []string {
+	var names []string
+	for _, p := range f.Participants {
+		if p.Connected {
+			names = append(names, p.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func namesAre(want ...string) func(wire.Frame) bool {
+	return func(f wire.Frame) bool { return f.Type == wire.TypeState && slices.Equal(connectedNames(f), want) }
+}
+
+// privateDir is a runtime directory of the test's, mode 0700.
+func testDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Two links of one name on one link and one runtime directory are one
+// participant; the socket is the user's alone.
+func TestOneConnection(t *testing.T) {
+	th := hubtest.StartHub(t, hub.Config{}, "", nil)
+	dir := testDir(t)
+	first, _ := runLink(t, th.Links.Attend, "ann", dir)
+	await(t, first, isConnected, "the first link connected")
+	second, _ := runLink(t, th.Links.Attend, "ann", dir)
+	if got := await(t, second, isConnected, "the second link connected"); got.Name != "ann" {
+		t.Errorf("second link is %q, want ann", got.Name)
+	}
+	nav := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "nav")
+	nav.Await(namesAre("ann", "nav"), "a state with ann and nav")
+
+	sock := filepath.Join(dir, endpointKey(th.Links.Attend, "ann")+".sock")
+	fi, err := os.Lstat(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Type() != fs.ModeSocket || fi.Mode().Perm() != 0o600 {
+		t.Errorf("socket %s has mode %v, want a socket with 0600", sock, fi.Mode())
+	}
+}
+
+// The holder ends: the other link takes the connection over as the same
+// participant, and a jump made meanwhile reaches it.
+func TestTakeOver(t *testing.T) {
+	th := hubtest.StartHub(t, hub.Config{}, "", nil)
+	dir := testDir(t)
+	first, stopFirst := runLink(t, th.Links.Attend, "ann", dir)
+	await(t, first, isConnected, "the first link connected")
+	second, _ := runLink(t, th.Links.Attend, "ann", dir)
+	await(t, second, isConnected, "the second link connected")
+	nav := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "nav")
+	nav.Await(namesAre("ann", "nav"), "a state with ann and nav")
+
+	stopFirst()
+	nav.Send(hubtest.Jump("a.go", 7))
+	if got := await(t, second, isConnected, "the second link connected itself"); got.Name != "ann" {
+		t.Errorf("after the takeover the link is %q, want ann", got.Name)
+	}
+	jump := await(t, second, func(f wire.Frame) bool { return f.Type == wire.TypeNav && f.Kind == wire.KindJump }, "the jump")
+	if jump.Elsewhere {
+		t.Error("the only link left got the jump marked Elsewhere")
+	}
+	members, err := th.Participants("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(members) != 2 {
+		t.Errorf("the hub knows %d participants (%v), want ann and nav", len(members), members)
+	}
+}
+
+// A socket that is not this user's own (another owner, or not a socket)
+// is never attached to: the link holds a connection of its own.
+func TestForeignSocketRefused(t *testing.T) {
+	th := hubtest.StartHub(t, hub.Config{}, "", nil)
+	sockOf := func(dir string) string { return filepath.Join(dir, endpointKey(th.Links.Attend, "ann")+".sock") }
+	t.Run("not a socket", func(t *testing.T) {
+		dir := testDir(t)
+		if err := os.WriteFile(sockOf(dir), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		l, _ := runLink(t, th.Links.Attend, "ann", dir)
+		await(t, l, isConnected, "connected alone")
+		if fi, err := os.Lstat(sockOf(dir)); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("the file in the socket's place was replaced: %v %v", fi, err)
+		}
+	})
+	t.Run("another owner", func(t *testing.T) {
+		if os.Getuid() != 0 {
+			t.Skip("making a file of another user's needs root")
+		}
+		dir := testDir(t)
+		first, _ := runLink(t, th.Links.Attend, "ann", dir)
+		await(t, first, isConnected, "the first link connected")
+		if err := os.Chown(sockOf(dir), 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		second, _ := runLink(t, th.Links.Attend, "ann", dir)
+		if got := await(t, second, isConnected, "the second link connected"); got.Name != "ann-2" {
+			t.Errorf("the second link is %q, want ann-2 (a connection of its own)", got.Name)
+		}
+	})
+	t.Run("a directory others may enter", func(t *testing.T) {
+		dir := testDir(t)
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := newEndpoint(dir, "k"); err == nil {
+			t.Error("a runtime directory with mode 0755 was accepted")
+		}
+	})
+}
