@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/lsptest"
 )
 
@@ -136,7 +137,35 @@ func TestOnePersonOneParticipant(t *testing.T) {
 	if s := app.lastState(t); !s.Connected || s.You != "ann" {
 		t.Errorf("after the takeover app is %q (connected: %v), want ann", s.You, s.Connected)
 	}
-	members, err := hub.Participants("t")
+	if names := hubNames(t, hub); !slices.Equal(names, []string{"ann", "nav"}) {
+		t.Errorf("the hub knows %v, want ann and nav", names)
+	}
+
+	// A proxy started again at the root attaches to app, now the holder;
+	// app is killed, the root takes over, and, holding no greet/greet.go,
+	// brings the navigator's copy for the next jump.
+	again := startIn(t, ctx, annSB, annSB.Workdir, "ann", links.Attend, env)
+	again.awaitState(t, ctx, 0, func(s state) bool { return s.Connected && s.You == "ann" })
+	if err := app.Cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-app.Exited()
+	againSince := again.Since()
+	nav.jump(t, ctx, "Hello(")
+	sd := again.awaitShow(t, ctx, againSince, "/greet/greet.go")
+	if strings.HasPrefix(sd.URI, lsptest.FileURI(annSB.Workdir)) {
+		t.Errorf("shown %s, want a read-only copy from the navigator", sd.URI)
+	}
+	if names := hubNames(t, hub); !slices.Equal(names, []string{"ann", "nav"}) {
+		t.Errorf("after the kill the hub knows %v, want ann and nav", names)
+	}
+}
+
+// hubNames lists the names of every participant the hub knows in session
+// t, connected or not: one person joining under two ids would be two.
+func hubNames(t *testing.T, h *hub.Hub) []string {
+	t.Helper()
+	members, err := h.Participants("t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,9 +174,7 @@ func TestOnePersonOneParticipant(t *testing.T) {
 		names = append(names, m.Name)
 	}
 	slices.Sort(names)
-	if !slices.Equal(names, []string{"ann", "nav"}) {
-		t.Errorf("the hub knows %v, want ann and nav", names)
-	}
+	return names
 }
 
 // lastState is the newest $/lspshare/state e's editor got.
