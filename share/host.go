@@ -251,6 +251,10 @@ func (h *host) fromMember(ctx context.Context, m *member, f wire.Frame) {
 	case wire.TypeLocate, wire.TypeNote, wire.TypeReply, wire.TypeResolve:
 		f.Ref = m.key + "/" + f.Ref
 	}
+	if wire.Types[f.Type]&wire.FromParticipant == 0 || f.Type == wire.TypeHello {
+		h.log.Debug("a member's frame not for the hub dropped", "type", f.Type)
+		return
+	}
 	h.hub.Send(f)
 }
 

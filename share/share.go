@@ -74,13 +74,14 @@ type Link struct {
 	out     chan wire.Frame
 	running atomic.Bool
 
-	mu       sync.Mutex // guards the fields below
-	id       string     // the participant's id at the hub
-	lastSeq  uint64     // newest nav seq delivered, asked for after a takeover
-	pending  map[string]chan wire.Frame
-	lastRef  uint64
-	attached bool
-	refused  *wire.Frame // the hub refused the link: Run ends
+	mu        sync.Mutex // guards the fields below
+	id        string     // the participant's id at the hub
+	lastSeq   uint64     // newest nav seq delivered, asked for after a takeover
+	pending   map[string]chan wire.Frame
+	lastRef   uint64
+	attached  bool
+	following *bool       // the person's follow choice, for a hub connection made on takeover
+	refused   *wire.Frame // the hub refused the link: Run ends
 }
 
 // New returns a Link for cfg.
@@ -119,7 +120,16 @@ func (l *Link) Send(f wire.Frame) {
 
 // SetFollowing tells the hub, and the person's other proxies, the follow
 // state.
-func (l *Link) SetFollowing(on bool) { l.Send(wire.Frame{Type: wire.TypeFollow, Following: on}) }
+func (l *Link) SetFollowing(on bool) {
+	l.sawFollowing(on)
+	l.Send(wire.Frame{Type: wire.TypeFollow, Following: on})
+}
+
+func (l *Link) sawFollowing(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.following = &on
+}
 
 // Ask sends a remote request to the participant named to (the navigator if
 // empty) through the hub and waits for its answer, until ctx ends.
@@ -221,6 +231,7 @@ func (l *Link) host(ctx context.Context, ln net.Listener) error {
 	l.mu.Lock()
 	cfg := l.cfg.Hub
 	cfg.ID, cfg.After = l.id, l.lastSeq
+	following := l.following
 	l.mu.Unlock()
 	hub, err := hubclient.New(cfg)
 	if err != nil {
@@ -229,8 +240,11 @@ func (l *Link) host(ctx context.Context, ln net.Listener) error {
 		}
 		return err
 	}
-	hctx, stop := context.WithCancel(ctx)
 	h := newHost(hub, cfg.ID, ln, l.log)
+	if following != nil { // the first hello says it, as a reconnect's would
+		h.followed(nil, *following)
+	}
+	hctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- h.run(hctx) }()
 	mine, theirs := net.Pipe()
@@ -306,6 +320,8 @@ func (l *Link) readLoop(ctx context.Context, p *peer) error {
 			continue
 		case wire.TypeNav:
 			l.sawSeq(f.Seq)
+		case wire.TypeFollow:
+			l.sawFollowing(f.Following)
 		case wire.TypeRefused:
 			l.mu.Lock()
 			l.refused = &f

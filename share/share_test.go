@@ -122,6 +122,8 @@ func TestTakeOver(t *testing.T) {
 	await(t, second, isConnected, "the second link connected")
 	nav := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "nav")
 	nav.Await(namesAre("ann", "nav"), "a state with ann and nav")
+	second.SetFollowing(true)
+	nav.Await(func(f wire.Frame) bool { p, ok := hubtest.ParticipantIn(f, "ann"); return ok && p.Following }, "ann following")
 
 	stopFirst()
 	nav.Send(hubtest.Jump("a.go", 7))
@@ -138,6 +140,15 @@ func TestTakeOver(t *testing.T) {
 	}
 	if len(members) != 2 {
 		t.Errorf("the hub knows %d participants (%v), want ann and nav", len(members), members)
+	}
+	// A state made now says how the takeover's hello left ann.
+	nav.Send(wire.Frame{Type: wire.TypeHand, Raised: true})
+	st := nav.Await(func(f wire.Frame) bool {
+		p, ok := hubtest.ParticipantIn(f, "nav")
+		return ok && !p.Hand.IsZero()
+	}, "a state with nav's hand up")
+	if p, _ := hubtest.ParticipantIn(st, "ann"); !p.Connected || !p.Following {
+		t.Errorf("after the takeover the hub has ann %+v, want connected and following", p)
 	}
 }
 
