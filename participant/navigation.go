@@ -233,7 +233,8 @@ func (p *Participant) hubFrame(ctx context.Context, f wire.Frame) {
 
 // hubHandlers act, on Run's goroutine, on each type of frame the hub
 // connection delivers: those the hub sends (wire.Types) but for welcome and
-// answer, which the connection itself consumes, and its own news.
+// answer, which the connection itself consumes, its own news, and the
+// follow choices of this person's other proxies (share).
 var hubHandlers = map[string]func(p *Participant, ctx context.Context, f wire.Frame){
 	wire.TypeDisconnected: func(p *Participant, _ context.Context, f wire.Frame) { p.disconnected(f) },
 	wire.TypeRefused:      func(p *Participant, _ context.Context, f wire.Frame) { p.refused(f) },
