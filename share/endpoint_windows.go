@@ -41,12 +41,16 @@ func userSID() (string, error) {
 // user before this one's first proxy would still answer: the server
 // process's owner is checked too.
 func (e *endpoint) dial(ctx context.Context) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, handshakeTimeout) // it retries while the pipe is busy
+	defer cancel()
 	c, err := winio.DialPipeContext(ctx, e.pipe)
-	if err != nil {
-		if errors.Is(err, windows.ERROR_FILE_NOT_FOUND) {
-			return nil, errNoHolder
-		}
-		return nil, errBusy // every instance busy, or being created
+	switch {
+	case errors.Is(err, windows.ERROR_FILE_NOT_FOUND):
+		return nil, errNoHolder
+	case errors.Is(err, windows.ERROR_ACCESS_DENIED):
+		return nil, fmt.Errorf("pipe %s: %w", e.pipe, errForeign) // made by someone else
+	case err != nil:
+		return nil, errBusy
 	}
 	if err := e.checkServer(c); err != nil {
 		c.Close()
