@@ -17,7 +17,7 @@ import (
 
 // runLink runs a Link of name on link with its socket in dir until the
 // returned stop is called (or the test ends).
-func runLink(t *testing.T, link, name, dir string) (*Link, context.CancelFunc) {
+func runLink(t testing.TB, link, name, dir string) (*Link, context.CancelFunc) {
 	t.Helper()
 	l, err := New(Config{Hub: hubclient.Config{Link: link, Name: name}, Workspace: Workspace{Root: t.TempDir()}, Dir: dir})
 	if err != nil {
@@ -77,8 +77,8 @@ func namesAre(want ...string) func(wire.Frame) bool {
 	return func(f wire.Frame) bool { return f.Type == wire.TypeState && slices.Equal(connectedNames(f), want) }
 }
 
-// privateDir is a runtime directory of the test's, mode 0700.
-func testDir(t *testing.T) string {
+// testDir is a runtime directory of the test's, mode 0700.
+func testDir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
 	if err := os.Mkdir(dir, 0o700); err != nil {
