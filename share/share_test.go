@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,18 @@ func TestOneConnection(t *testing.T) {
 	}
 	nav := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "nav")
 	nav.Await(namesAre("ann", "nav"), "a state with ann and nav")
+
+	// ann's place is where either proxy went last.
+	for _, move := range []struct {
+		l    *Link
+		path string
+	}{{second, "b.go"}, {first, "a.go"}, {second, "c.go"}} {
+		move.l.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindOpen, To: hubtest.Loc(move.path, 1)})
+		nav.Await(func(f wire.Frame) bool {
+			p, ok := hubtest.ParticipantIn(f, "ann")
+			return ok && strings.Contains(string(p.Place), move.path)
+		}, "ann's place at "+move.path)
+	}
 
 	sock := filepath.Join(dir, endpointKey(th.Links.Attend, "ann")+".sock")
 	fi, err := os.Lstat(sock)
