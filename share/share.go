@@ -86,7 +86,7 @@ type Link struct {
 
 // New returns a Link for cfg.
 func New(cfg Config) (*Link, error) {
-	if _, _, _, err := wire.ParseLink(cfg.Hub.Link); err != nil {
+	if _, err := hubclient.New(cfg.Hub); err != nil { // the link, and whom TLS trusts
 		return nil, err
 	}
 	log := cfg.Hub.Logger
@@ -276,6 +276,7 @@ func (l *Link) serve(ctx context.Context, conn net.Conn) error {
 		return fmt.Errorf("welcome from the holder: %w", err)
 	}
 	l.setAttached(welcome.ID)
+	l.sawSeq(welcome.Seq) // the holder's newest: a takeover asks for what is newer
 	defer l.setDetached()
 
 	wctx, stop := context.WithCancel(ctx)
