@@ -3,6 +3,7 @@ package share
 import (
 	"context"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -205,4 +206,24 @@ func TestForeignSocketRefused(t *testing.T) {
 			t.Error("a runtime directory with mode 0755 was accepted")
 		}
 	})
+}
+
+// A socket left by a holder that was killed (no process listens, nobody
+// holds the lock) is replaced by the next proxy, which then holds.
+func TestStaleSocketReplaced(t *testing.T) {
+	th := hubtest.StartHub(t, hub.Config{}, "", nil)
+	dir := testDir(t)
+	sock := filepath.Join(dir, endpointKey(th.Links.Attend, "ann")+".sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	ln.Close()
+	first, _ := runLink(t, th.Links.Attend, "ann", dir)
+	await(t, first, isConnected, "the first link connected")
+	second, _ := runLink(t, th.Links.Attend, "ann", dir)
+	if got := await(t, second, isConnected, "the second link connected"); got.Name != "ann" {
+		t.Errorf("second link is %q, want ann (attached to the first)", got.Name)
+	}
 }
