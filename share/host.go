@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lspshare/lspshare/files"
 	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/wire"
@@ -313,8 +314,10 @@ func (h *host) dispatch(f wire.Frame) {
 	case wire.TypeNav, wire.TypeSummon:
 		h.navigatorMoved(f)
 		return
-	case wire.TypeAsk, wire.TypeError:
-		// For this person once: the proxy in use answers, or tells.
+	case wire.TypeAsk:
+		h.sendLocked(h.asked(f), f)
+		return
+	case wire.TypeError: // for this person once: the proxy in use tells
 		h.sendLocked(h.mostActive(nil), f)
 		return
 	case wire.TypeLocated:
@@ -351,14 +354,29 @@ func (h *host) navigatorMoved(f wire.Frame) {
 	}
 }
 
-// shower is the member that shows a move to: the most recently active of
-// those whose trees hold the file, else the most recently active of all
-// (it fetches the file).
+// shower is the member that shows a move to.
 func (h *host) shower(to json.RawMessage) *member {
 	var loc location.Location
 	if err := json.Unmarshal(to, &loc); err != nil || loc.Validate() != nil {
 		return h.mostActive(nil)
 	}
+	return h.holder(loc)
+}
+
+// asked is the member that answers a remote request of the hub: for a
+// file, one that has it; else the one in use, where the person reads.
+func (h *host) asked(f wire.Frame) *member {
+	var q files.Question
+	if f.Method == files.AskMethod && json.Unmarshal(f.Params, &q) == nil && q.Location.Validate() == nil {
+		return h.holder(q.Location)
+	}
+	return h.mostActive(nil)
+}
+
+// holder is the most recently active of the members whose trees hold
+// loc's file, else the most recently active of all (which fetches it, or
+// says it cannot serve it).
+func (h *host) holder(loc location.Location) *member {
 	holds := func(m *member) bool {
 		if m.mapper == nil {
 			return false

@@ -2,6 +2,7 @@ package share
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"net"
 	"os"
@@ -11,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lspshare/lspshare/files"
 	"github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/hubtest"
+	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -21,7 +24,13 @@ import (
 // returned stop is called (or the test ends).
 func runLink(t testing.TB, link, name, dir string) (*Link, context.CancelFunc) {
 	t.Helper()
-	l, err := New(Config{Hub: hubclient.Config{Link: link, Name: name}, Workspace: Workspace{Root: t.TempDir()}, Dir: dir})
+	return runLinkAt(t, link, name, dir, t.TempDir())
+}
+
+// runLinkAt is runLink for a workspace at root.
+func runLinkAt(t testing.TB, link, name, dir, root string) (*Link, context.CancelFunc) {
+	t.Helper()
+	l, err := New(Config{Hub: hubclient.Config{Link: link, Name: name}, Workspace: Workspace{Root: root}, Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,5 +234,51 @@ func TestStaleSocketReplaced(t *testing.T) {
 	second, _ := runLink(t, th.Links.Attend, "ann", dir)
 	if got := await(t, second, isConnected, "the second link connected"); got.Name != "ann" {
 		t.Errorf("second link is %q, want ann (attached to the first)", got.Name)
+	}
+}
+
+// A request for a file of the navigator's goes to the proxy whose
+// workspace has it.
+func TestFileAskedOfItsHolder(t *testing.T) {
+	th := hubtest.StartHub(t, hub.Config{}, "", nil)
+	dir := testDir(t)
+	rootA, rootB := t.TempDir(), t.TempDir()
+	for root, name := range map[string]string{rootA: "a.go", rootB: "b.go"} {
+		if err := os.WriteFile(filepath.Join(root, name), []byte("package x\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _ := runLinkAt(t, th.Links.Drive, "ann", dir, rootA)
+	await(t, a, isConnected, "a connected")
+	b, _ := runLinkAt(t, th.Links.Drive, "ann", dir, rootB)
+	await(t, b, func(f wire.Frame) bool { return f.Type == wire.TypeState && f.Navigator == "ann" }, "ann at the wheel")
+
+	asks := map[*Link][]string{}
+	for _, path := range []string{"b.go", "a.go", "b.go"} {
+		params, err := json.Marshal(files.Question{Location: location.Location{Space: location.Workspace, Path: path}, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		answered := make(chan error, 1)
+		go func() {
+			_, err := th.AskNavigator(context.Background(), "demo", files.AskMethod, params)
+			answered <- err
+		}()
+		want := map[string]*Link{"a.go": a, "b.go": b}[path]
+		ask := await(t, want, func(f wire.Frame) bool { return f.Type == wire.TypeAsk }, "the ask for "+path)
+		var q files.Question
+		if err := json.Unmarshal(ask.Params, &q); err != nil {
+			t.Fatal(err)
+		}
+		asks[want] = append(asks[want], q.Location.Path)
+		want.Send(wire.Frame{Type: wire.TypeAnswer, Ref: ask.Ref, Result: json.RawMessage(`{}`)})
+		if err := <-answered; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Each link's asks come in order: one that went astray would have come
+	// to the other before that one's next.
+	if !slices.Equal(asks[b], []string{"b.go", "b.go"}) || !slices.Equal(asks[a], []string{"a.go"}) {
+		t.Errorf("asks reached a: %v, b: %v", asks[a], asks[b])
 	}
 }
