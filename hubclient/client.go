@@ -38,10 +38,13 @@ const (
 
 // Config configures a Client.
 type Config struct {
-	Link   string // join link: http(s)://HOST/s/NAME?key=KEY
-	ID     string // stays the same across reconnects (default: random)
-	Name   string // display name; the hub makes it unique
-	Repo   wire.Repo
+	Link string // join link: http(s)://HOST/s/NAME?key=KEY
+	ID   string // stays the same across reconnects (default: random)
+	Name string // display name; the hub makes it unique
+	Repo wire.Repo
+	// After is the newest nav seq already seen (by an earlier connection of
+	// the same participant): the first hello asks for what came after it.
+	After  uint64
 	Logger *slog.Logger // default: discard
 	// Dialer dials the hub (default: one honouring proxy variables that
 	// trusts the system's roots and SSL_CERT_FILE).
@@ -142,6 +145,7 @@ func New(cfg Config) (*Conn, error) {
 		events:  make(chan wire.Frame, eventsSize),
 		out:     newOutbox(),
 		pending: map[string]chan wire.Frame{},
+		lastSeq: cfg.After,
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

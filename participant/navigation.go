@@ -243,11 +243,13 @@ func (p *Participant) hubFrame(ctx context.Context, f wire.Frame) {
 
 // hubHandlers act, on Run's goroutine, on each type of frame the hub
 // connection delivers: those the hub sends (wire.Types) but for welcome and
-// answer, which the connection itself consumes, and its own news.
+// answer, which the connection itself consumes, its own news, and the
+// follow choices of this person's other proxies (share).
 var hubHandlers = map[string]func(p *Participant, ctx context.Context, f wire.Frame){
 	wire.TypeDisconnected: func(p *Participant, _ context.Context, f wire.Frame) { p.disconnected(f) },
 	wire.TypeRefused:      func(p *Participant, _ context.Context, f wire.Frame) { p.refused(f) },
 	wire.TypeConnected:    func(p *Participant, _ context.Context, f wire.Frame) { p.connected(f) },
+	wire.TypeFollow:       func(p *Participant, _ context.Context, f wire.Frame) { p.followedElsewhere(f) },
 	wire.TypeState:        func(p *Participant, _ context.Context, f wire.Frame) { p.hubState(f) },
 	wire.TypeNav:          (*Participant).navigatorMoved,
 	wire.TypeLocated:      func(p *Participant, _ context.Context, f wire.Frame) { p.located(f) },
@@ -263,8 +265,21 @@ func (p *Participant) summoned(ctx context.Context, f wire.Frame) {
 	p.setFollowing(true)
 	p.state.Paused = false
 	p.publishState()
-	p.tell("", msgInfo, fmt.Sprintf("%s brought everyone to where they are; you follow them again", f.By))
-	p.navigatorMoved(ctx, wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, By: f.By, To: f.To})
+	if !f.Elsewhere {
+		p.tell("", msgInfo, fmt.Sprintf("%s brought everyone to where they are; you follow them again", f.By))
+	}
+	p.navigatorMoved(ctx, wire.Frame{Type: wire.TypeNav, Kind: wire.KindJump, By: f.By, To: f.To, Elsewhere: f.Elsewhere})
+}
+
+// followedElsewhere takes the follow choice made in another of this
+// person's editors: following is the person's, not one editor's.
+func (p *Participant) followedElsewhere(f wire.Frame) {
+	p.state.Following = f.Following
+	p.followChosen = true
+	if f.Following {
+		p.state.Paused = false
+	}
+	p.publishState()
 }
 
 func (p *Participant) disconnected(f wire.Frame) {
@@ -343,13 +358,12 @@ func (p *Participant) navigatorMoved(ctx context.Context, f wire.Frame) {
 		p.moves++
 	}
 	uri, r, ok := p.local(f.To)
-	if !ok {
-		if f.Kind != wire.KindCursor {
-			p.bring(ctx, f)
-		}
-		return
+	switch {
+	case ok:
+		p.showWheel(f, uri, r)
+	case f.Kind != wire.KindCursor && !f.Elsewhere:
+		p.bring(ctx, f)
 	}
-	p.showWheel(f, uri, r)
 }
 
 // showWheel shows the navigator's move at uri and r.
@@ -357,8 +371,8 @@ func (p *Participant) showWheel(f wire.Frame, uri string, r protocol.Range) {
 	if err := p.relay.Notify(proxy.CursorMethod, proxy.CursorParams{URI: uri, Range: &r, Name: f.By, Wheel: true}); err != nil {
 		p.log.Debug("cursor not sent", "err", err)
 	}
-	if f.Kind != wire.KindCursor && p.state.Following {
-		p.show(uri, r)
+	if f.Kind != wire.KindCursor && !f.Elsewhere && p.state.Following {
+		p.show(uri, r) // by this one of the person's editors alone
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 
 	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/goenv"
+	"github.com/lspshare/lspshare/share"
 	"github.com/lspshare/lspshare/wire"
 
 	"github.com/lspshare/lspshare/files"
@@ -58,12 +59,13 @@ type Participant struct {
 	shows   chan showRequest      // newest place to show; capacity one
 
 	// Owned by Run's goroutine.
-	hubConn       *hubclient.Conn
+	hubConn       *share.Link // shared with this person's other proxies
 	stopHubConn   context.CancelFunc
 	hubConnDone   chan struct{}
 	editorInfo    proxy.EditorInfo // what the editor said in initialize
 	initialized   bool             // the editor has its initialize answer
 	mapper        *location.Mapper
+	workspace     share.Workspace // what mapper maps, for the person's other proxies
 	cache         *files.Cache
 	served        *files.Server
 	navigatorRepo wire.Repo
@@ -236,6 +238,7 @@ func (p *Participant) mapWorkspace() error {
 	}
 	root = location.FindRoot(root)
 	modcache, goroot, goVersion := goEnv()
+	p.workspace = share.Workspace{Root: root, GOMODCACHE: modcache, GOROOT: goroot}
 	m, err := location.NewMapper(location.MapperConfig{Root: root, GOMODCACHE: modcache, GOROOT: goroot})
 	if err != nil {
 		return fmt.Errorf("workspace %s not mapped: %w", root, err)
@@ -302,8 +305,9 @@ func (p *Participant) join(ctx context.Context, link string) error {
 	if err := p.mapWorkspace(); err != nil {
 		return fmt.Errorf("join %s: %w", name, err)
 	}
-	c, err := hubclient.New(hubclient.Config{
-		Link: link, ID: p.id, Name: p.cfg.Name, Repo: derefRepo(p.repo), Logger: p.log,
+	c, err := share.New(share.Config{
+		Hub:       hubclient.Config{Link: link, ID: p.id, Name: p.cfg.Name, Repo: derefRepo(p.repo), Logger: p.log},
+		Workspace: p.workspace,
 	})
 	if err != nil {
 		return fmt.Errorf("join %s: %w", name, err)

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/lspshare/lspshare/files"
-	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/location"
 	"github.com/lspshare/lspshare/proxy"
+	"github.com/lspshare/lspshare/share"
 	"github.com/lspshare/lspshare/wire"
 )
 
@@ -39,7 +39,7 @@ type lspQuestion struct {
 // whenever one of its parts changes, so the proxy's goroutines read it
 // without locks.
 type view struct {
-	hubConn   *hubclient.Conn
+	hubConn   *share.Link
 	mapper    *location.Mapper
 	cache     *files.Cache
 	served    *files.Server

@@ -45,8 +45,9 @@ const (
 	FromParticipant Sender = 1 << iota
 	// FromHub frames go from the hub to participants.
 	FromHub
-	// Local frames never travel: a hub connection puts them on its events
-	// to report on itself.
+	// Local frames are put on a hub connection's events by the connection
+	// itself: news of the connection (those that never travel), or of this
+	// person's other proxies on the same machine (package share).
 	Local
 )
 
@@ -59,7 +60,7 @@ const (
 var Types = map[string]Sender{
 	TypeHello:   FromParticipant,
 	TypeNav:     FromParticipant | FromHub,
-	TypeFollow:  FromParticipant,
+	TypeFollow:  FromParticipant | Local, // Local: another proxy of this person chose
 	TypeDrive:   FromParticipant,
 	TypePass:    FromParticipant,
 	TypeLocate:  FromParticipant,
@@ -127,6 +128,10 @@ type Frame struct {
 	From   json.RawMessage `json:"from,omitempty"`
 	Symbol string          `json:"symbol,omitempty"`
 	Replay bool            `json:"replay,omitempty"`
+	// Elsewhere marks a move that another of this person's proxies on this
+	// machine shows (package share sets it; it never travels to or from
+	// the hub): this one only notes where the navigator is.
+	Elsewhere bool `json:"elsewhere,omitempty"`
 
 	Navigator    string        `json:"wheel,omitempty"`
 	Participants []Participant `json:"participants,omitempty"`

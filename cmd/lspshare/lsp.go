@@ -30,6 +30,13 @@ a bare command: LSPSHARE_SERVER, LSPSHARE_JOIN, LSPSHARE_NAME, LSPSHARE_LOG.
 Give the join link in LSPSHARE_JOIN rather than --join: a command line can
 be read by every user of the machine, and the link holds the session's key.
 
+Every lspshare lsp you start for one session with the same link and name
+(several projects, windows or editors) is one participant: the first holds
+the hub connection and the others attach to it through a socket only you
+can open ($XDG_RUNTIME_DIR/lspshare, else your cache directory; a named
+pipe on Windows). A jump of the navigator opens in the one editor whose
+project holds the file.
+
 Examples:
   lspshare lsp                                    # just a transparent gopls
   LSPSHARE_JOIN='http://hub:7777/s/main?key=…' LSPSHARE_NAME=ada lspshare lsp

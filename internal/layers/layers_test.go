@@ -15,6 +15,7 @@ var rules = []struct {
 }{
 	{"hub", "the hub knows nothing of LSP, nor of the proxies' side", []string{"go.lsp.dev/", module + "proxy", module + "frame", module + "participant", module + "location", module + "files", module + "hubclient"}},
 	{"hubclient", "a hub connection knows nothing of LSP nor of the hub's insides", []string{"go.lsp.dev/", module + "proxy", module + "frame", module + "hub", module + "store", module + "participant"}},
+	{"share", "sharing one person's hub connection knows neither the relay nor a participant's policy", []string{"go.lsp.dev/", module + "proxy", module + "participant", module + "store"}},
 	{"wire", "the hub wire is shared by both ends and knows neither", []string{"go.lsp.dev/", module + "hub", module + "hubclient", module + "store", module + "proxy", "github.com/gorilla/websocket"}},
 	{"store", "the store keeps records; it knows no server, no LSP", []string{"go.lsp.dev/", module + "hub", module + "hubclient", module + "proxy", "github.com/gorilla/websocket", "net/http"}},
 	{"proxy", "the relay knows nothing of the hub or its transport", []string{module + "hub", module + "hubclient", module + "wire", module + "store", module + "participant", "github.com/gorilla/websocket"}},
