@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs Emacs 30 (eglot built in) from Debian's bookworm-backports suite,
+# with package-lint and go-mode, for editors/emacs's tests. Debian 12 itself has Emacs
+# 28.2, whose eglot is not built in.
+#
+# The backports suite is known to apt only for this install: a private
+# sources file (next to the machine's own, which are read as they are), a
+# private copy of the package lists and a private cache, all removed
+# afterwards. The machine's apt set-up and lists stay as they were; an
+# ordinary `apt-get upgrade` later keeps Emacs 30 (apt does not downgrade).
+#
+# Idempotent: an Emacs 30 or later with both packages installs nothing.
+set -euo pipefail
+
+have_emacs30() {
+  command -v emacs >/dev/null &&
+    emacs --batch -Q --eval '(kill-emacs (if (>= emacs-major-version 30) 0 1))' 2>/dev/null
+}
+
+packages=(emacs-nox elpa-package-lint elpa-go-mode)
+if have_emacs30 && dpkg -s "${packages[@]}" >/dev/null 2>&1; then
+  echo "70-emacs: $(emacs --version | head -1), package-lint and go-mode already installed"
+  exit 0
+fi
+
+start=$SECONDS
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial"
+# The machine's lists as a start, so that only backports' are fetched.
+cp -a /var/lib/apt/lists/. "$tmp/lists/" 2>/dev/null || true
+rm -f "$tmp/lists/lock"
+
+# The mirror the machine already uses.
+uri=$(awk '$1 == "URIs:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+uri=${uri:-http://deb.debian.org/debian}
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri bookworm-backports main" >"$tmp/backports.list"
+apt_opts=(
+  -o "Dir::Etc::SourceList=$tmp/backports.list"
+  -o "Dir::State::Lists=$tmp/lists"
+  -o "Dir::Cache=$tmp/cache"
+  -o "APT::Sandbox::User=$(id -un)"
+)
+export DEBIAN_FRONTEND=noninteractive
+echo "70-emacs: installing Emacs from bookworm-backports"
+apt-get "${apt_opts[@]}" -qq update
+# emacs-nox: the tests run Emacs headless; emacs (GTK) works the same.
+# go-mode: Emacs's own go-ts-mode needs a tree-sitter grammar Debian 12 lacks.
+apt-get "${apt_opts[@]}" -y -qq --no-install-recommends -t bookworm-backports \
+  install "${packages[@]}" >/dev/null
+have_emacs30 || { echo "70-emacs: emacs is not version 30 after the install" >&2; exit 1; }
+echo "70-emacs: $(emacs --version | head -1) installed in $((SECONDS - start)) s"
