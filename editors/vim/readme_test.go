@@ -75,7 +75,7 @@ func TestReadmeNeovim(t *testing.T) {
 					t.Errorf("the clients are %s, want %s", got, want)
 				}
 				j := jumps[0]
-				nav.jump(j.from, j.text, j.to)
+				nav.Jump(j.from, j.text, j.to)
 				ed.waitEval(here, place(t, mine, j.to, j.target))
 				if !setup.deprecated {
 					ed.checkNothingDeprecated()
