@@ -310,7 +310,14 @@ For example \"following potsbo\", \"paused\" or \"driving · 5 following\"."
 
 (defun lspshare--execute (server command &rest arguments)
   "On SERVER, run the proxy COMMAND with ARGUMENTS: return its answer."
-  (eglot-execute server (list :command command :arguments (vconcat arguments))))
+  ;; In one of SERVER's buffers: Eglot's requests first send the current
+  ;; buffer's changes, and fail an assertion in a buffer it does not manage
+  ;; (*scratch*, *Messages*).
+  (let ((buffers (eglot--managed-buffers server)))
+    (with-current-buffer (if (memq (current-buffer) buffers)
+                             (current-buffer)
+                           (or (car buffers) (current-buffer)))
+      (eglot-execute server (list :command command :arguments (vconcat arguments))))))
 
 (defun lspshare--run (command &rest arguments)
   "Run COMMAND with ARGUMENTS on this buffer's proxy and tell the outcome.
