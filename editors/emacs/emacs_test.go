@@ -65,8 +65,8 @@ type emacs struct {
 }
 
 // startEmacs runs an Emacs daemon in dir with env (a sandbox's: HOME and
-// XDG_* are temporary) that loads lspshare.el, then init (Elisp), and
-// waits until it answers.
+// XDG_* are temporary) that runs init (Elisp, with go-mode and this folder
+// on load-path), and waits until it answers.
 func startEmacs(t testing.TB, env []string, dir, init string) *emacs {
 	t.Helper()
 	bin, client := needEmacs(t)
@@ -79,11 +79,11 @@ func startEmacs(t testing.TB, env []string, dir, init string) *emacs {
 	e := &emacs{t: t, client: client, sock: filepath.Join(sockDir, "sock"), env: env, dir: dir,
 		done: make(chan struct{}), stderr: &lsptest.LockedBuffer{}}
 	initFile := filepath.Join(tmp, "init.el")
-	prelude := fmt.Sprintf(`(setq package-directory-list (list %q))
+	// Debian's go-mode, and this folder where a user's checkout would be.
+	prelude := fmt.Sprintf(`(setq package-directory-list (list %s))
 (package-initialize)
-(add-to-list 'load-path %q)
-(require 'lspshare)
-`, debianElpa, pluginDir(t))
+(add-to-list 'load-path %s)
+`, elisp(debianElpa), elisp(pluginDir(t)))
 	if err := os.WriteFile(initFile, []byte(prelude+init), 0o644); err != nil {
 		t.Fatal(err)
 	}

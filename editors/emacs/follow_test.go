@@ -72,7 +72,8 @@ func testInit(t *testing.T, link, name string) string {
 			t.Logf("log of %s's proxy:\n%s", name, data)
 		}
 	})
-	return fmt.Sprintf(`(setq lspshare-command (list %s "lsp" "--server" %s "--log" %s))
+	return fmt.Sprintf(`(require 'lspshare)
+(setq lspshare-command (list %s "lsp" "--server" %s "--log" %s))
 (setq lspshare-link %s lspshare-name %s)
 (lspshare-mode 1)
 (add-hook 'go-mode-hook #'eglot-ensure)
