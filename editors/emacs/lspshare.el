@@ -108,11 +108,12 @@ Changes take effect when `lspshare-mode' is turned on again."
   :documentation "An Eglot connection to \"lspshare lsp\".")
 
 (defvar lspshare--servers nil
-  "The lspshare servers started, newest first; dead ones are pruned.")
+  "The lspshare servers connected, newest first; dead ones are pruned.")
 
-(cl-defmethod initialize-instance :after ((server lspshare-server) &rest _)
-  "Remember SERVER, for commands run outside its buffers."
-  (push server lspshare--servers))
+(defun lspshare--connected (server)
+  "Remember SERVER once connected, for commands run outside its buffers."
+  (when (cl-typep server 'lspshare-server)
+    (push server lspshare--servers)))
 
 (defun lspshare--environment ()
   "The proxy's environment: Emacs's, with the link and the name."
@@ -310,14 +311,12 @@ For example \"following potsbo\", \"paused\" or \"driving · 5 following\"."
 
 (defun lspshare--execute (server command &rest arguments)
   "On SERVER, run the proxy COMMAND with ARGUMENTS: return its answer."
-  ;; In one of SERVER's buffers: Eglot's requests first send the current
-  ;; buffer's changes, and fail an assertion in a buffer it does not manage
-  ;; (*scratch*, *Messages*).
-  (let ((buffers (eglot--managed-buffers server)))
-    (with-current-buffer (if (memq (current-buffer) buffers)
-                             (current-buffer)
-                           (or (car buffers) (current-buffer)))
-      (eglot-execute server (list :command command :arguments (vconcat arguments))))))
+  (let ((params (list :command command :arguments (vconcat arguments))))
+    ;; Eglot's requests first send the current buffer's changes, and fail
+    ;; an assertion in a buffer that Eglot does not manage (*scratch*).
+    (if (memq (current-buffer) (eglot--managed-buffers server))
+        (eglot-execute server params)
+      (jsonrpc-request server :workspace/executeCommand params))))
 
 (defun lspshare--run (command &rest arguments)
   "Run COMMAND with ARGUMENTS on this buffer's proxy and tell the outcome.
@@ -506,12 +505,14 @@ the navigator's cursor in your buffers."
           (cl-remove lspshare--contact eglot-server-programs :key #'cdr :test #'equal))
     (remove-hook 'project-find-functions #'lspshare-project-find)
     (remove-hook 'find-file-hook #'lspshare--draw-cursors-here)
+    (remove-hook 'eglot-connect-hook #'lspshare--connected)
     (setq global-mode-string (delete lspshare--mode-line-entry global-mode-string))
     (when lspshare-mode
       (push entry eglot-server-programs)
       ;; After the version-control backend (depth 0): a repository's root wins.
       (add-hook 'project-find-functions #'lspshare-project-find 90)
       (add-hook 'find-file-hook #'lspshare--draw-cursors-here)
+      (add-hook 'eglot-connect-hook #'lspshare--connected)
       (unless (listp global-mode-string)
         (setq global-mode-string (list global-mode-string)))
       (setq global-mode-string (append global-mode-string (list lspshare--mode-line-entry))))))
