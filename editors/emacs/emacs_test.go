@@ -103,7 +103,9 @@ func startEmacs(t testing.TB, env []string, dir, init string) *emacs {
 		cmd.Process.Kill()
 		<-e.done
 	})
-	e.poll("the daemon to answer", func() bool { _, err := e.try("t"); return err == nil })
+	if err := lsptest.Poll(waitTimeout, e.done, func() bool { _, err := e.try("t"); return err == nil }); err != nil {
+		t.Fatalf("emacs: %v for the daemon to answer; stderr:\n%s", err, e.stderr)
+	}
 	return e
 }
 
@@ -161,42 +163,26 @@ func (e *emacs) eval(expr string) string {
 // waitEval waits until expr's value, as Elisp prints it, is want.
 func (e *emacs) waitEval(expr, want string) {
 	e.t.Helper()
-	var got string
-	e.poll(fmt.Sprintf("%s = %s", expr, want), func() bool {
-		got = e.eval(expr)
-		return got == want
-	}, func() string { return "last value " + got })
+	e.waitValue(expr, "= "+want, func(v string) bool { return v == want })
 }
 
 // waitFor waits until expr's printed value contains want.
 func (e *emacs) waitFor(expr, want string) {
 	e.t.Helper()
-	var got string
-	e.poll(fmt.Sprintf("%s to contain %s", expr, want), func() bool {
-		got = e.eval(expr)
-		return strings.Contains(got, want)
-	}, func() string { return "last value " + got })
+	e.waitValue(expr, "to contain "+want, func(v string) bool { return strings.Contains(v, want) })
 }
 
-// poll calls cond until it holds, failing the test at waitTimeout or when
-// Emacs exits. It waits on something Emacs does, checked every 20ms.
-func (e *emacs) poll(what string, cond func() bool, details ...func() string) {
+// waitValue waits until expr's value satisfies ok: something Emacs does.
+// It fails the test at waitTimeout, or when Emacs exits.
+func (e *emacs) waitValue(expr, what string, ok func(string) bool) {
 	e.t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		select {
-		case <-e.done:
-			e.t.Fatalf("emacs exited while waiting for %s; stderr:\n%s", what, e.stderr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			extra := ""
-			for _, d := range details {
-				extra += "; " + d()
-			}
-			e.t.Fatalf("waited %v for %s%s", waitTimeout, what, extra)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var got string
+	err := lsptest.Poll(waitTimeout, e.done, func() bool {
+		got = e.eval(expr)
+		return ok(got)
+	})
+	if err != nil {
+		e.t.Fatalf("%v for %s %s; last value %s; stderr:\n%s", err, expr, what, got, e.stderr)
 	}
 }
 

@@ -13,44 +13,8 @@ import (
 	"github.com/lspshare/lspshare/internal/lsptest"
 )
 
-// workspace is the Go module the tests read, not a git repository: three
-// jumps lead from main.go into the sub-package greet, and a fourth back to
-// greet.go.
-const workspace = `
--- go.mod --
-module example.com/reading
-
-go 1.22
--- main.go --
-package main
-
-import "example.com/reading/greet"
-
-func main() {
-	println(greet.Hello("world"))
-}
--- greet/greet.go --
-package greet
-
-// Hello greets someone.
-func Hello(name string) string {
-	return prefix() + name
-}
--- greet/prefix.go --
-package greet
-
-func prefix() string { return string(greeting) }
-
-const greeting Word = "hello, "
--- greet/word.go --
-package greet
-
-// Word is a word of a greeting.
-type Word string
-
-// Twice greets someone twice.
-func (w Word) Twice(name string) string { return Hello(name) + Hello(name) }
-`
+// workspace is the Go module the tests read, not a git repository.
+const workspace = lsptest.Reading
 
 // jumps are the navigator's jumps: where it asks for a definition, and
 // where that is.

@@ -144,7 +144,9 @@ Changes take effect when `lspshare-mode' is turned on again."
 
 (defun lspshare--server ()
   "The lspshare server of this buffer, else the newest one, or nil."
-  (let ((here (eglot-current-server)))
+  ;; Only in managed buffers: elsewhere `eglot-current-server' looks for
+  ;; the buffer's project, which the mode line would do at each redisplay.
+  (let ((here (and (eglot-managed-p) (eglot-current-server))))
     (if (cl-typep here 'lspshare-server) here (car (lspshare--servers)))))
 
 ;;;; Project roots outside version control

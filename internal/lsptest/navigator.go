@@ -22,7 +22,8 @@ const navigatorWait = 60 * time.Second
 
 // StartNavigator starts a proxy on gopls in a new sandbox of files (a txtar
 // archive), joined with link under name, initializes it as an editor that
-// handles window/showDocument, and opens main.go.
+// handles window/showDocument, and opens main.go. With an attend link it
+// is a scripted attendee.
 func StartNavigator(t testing.TB, files, link, name string) *Navigator {
 	t.Helper()
 	sb := NewSandbox(t, SandboxConfig{Files: files})
