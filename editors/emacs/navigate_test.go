@@ -30,7 +30,9 @@ func TestEmacsNavigates(t *testing.T) {
 	em.waitEval("(test-place)", place(t, mine, "greet/greet.go", "Hello(name"))
 	var shown struct {
 		URI       string
-		Selection struct{ Start struct{ Line, Character uint32 } }
+		Selection struct {
+			Start struct{ Line, Character uint32 }
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
