@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs Emacs 30 (eglot built in) from Debian's bookworm-backports suite,
-# with package-lint and go-mode, for editors/emacs's tests. Debian 12 itself has Emacs
-# 28.2, whose eglot is not built in.
+# Installs Emacs 30 (Eglot built in) from Debian's bookworm-backports suite,
+# with go-mode, for editors/emacs's tests. Debian 12 itself has Emacs 28.2,
+# without Eglot. (package-lint: 71-package-lint.sh.)
 #
 # The backports suite is known to apt only for this install: a private
 # sources file (next to the machine's own, which are read as they are), a
@@ -9,7 +9,7 @@
 # afterwards. The machine's apt set-up and lists stay as they were; an
 # ordinary `apt-get upgrade` later keeps Emacs 30 (apt does not downgrade).
 #
-# Idempotent: an Emacs 30 or later with both packages installs nothing.
+# Idempotent: an Emacs 30 or later with go-mode installs nothing.
 set -euo pipefail
 
 have_emacs30() {
@@ -17,9 +17,9 @@ have_emacs30() {
     emacs --batch -Q --eval '(kill-emacs (if (>= emacs-major-version 30) 0 1))' 2>/dev/null
 }
 
-packages=(emacs-nox elpa-package-lint elpa-go-mode)
+packages=(emacs-nox elpa-go-mode)
 if have_emacs30 && dpkg -s "${packages[@]}" >/dev/null 2>&1; then
-  echo "70-emacs: $(emacs --version | head -1), package-lint and go-mode already installed"
+  echo "70-emacs: $(emacs --version | head -1) and go-mode already installed"
   exit 0
 fi
 
