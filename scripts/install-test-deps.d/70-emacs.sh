@@ -45,7 +45,12 @@ export DEBIAN_FRONTEND=noninteractive
 echo "70-emacs: installing Emacs from bookworm-backports"
 # Only backports' lists are fetched: the machine's are copies, kept as
 # they are (no clean-up of lists that the update's sources do not name).
-apt-get "${apt_opts[@]}" -o Dir::Etc::SourceParts=/dev/null -o APT::Get::List-Cleanup=0 -qq update
+# A machine that has none (an image without them) gets all fetched.
+if compgen -G "$tmp/lists/*_Packages*" >/dev/null; then
+  apt-get "${apt_opts[@]}" -o Dir::Etc::SourceParts=/dev/null -o APT::Get::List-Cleanup=0 -qq update
+else
+  apt-get "${apt_opts[@]}" -qq update
+fi
 lists=$((SECONDS - start))
 # emacs-nox: the tests run Emacs headless; emacs (GTK) works the same.
 # go-mode: Emacs's own go-ts-mode needs a tree-sitter grammar Debian 12 lacks.
