@@ -141,6 +141,10 @@ func TestEmacsFollowsNavigator(t *testing.T) {
 		em.eval("(test-command)") // the user's next key: eglot-ensure would start a proxy here
 	}
 	// One proxy for the module, not one for greet/: the hub lists two.
+	if got, want := em.eval(fmt.Sprintf("(project-root (project-current nil %s))", elisp(mine.Path("greet")))),
+		elisp(mine.Workdir+"/"); got != want {
+		t.Errorf("greet/'s project root is %s, want %s (go.mod's folder)", got, want)
+	}
 	if got := em.eval("(length (test-proxies))"); got != "1" {
 		t.Errorf("Eglot runs %s language servers, want 1 (the module's)", got)
 	}
