@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -149,6 +150,17 @@ func TestEmacsFollowsNavigator(t *testing.T) {
 		t.Errorf("Eglot runs %s language servers, want 1 (the module's)", got)
 	}
 	em.waitEval("(length (plist-get (lspshare--server-state (lspshare--server)) :participants))", "2")
+	records, err := th.Participants("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range records {
+		names = append(names, r.Name)
+	}
+	if slices.Sort(names); !slices.Equal(names, []string{"ann", "potsbo"}) {
+		t.Errorf("the hub has had participants %q, want ann and potsbo", names)
+	}
 
 	// The navigator's cursor, with their name.
 	cursor := nav.Sandbox.Pos(t, "greet/greet.go", "return prefix")
