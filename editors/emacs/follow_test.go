@@ -185,21 +185,24 @@ func TestEmacsFollowsNavigator(t *testing.T) {
 	em.waitEval("(test-place)", place(t, mine, "greet/greet.go", "return prefix"))
 	em.waitEval("(lspshare-summary)", elisp("following potsbo"))
 
-	// Unfollowed, the attendee stays while the navigator moves on; the
-	// navigator's cursor shows that the move arrived. lspshare-jump then
-	// goes there once.
+	// Unfollowed, the attendee stays while the navigator moves on, into a
+	// file the attendee has closed; the navigator's cursor shows that the
+	// move arrived. lspshare-jump then goes there once, and the cursor is
+	// drawn in the file opened.
 	em.eval("(test-run #'lspshare-unfollow)")
 	em.waitEval("(lspshare-summary)", elisp("not following"))
+	em.eval(fmt.Sprintf("(kill-buffer (find-buffer-visiting %s))", elisp(mine.Path("greet/prefix.go"))))
 	nav.Jump("greet/greet.go", "prefix()", "greet/prefix.go")
-	target := mine.Pos(t, "greet/prefix.go", "prefix() string")
-	em.waitEval("(test-cursors)", fmt.Sprintf(`((%s %d %d " ◀ potsbo"))`,
-		elisp(mine.Path("greet/prefix.go")), target.Line+1, target.Character))
+	em.waitEval(`(plist-get (gethash "potsbo" lspshare--cursors) :uri)`, elisp(mine.URI("greet/prefix.go")))
 	if got, want := em.eval("(test-place)"), place(t, mine, "greet/greet.go", "return prefix"); got != want {
 		t.Errorf("unfollowed, the attendee moved to %s; want it still at %s", got, want)
 	}
 	// From a buffer Eglot does not manage (emacsclient's), as from *scratch*.
 	em.eval("(progn (lspshare-jump) t)")
 	em.waitEval("(test-place)", place(t, mine, "greet/prefix.go", "prefix() string"))
+	target := mine.Pos(t, "greet/prefix.go", "prefix() string")
+	em.waitEval("(test-cursors)", fmt.Sprintf(`((%s %d %d " ◀ potsbo"))`,
+		elisp(mine.Path("greet/prefix.go")), target.Line+1, target.Character))
 	em.waitEval("(lspshare-summary)", elisp("not following"))
 }
 

@@ -295,11 +295,13 @@ For example \"following potsbo\", \"paused\" or \"driving · 5 following\"."
   "Draw the cursors that are in the file this buffer just visited."
   (when buffer-file-name
     (maphash (lambda (name cursor)
-               (unless (overlayp (plist-get cursor :overlay))
-                 (when (eq (find-buffer-visiting
-                            (eglot-uri-to-path (plist-get cursor :uri)))
-                           (current-buffer))
-                   (lspshare--draw-cursor name (current-buffer)))))
+               (let ((overlay (plist-get cursor :overlay)))
+                 ;; Not drawn yet, or drawn in a buffer since killed.
+                 (unless (and overlay (overlay-buffer overlay))
+                   (when (eq (find-buffer-visiting
+                              (eglot-uri-to-path (plist-get cursor :uri)))
+                             (current-buffer))
+                     (lspshare--draw-cursor name (current-buffer))))))
              lspshare--cursors)))
 
 ;;;; Commands
