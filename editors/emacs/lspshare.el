@@ -304,6 +304,43 @@ For example \"following potsbo\", \"paused\" or \"driving · 5 following\"."
                      (lspshare--draw-cursor name (current-buffer))))))
              lspshare--cursors)))
 
+;;;; Your own cursor
+
+(defcustom lspshare-cursor-delay 0.15
+  "Seconds your cursor rests before it is sent to the proxy."
+  :type 'number)
+
+(defvar lspshare--cursor-timer nil
+  "The timer that sends your cursor, or nil.")
+
+(defvar lspshare--cursor-sent nil
+  "Your cursor as last sent: (BUFFER . POSITION).")
+
+(defun lspshare--cursor-moved ()
+  "Send your cursor to this buffer's proxy once it rests.
+The proxy shows the navigator's to everyone, and pauses an attendee
+who moves far from the navigator."
+  (when (and (eglot-managed-p)
+             (cl-typep (eglot-current-server) 'lspshare-server)
+             (not (equal lspshare--cursor-sent (cons (current-buffer) (point)))))
+    (when (timerp lspshare--cursor-timer)
+      (cancel-timer lspshare--cursor-timer))
+    (setq lspshare--cursor-timer
+          (run-with-timer lspshare-cursor-delay nil #'lspshare--send-cursor (current-buffer)))))
+
+(defun lspshare--send-cursor (buffer)
+  "Send the cursor of BUFFER to its proxy."
+  (setq lspshare--cursor-timer nil)
+  (when (buffer-live-p buffer)
+    (with-current-buffer buffer
+      (let ((server (eglot-current-server)))
+        (when (and (cl-typep server 'lspshare-server) buffer-file-name)
+          (setq lspshare--cursor-sent (cons buffer (point)))
+          (jsonrpc-notify server :$/lspshare/cursor
+                          (list :uri (eglot-path-to-uri buffer-file-name)
+                                ;; In the negotiated encoding, as Eglot counts.
+                                :position (eglot--pos-to-lsp-position))))))))
+
 ;;;; Commands
 
 (defvar lspshare-mode) ; defined below, with what it turns on
@@ -501,7 +538,7 @@ file starts does."
 Registers \"lspshare lsp\" for `lspshare-modes' in
 `eglot-server-programs', roots projects outside version control at
 their go.work or go.mod, and shows the session in the mode line and
-the navigator's cursor in your buffers."
+the navigator's cursor in your buffers, and sends yours to the proxy."
   :global t
   :group 'lspshare
   (let ((entry (cons lspshare-modes lspshare--contact)))
@@ -510,6 +547,7 @@ the navigator's cursor in your buffers."
     (remove-hook 'project-find-functions #'lspshare-project-find)
     (remove-hook 'find-file-hook #'lspshare--draw-cursors-here)
     (remove-hook 'eglot-connect-hook #'lspshare--connected)
+    (remove-hook 'post-command-hook #'lspshare--cursor-moved)
     (setq global-mode-string (delete lspshare--mode-line-entry global-mode-string))
     (when lspshare-mode
       (push entry eglot-server-programs)
@@ -517,6 +555,7 @@ the navigator's cursor in your buffers."
       (add-hook 'project-find-functions #'lspshare-project-find 90)
       (add-hook 'find-file-hook #'lspshare--draw-cursors-here)
       (add-hook 'eglot-connect-hook #'lspshare--connected)
+      (add-hook 'post-command-hook #'lspshare--cursor-moved)
       (unless (listp global-mode-string)
         (setq global-mode-string (list global-mode-string)))
       (setq global-mode-string (append global-mode-string (list lspshare--mode-line-entry))))))

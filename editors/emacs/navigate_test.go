@@ -45,4 +45,24 @@ func TestEmacsNavigates(t *testing.T) {
 	if want := att.Sandbox.Pos(t, "greet/greet.go", "Hello(name"); shown.Selection.Start.Line != want.Line || shown.Selection.Start.Character != want.Character {
 		t.Errorf("the attendee was shown %+v, want %d:%d", shown.Selection.Start, want.Line, want.Character)
 	}
+
+	// The navigator's cursor, where a command left it, reaches the attendee.
+	since = att.Since()
+	p = mine.Pos(t, "greet/greet.go", "prefix()")
+	em.eval(fmt.Sprintf("(progn (test-goto %s %d %d) (test-command))", elisp(mine.Path("greet/greet.go")), p.Line+1, p.Character))
+	var cursor struct {
+		URI   string
+		Range struct {
+			Start struct{ Line, Character uint32 }
+		}
+	}
+	if _, err := att.Await(ctx, since, func(m lsptest.Message) bool {
+		return m.Method == "$/lspshare/cursor" && json.Unmarshal(m.Params, &cursor) == nil &&
+			cursor.URI == att.Sandbox.URI("greet/greet.go") && cursor.Range.Start.Line == p.Line
+	}); err != nil {
+		t.Fatalf("the attendee was not shown the navigator's cursor at line %d: %v", p.Line, err)
+	}
+	if cursor.Range.Start.Character != p.Character {
+		t.Errorf("the navigator's cursor reached the attendee at %+v, want %d:%d", cursor.Range.Start, p.Line, p.Character)
+	}
 }
