@@ -60,7 +60,7 @@ func (p *Participant) cmdStatus(ctx context.Context, _ []json.RawMessage) (any, 
 
 func (p *Participant) joined() error {
 	if p.hubConn == nil {
-		return fmt.Errorf("not in a session: join one with lspshare.join and a link from `lspshare new`")
+		return fmt.Errorf("not in a session: join one with %s and a link from `lspshare new`", p.editorInfo.Command("join"))
 	}
 	return nil
 }

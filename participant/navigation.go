@@ -105,7 +105,7 @@ func (p *Participant) navigatedAlone(at *protocol.Location) {
 	p.setFollowing(false)
 	p.state.Paused = true
 	p.publishState()
-	p.tell("", msgInfo, fmt.Sprintf("you navigated on your own, so following %s is paused. Run the command lspshare.follow to catch up.", p.state.Navigator))
+	p.tell("", msgInfo, fmt.Sprintf("you navigated on your own, so following %s is paused. Run %s to catch up.", p.state.Navigator, p.editorInfo.Command("follow")))
 }
 
 func (p *Participant) farFromWheel(at protocol.Location) bool {

@@ -298,6 +298,18 @@ the environment, never in arguments. Copy one of these:
     require('lspconfig').gopls.setup{ cmd = { 'lspshare', 'lsp' },
       cmd_env = { LSPSHARE_JOIN = %[1]q } }
 
+  Emacs 30 with lspshare.el (editors/emacs; init.el):
+    (require 'lspshare)
+    (setq lspshare-link %[1]q)
+    (lspshare-mode 1)
+    (add-hook 'go-mode-hook #'eglot-ensure)
+
+  Emacs, Eglot alone (init.el):
+    (setenv "LSPSHARE_JOIN" %[1]q)
+    (with-eval-after-load 'eglot
+      (add-to-list 'eglot-server-programs '((go-mode go-ts-mode) . ("lspshare" "lsp"))))
+    (add-hook 'go-mode-hook #'eglot-ensure)
+
   Any other LSP client: run "lspshare lsp" as the Go server, with this in
   its environment:
     LSPSHARE_JOIN=%[1]q

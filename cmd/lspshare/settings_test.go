@@ -12,7 +12,7 @@ import (
 // handedOver is what may stand just before a join link in the settings
 // that "lspshare hub" and "lspshare new" print: the link's own line, a
 // setting, or an environment variable. Never a command line's argument.
-var handedOver = regexp.MustCompile(`(attend link \(follow\):\s+|drive link \(navigate\):\s+|"lspshare\.join": |"LSPSHARE_JOIN": |g:lspshare_join = |LSPSHARE_JOIN = |LSPSHARE_JOIN=)$`)
+var handedOver = regexp.MustCompile(`(attend link \(follow\):\s+|drive link \(navigate\):\s+|"lspshare\.join": |"LSPSHARE_JOIN": |g:lspshare_join = |LSPSHARE_JOIN = |LSPSHARE_JOIN=|\(setq lspshare-link |\(setenv "LSPSHARE_JOIN" )$`)
 
 func TestPrintedSettingsKeepTheKeyOutOfArguments(t *testing.T) {
 	links := wire.Links{Session: "main",
@@ -38,8 +38,8 @@ func TestPrintedSettingsKeepTheKeyOutOfArguments(t *testing.T) {
 			}
 		}
 	}
-	// The two links, and the attend link in each of the six editors' settings.
-	if settings != 8 {
-		t.Errorf("the keys appear %d times, want 8:\n%s", settings, text)
+	// The two links, and the attend link in each of the eight editors' settings.
+	if settings != 10 {
+		t.Errorf("the keys appear %d times, want 10:\n%s", settings, text)
 	}
 }

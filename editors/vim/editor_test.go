@@ -192,24 +192,18 @@ func (e *editor) waitEval(expr, want string) {
 
 // poll calls cond until it holds, failing the test at waitTimeout or when
 // the editor exits. It is a wait on an event the editor produces (a file,
-// a screen), checked every 20ms.
+// a screen).
 func (e *editor) poll(what string, cond func() bool, details ...func() string) {
 	e.t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		select {
-		case <-e.done:
-			e.t.Fatalf("%s exited (%v) while waiting for %s", e.name, e.err, what)
-		default:
+	err := lsptest.Poll(waitTimeout, e.done, cond)
+	switch {
+	case errors.Is(err, lsptest.ErrGone):
+		e.t.Fatalf("%s exited (%v) while waiting for %s", e.name, e.err, what)
+	case err != nil:
+		for _, d := range details {
+			what += "; " + d()
 		}
-		if time.Now().After(deadline) {
-			extra := ""
-			for _, d := range details {
-				extra += "; " + d()
-			}
-			e.t.Fatalf("%s: waited %v for %s%s; messages: %s", e.name, waitTimeout, what, extra, e.messagesNow())
-		}
-		time.Sleep(20 * time.Millisecond)
+		e.t.Fatalf("%s: %v for %s; messages: %s", e.name, err, what, e.messagesNow())
 	}
 }
 

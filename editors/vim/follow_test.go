@@ -52,61 +52,17 @@ func proxyCommand(t *testing.T, link, name string) string {
 		vimString(bin), vimString(gopls), vimString(logFile), vimString(link), vimString(name))
 }
 
-// navigator is a scripted editor driving through its own proxy and gopls.
-type navigator struct {
-	t  *testing.T
-	sb *lsptest.Sandbox
-	p  *lsptest.Process
-}
-
-// startNavigator starts the navigator potsbo on a checkout of files.
-func startNavigator(t *testing.T, link, files string) *navigator {
+// startNavigator starts potsbo, the scripted navigator, on a checkout of
+// files.
+func startNavigator(t *testing.T, link, files string) *lsptest.Navigator {
 	t.Helper()
-	sb := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: files})
-	p := lsptest.Start(t, []string{lsptest.Lspshare(t), "lsp", "--server", lsptest.Gopls(t), "--join", link, "--name", "potsbo"},
-		lsptest.Options{Dir: sb.Workdir, Env: sb.Env()})
-	ctx := testContext(t)
-	if _, err := p.Call(ctx, "initialize", map[string]any{
-		"processId": nil, "rootUri": sb.RootURI(),
-		"workspaceFolders": []any{map[string]any{"uri": sb.RootURI(), "name": "work"}},
-		"capabilities":     map[string]any{"window": map[string]any{"showDocument": map[string]any{"support": true}}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Notify("initialized", map[string]any{}); err != nil {
-		t.Fatal(err)
-	}
-	n := &navigator{t: t, sb: sb, p: p}
-	n.open("main.go")
-	return n
+	return lsptest.StartNavigator(t, files, link, "potsbo")
 }
 
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-func (n *navigator) open(file string) {
-	n.t.Helper()
-	if err := n.p.Notify("textDocument/didOpen", n.sb.OpenParams(n.t, file)); err != nil {
-		n.t.Fatal(err)
-	}
-}
-
-// jump goes to the definition of the first occurrence of text in file, as
-// an editor does: definition, then open the target.
-func (n *navigator) jump(file, text, wantFile string) {
-	n.t.Helper()
-	result, err := n.p.Call(testContext(n.t), "textDocument/definition", n.sb.At(n.t, file, text))
-	if err != nil {
-		n.t.Fatalf("definition of %q in %s: %v", text, file, err)
-	}
-	var locs []struct{ URI string }
-	if err := json.Unmarshal(result, &locs); err != nil || len(locs) == 0 || locs[0].URI != n.sb.URI(wantFile) {
-		n.t.Fatalf("definition of %q in %s: %s, want a location in %s", text, file, result, wantFile)
-	}
-	n.open(wantFile)
 }
 
 // place is where an editor's cursor is, as the Vim expression
@@ -140,14 +96,14 @@ func testNeovimFollows(t *testing.T, nv neovim) {
 	ed.checkKeyNotInArgv(links.Attend)
 
 	for _, j := range jumps {
-		nav.jump(j.from, j.text, j.to)
+		nav.Jump(j.from, j.text, j.to)
 		ed.waitEval(here, place(t, mine, j.to, j.target))
 	}
 
 	// The navigator's cursor, with their name on the right line.
 	_, line, _ := lspRange(t, mine, "greet/word.go", "type Word")
-	if err := nav.p.Notify("$/lspshare/cursor", map[string]any{
-		"uri": nav.sb.URI("greet/word.go"), "position": map[string]any{"line": line - 1, "character": 0}}); err != nil {
+	if err := nav.Notify("$/lspshare/cursor", map[string]any{
+		"uri": nav.Sandbox.URI("greet/word.go"), "position": map[string]any{"line": line - 1, "character": 0}}); err != nil {
 		t.Fatal(err)
 	}
 	ed.waitEval(cursorMarks, fmt.Sprintf(`[[%d,"  ◀ potsbo (navigating)"]]`, line))
@@ -156,7 +112,7 @@ func testNeovimFollows(t *testing.T, nv neovim) {
 	// navigator's mark shows that the move arrived.
 	ed.do("LspShareUnfollow")
 	ed.waitEval("lspshare#statusline()", jsonString("not following"))
-	nav.jump("greet/prefix.go", "greeting)", "greet/prefix.go")
+	nav.Jump("greet/prefix.go", "greeting)", "greet/prefix.go")
 	_, line, _ = lspRange(t, mine, "greet/prefix.go", "greeting Word")
 	ed.waitEval("lspshare#cursor#at('potsbo')", fmt.Sprintf("[%s,%d]", jsonString(mine.Path("greet/prefix.go")), line))
 	if got, want := ed.eval(here), place(t, mine, "greet/word.go", "Word string"); got != want {
@@ -182,7 +138,7 @@ func TestVimFollowsNavigator(t *testing.T) {
 	ed.waitScreen("main.go", "[following potsbo]")
 	ed.checkKeyNotInArgv(links.Attend)
 	for _, j := range jumps {
-		nav.jump(j.from, j.text, j.to)
+		nav.Jump(j.from, j.text, j.to)
 		_, line, col := lspRange(t, mine, j.to, j.target)
 		ed.waitScreen(j.to, fmt.Sprintf("L%d:C%d", line, col), "[following potsbo]")
 	}

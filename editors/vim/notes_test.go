@@ -55,6 +55,20 @@ cclose`
 // quickfixTexts is the texts of the quickfix list.
 const quickfixTexts = `map(getqflist(), 'v:val.text')`
 
+// navigator is the scripted navigator with the notes tests' checks.
+type navigator struct {
+	t  *testing.T
+	sb *lsptest.Sandbox
+	p  *lsptest.Process
+}
+
+// startNotesNavigator starts potsbo on a checkout of files.
+func startNotesNavigator(t *testing.T, link, files string) *navigator {
+	t.Helper()
+	n := startNavigator(t, link, files)
+	return &navigator{t: t, sb: n.Sandbox, p: n.Process}
+}
+
 // command runs one of the proxy's commands for the navigator.
 func (n *navigator) command(name string, arg any) json.RawMessage {
 	n.t.Helper()
@@ -102,7 +116,7 @@ func TestVimNotes(t *testing.T) { testNotes(t, startVim) }
 // hub's refusals shown to the user; then the hand, summon and leaving.
 func testNotes(t *testing.T, start func(testing.TB, editorConfig) *editor) {
 	links := startSession(t)
-	nav := startNavigator(t, links.Drive, notesWorkspace)
+	nav := startNotesNavigator(t, links.Drive, notesWorkspace)
 	nav.awaitState(0, "its connection", func(st map[string]any) bool { return st["connected"] == true })
 	mine := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: notesWorkspace})
 	ed := start(t, editorConfig{

@@ -10,38 +10,7 @@ import (
 
 // workspace is the Go module the tests read: three jumps lead from main.go
 // to greet.go, prefix.go and word.go.
-const workspace = `
--- go.mod --
-module example.com/reading
-
-go 1.22
--- main.go --
-package main
-
-import "example.com/reading/greet"
-
-func main() {
-	println(greet.Hello("world"))
-}
--- greet/greet.go --
-package greet
-
-// Hello greets someone.
-func Hello(name string) string {
-	return prefix() + name
-}
--- greet/prefix.go --
-package greet
-
-func prefix() string { return string(greeting) }
-
-const greeting Word = "hello, "
--- greet/word.go --
-package greet
-
-// Word is a word of a greeting.
-type Word string
-`
+const workspace = lsptest.Reading
 
 // statusline shows the file, the cursor and the plugin's component, so that
 // a test reads all three off Vim's screen.

@@ -1,36 +1,16 @@
 package vim_test
 
 import (
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/lspshare/lspshare/internal/lsptest"
 )
 
-// readmeLink is the placeholder link of the README's snippets.
-const readmeLink = "http://127.0.0.1:7777/s/main?key=…"
-
-// readmeSnippet returns the code block that follows the README's comment
-// "<!-- snippet NAME: … -->", so that what the test runs is what the
-// README says.
+// readmeSnippet returns the README's Lua snippet name.
 func readmeSnippet(t *testing.T, name string) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(pluginDir(t), "..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	re := regexp.MustCompile("(?s)<!-- snippet " + regexp.QuoteMeta(name) + ":[^>]*-->\\s*```lua\n(.*?)```")
-	m := re.FindSubmatch(data)
-	if m == nil {
-		t.Fatalf("README.md has no snippet %q", name)
-	}
-	if !strings.Contains(string(m[1]), readmeLink) {
-		t.Fatalf("README.md's snippet %q has no link %s:\n%s", name, readmeLink, m[1])
-	}
-	return string(m[1])
+	return lsptest.ReadmeSnippet(t, filepath.Join(pluginDir(t), "..", "..", "README.md"), name, "lua")
 }
 
 // readmeSetups are the README's Neovim snippets: the oldest Neovim each is
@@ -65,8 +45,8 @@ func TestReadmeNeovim(t *testing.T) {
 				nav := startNavigator(t, links.Drive, workspace)
 				mine := lsptest.NewSandbox(t, lsptest.SandboxConfig{Files: workspace})
 				ed := nv.startAsUser(t, editorConfig{
-					Env: userPath(t, mine.Env()), Dir: mine.Workdir, File: mine.Path("main.go"),
-				}, strings.ReplaceAll(snippet, readmeLink, links.Attend), setup.packages...)
+					Env: lsptest.UserPath(t, mine.Env()), Dir: mine.Workdir, File: mine.Path("main.go"),
+				}, strings.ReplaceAll(snippet, lsptest.ReadmeLink, links.Attend), setup.packages...)
 				ed.waitEval("lspshare#statusline()", jsonString("following potsbo"))
 				ed.checkKeyNotInArgv(links.Attend)
 				// The set-up's own client runs the proxy, not one the plugin added.
@@ -75,7 +55,7 @@ func TestReadmeNeovim(t *testing.T) {
 					t.Errorf("the clients are %s, want %s", got, want)
 				}
 				j := jumps[0]
-				nav.jump(j.from, j.text, j.to)
+				nav.Jump(j.from, j.text, j.to)
 				ed.waitEval(here, place(t, mine, j.to, j.target))
 				if !setup.deprecated {
 					ed.checkNothingDeprecated()
@@ -84,17 +64,4 @@ func TestReadmeNeovim(t *testing.T) {
 			})
 		})
 	}
-}
-
-// userPath puts lspshare and gopls first on env's $PATH, under their own
-// names, as the README's set-ups expect them.
-func userPath(t *testing.T, env []string) []string {
-	t.Helper()
-	bin := t.TempDir()
-	for name, path := range map[string]string{"lspshare": lsptest.Lspshare(t), "gopls": lsptest.Gopls(t)} {
-		if err := os.Symlink(path, filepath.Join(bin, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return append(env, "PATH="+bin+string(os.PathListSeparator)+envValue(env, "PATH"))
 }

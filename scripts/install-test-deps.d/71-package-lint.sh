@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Unpacks a current package-lint for editors/emacs's TestEmacsLint into
+# $LSPSHARE_PACKAGE_LINT_DIR (default ~/.cache/lspshare-test/package-lint).
+# Debian 12's elpa-package-lint (0.16) predates Emacs 28: it knows no
+# function added since Emacs 27, and calls any package that needs Emacs 28
+# or later uninstallable. Debian 13's (trixie) knows Emacs 30. It is plain
+# Elisp, so its .deb is unpacked, not installed, through a private apt
+# configuration: the machine's apt set-up stays untouched.
+#
+# Idempotent and cached: once package-lint.el is there, nothing is fetched.
+set -euo pipefail
+
+dir=${LSPSHARE_PACKAGE_LINT_DIR:-$HOME/.cache/lspshare-test/package-lint}
+if [ -f "$dir/package-lint.el" ]; then
+  echo "71-package-lint: $(sed -n 's/^;; Version: //p' "$dir/package-lint.el") cached in $dir"
+  exit 0
+fi
+
+start=$SECONDS
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs" "$tmp/root"
+uri=$(awk '$1 == "URIs:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+uri=${uri:-http://deb.debian.org/debian}
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri trixie main" >"$tmp/sources.list"
+apt_opts=(
+  -o "Dir::Etc::SourceList=$tmp/sources.list"
+  -o Dir::Etc::SourceParts=/dev/null
+  -o "Dir::State::Lists=$tmp/lists"
+  -o "Dir::Cache=$tmp/cache"
+  -o "APT::Sandbox::User=$(id -un)"
+)
+echo "71-package-lint: fetching package-lint from Debian trixie into $dir"
+apt-get "${apt_opts[@]}" -qq update
+(cd "$tmp/debs" && apt-get "${apt_opts[@]}" -qq download elpa-package-lint)
+dpkg -x "$tmp"/debs/elpa-package-lint_*.deb "$tmp/root"
+src=$(echo "$tmp"/root/usr/share/emacs/site-lisp/elpa-src/package-lint-*)
+[ -f "$src/package-lint.el" ] || { echo "71-package-lint: no package-lint.el in the package" >&2; exit 1; }
+mkdir -p "$(dirname "$dir")"
+rm -rf "$dir"
+cp -r "$src" "$dir"
+echo "71-package-lint: $(sed -n 's/^;; Version: //p' "$dir/package-lint.el") installed in $((SECONDS - start)) s"
