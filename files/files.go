@@ -23,9 +23,8 @@ import (
 )
 
 const (
-	// ChunkSize is the most bytes one Read returns: a chunk, base64
-	// encoded in a JSON answer (4/3 of its size), fits in one hub frame
-	// of at most 1 MiB.
+	// ChunkSize is the most bytes one Read returns: a chunk, with its
+	// header, fits in one hub frame of at most 1 MiB.
 	ChunkSize = 512 << 10
 	// DefaultMaxSize is the default size cap of a served or fetched file.
 	DefaultMaxSize = 4 << 20

@@ -217,7 +217,7 @@ func (c *conn) writeLoop(preamble [][]byte) {
 				return
 			}
 		case b := <-c.send:
-			if c.write(websocket.TextMessage, b) != nil || c.flush() != nil {
+			if c.write(messageType(b), b) != nil || c.flush() != nil {
 				return
 			}
 		case <-c.wake:
@@ -232,7 +232,8 @@ func (c *conn) writeLoop(preamble [][]byte) {
 // cursor never overtakes a jump queued before it.
 func (c *conn) flush() error {
 	for n := len(c.send); n > 0; n-- {
-		if err := c.write(websocket.TextMessage, <-c.send); err != nil {
+		b := <-c.send
+		if err := c.write(messageType(b), b); err != nil {
 			return err
 		}
 	}
@@ -249,6 +250,15 @@ func (c *conn) flush() error {
 		}
 	}
 	return nil
+}
+
+// messageType is the websocket message type of an encoded frame: binary
+// for a file chunk, text for JSON.
+func messageType(b []byte) int {
+	if wire.IsChunk(b) {
+		return websocket.BinaryMessage
+	}
+	return websocket.TextMessage
 }
 
 func (c *conn) write(kind int, b []byte) error {

@@ -169,15 +169,37 @@ func (c *Conn) SetFollowing(following bool) {
 // empty) and waits for its answer, until ctx ends. The request's deadline
 // is ctx's (30s if none).
 func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
+	f, err := c.ask(ctx, to, method, params)
+	if err == nil && f.Chunk != nil {
+		err = fmt.Errorf("ask %s: answered with a file chunk", method)
+	}
+	return f.Result, err
+}
+
+// AskChunk is Ask for a request answered with a file chunk, which comes as
+// a binary message, its bytes untouched on the way.
+func (c *Conn) AskChunk(ctx context.Context, to, method string, params json.RawMessage) (wire.Chunk, error) {
+	f, err := c.ask(ctx, to, method, params)
+	if err != nil {
+		return wire.Chunk{}, err
+	}
+	if f.Chunk == nil {
+		return wire.Chunk{}, fmt.Errorf("ask %s: answered without a file chunk", method)
+	}
+	return *f.Chunk, nil
+}
+
+// ask sends the request and returns its answer frame, or the answer's error.
+func (c *Conn) ask(ctx context.Context, to, method string, params json.RawMessage) (wire.Frame, error) {
 	if err := ctx.Err(); err != nil { // the asker stopped waiting: ask nobody
-		return nil, fmt.Errorf("ask %s: %w", method, err)
+		return wire.Frame{}, fmt.Errorf("ask %s: %w", method, err)
 	}
 	ttl := defaultAskTTL
 	if dl, ok := ctx.Deadline(); ok {
 		ttl = time.Until(dl)
 	}
 	if ttl < time.Millisecond {
-		return nil, context.DeadlineExceeded
+		return wire.Frame{}, context.DeadlineExceeded
 	}
 	ctx, cancel := context.WithTimeout(ctx, ttl)
 	defer cancel()
@@ -185,7 +207,7 @@ func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessag
 	c.mu.Lock()
 	if !c.connected {
 		c.mu.Unlock()
-		return nil, ErrNotConnected
+		return wire.Frame{}, ErrNotConnected
 	}
 	c.lastRef++
 	ref := "a" + strconv.FormatUint(c.lastRef, 10)
@@ -202,11 +224,11 @@ func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessag
 	select {
 	case f := <-answer:
 		if f.Error != "" {
-			return nil, &wire.AnswerError{Message: f.Error}
+			return wire.Frame{}, &wire.AnswerError{Message: f.Error}
 		}
-		return f.Result, nil
+		return f, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("ask %s: %w", method, ctx.Err())
+		return wire.Frame{}, fmt.Errorf("ask %s: %w", method, ctx.Err())
 	}
 }
 
@@ -404,8 +426,12 @@ func writeFrame(ws *websocket.Conn, f wire.Frame) error {
 	if err != nil {
 		return err
 	}
+	kind := websocket.TextMessage
+	if wire.IsChunk(b) {
+		kind = websocket.BinaryMessage
+	}
 	ws.SetWriteDeadline(time.Now().Add(writeTimeout))
-	return ws.WriteMessage(websocket.TextMessage, b)
+	return ws.WriteMessage(kind, b)
 }
 
 // emit hands f to the consumer; see Events for when it gives up.
