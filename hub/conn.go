@@ -146,7 +146,7 @@ func (c *conn) readLoop() error {
 		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	for {
-		_, data, err := c.ws.ReadMessage()
+		data, err := readMessage(c.ws)
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				// Counted before leave, so the state that shows the
@@ -179,6 +179,15 @@ func (c *conn) readLoop() error {
 		}
 		c.sess.handle(c, f)
 	}
+}
+
+// readMessage reads the next message, chunks without io.ReadAll's copies.
+func readMessage(ws *websocket.Conn) ([]byte, error) {
+	_, r, err := ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	return wire.ReadMessage(r)
 }
 
 func (c *conn) memberName() string {

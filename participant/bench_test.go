@@ -2,21 +2,13 @@ package participant_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/lspshare/lspshare/files"
 	"github.com/lspshare/lspshare/hub"
-	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/lsptest"
-	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/wire"
 )
 
 // benchHub lifts the hub's per-participant rate limit, which a benchmark
@@ -73,57 +65,4 @@ func BenchmarkRemoteDefinition(b *testing.B) {
 	b.ReportMetric(float64(percentile(remote, 0.5).Microseconds()), "remote-p50-µs")
 	b.ReportMetric(float64(percentile(remote, 0.99).Microseconds()), "remote-p99-µs")
 	b.ReportMetric(float64((percentile(remote, 0.5) - percentile(local, 0.5)).Microseconds()), "added-p50-µs")
-}
-
-// BenchmarkFetch measures bringing a file of 1 MiB and one of 4 MiB (the
-// cap) from the navigator's proxy through the hub, in chunks, as an
-// attendee's proxy does. MB/s is the file's bytes per second.
-func BenchmarkFetch(b *testing.B) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	_, links, _ := startHubWith(b, benchHub)
-	sb := lsptest.NewDemo(b)
-	sizes := []int{1 << 20, files.DefaultMaxSize}
-	for _, size := range sizes {
-		big := make([]byte, size)
-		for i := range big {
-			big[i] = 'a' + byte(i%26)
-		}
-		if err := os.WriteFile(filepath.Join(sb.Workdir, fmt.Sprintf("big%d.txt", size>>20)), big, 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-	startAttendee(b, ctx, sb, "nav", links.Drive, "none")
-	c, err := hubclient.New(hubclient.Config{Link: links.Attend, ID: "bench", Name: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cctx, ccancel := context.WithCancel(ctx)
-	defer ccancel()
-	go c.Run(cctx)
-	for f := range c.Events() {
-		if f.Type == wire.TypeState && f.Navigator == "nav" {
-			break
-		}
-	}
-	for _, size := range sizes {
-		b.Run(fmt.Sprintf("MiB=%d", size>>20), func(b *testing.B) {
-			loc := location.Location{Space: location.Workspace, Path: fmt.Sprintf("big%d.txt", size>>20)}
-			b.SetBytes(int64(size))
-			for b.Loop() {
-				data, err := files.FetchRemote(ctx, loc, fetchAsk(c))
-				if err != nil || len(data) != size {
-					b.Fatalf("fetch: %d bytes, %v", len(data), err)
-				}
-			}
-		})
-	}
-}
-
-// fetchAsk asks for chunks through c.
-func fetchAsk(c *hubclient.Conn) files.AskFunc {
-	return func(ctx context.Context, method string, params json.RawMessage) ([]byte, int64, error) {
-		chunk, err := c.AskChunk(ctx, "", method, params)
-		return chunk.Data, chunk.Size, err
-	}
 }

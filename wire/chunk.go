@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Chunk is a piece of a file, the answer to a file ask. It travels as a
@@ -85,4 +86,31 @@ func checkChunkRef(ref string) error {
 		}
 	}
 	return nil
+}
+
+// ReadMessage reads one websocket message from r (a reader of one message,
+// such as gorilla's NextReader gives). A chunk is read into a buffer of the
+// largest frame at once: io.ReadAll, which grows its buffer from 512 bytes,
+// allocated, cleared and copied a 512 KiB chunk some eleven times over, and
+// was most of the hub's work in passing one on.
+func ReadMessage(r io.Reader) ([]byte, error) {
+	var first [1]byte
+	if _, err := io.ReadFull(r, first[:]); err != nil {
+		if err == io.EOF {
+			return []byte{}, nil // an empty message, for DecodeFrame to refuse
+		}
+		return nil, err
+	}
+	if first[0] != chunkMagic {
+		rest, err := io.ReadAll(r)
+		return append(first[:], rest...), err
+	}
+	buf := make([]byte, MaxFrameSize)
+	buf[0] = chunkMagic
+	n, err := io.ReadFull(r, buf[1:])
+	switch err {
+	case io.EOF, io.ErrUnexpectedEOF, nil:
+		return buf[:1+n], nil
+	}
+	return nil, err
 }

@@ -89,3 +89,16 @@ func FuzzDecodeChunk(f *testing.F) {
 		}
 	})
 }
+
+func TestReadMessage(t *testing.T) {
+	chunk, err := EncodeChunk("a1", Chunk{Size: 1 << 20, Data: bytes.Repeat([]byte{7}, 300<<10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range [][]byte{chunk, []byte(`{"type":"nav"}`), {}, {chunkMagic}} {
+		got, err := ReadMessage(bytes.NewReader(msg))
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Errorf("ReadMessage of %d bytes: %d bytes, %v", len(msg), len(got), err)
+		}
+	}
+}
