@@ -295,3 +295,49 @@ func BenchmarkRelay(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStartup measures the time from starting the server process to
+// the answer to the editor's initialize, straight to gopls (direct-ms/op)
+// and through lspshare lsp (proxy-ms/op), in turn (rotating who goes
+// first), on the demo workspace, outside a session; and the difference of
+// their medians (added-p50-ms), which is what an editor waits for more.
+// Each process is shut down before the next starts.
+func BenchmarkStartup(b *testing.B) {
+	sb := lsptest.NewDemo(b)
+	gopls := lsptest.Gopls(b)
+	contenders := []struct {
+		name string
+		argv []string
+	}{
+		{"direct", []string{gopls}},
+		{"proxy", []string{lsptest.Lspshare(b), "lsp", "--server", gopls}},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	opts := lsptest.Options{Dir: sb.Workdir, Env: sb.Env()}
+	params := lsptest.InitializeParams(lsptest.FileURI(sb.Workdir))
+	took := make([][]time.Duration, len(contenders))
+	i := 0
+	for b.Loop() {
+		for k := range contenders {
+			j := (i + k) % len(contenders)
+			start := time.Now()
+			p := lsptest.Start(b, contenders[j].argv, opts)
+			if _, err := p.Initialize(ctx, params); err != nil {
+				b.Fatalf("%s: %v", contenders[j].name, err)
+			}
+			took[j] = append(took[j], time.Since(start))
+			if err := p.Shutdown(ctx); err != nil {
+				b.Fatalf("%s: shutdown: %v", contenders[j].name, err)
+			}
+		}
+		i++
+	}
+	p50 := make([]time.Duration, len(contenders))
+	for j, c := range contenders {
+		slices.Sort(took[j])
+		p50[j] = took[j][len(took[j])/2]
+		b.ReportMetric(float64(p50[j].Microseconds())/1e3, c.name+"-p50-ms")
+	}
+	b.ReportMetric(float64((p50[1]-p50[0]).Microseconds())/1e3, "added-p50-ms")
+}
