@@ -37,7 +37,9 @@ const groupSize = 10
 // (hub-RSS-MB) and at its peak (hub-peak-RSS-MB), and the follow latency
 // of jumps, from the navigator's write to each attendee's read: over all
 // jumps (p50-ms, p99-ms) and per session (the median and the worst of the
-// sessions' own p99, session-p99-median-ms, session-p99-max-ms).
+// sessions' own p99, session-p99-median-ms, session-p99-max-ms); and the
+// participants' process's CPU (participants-cores) and the jumps it sent
+// per session and second (jumps/s/session: 1 when it keeps up).
 func BenchmarkManyGroups(b *testing.B) {
 	for _, n := range []int{10, 50, 100, 200} {
 		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) { benchManyGroups(b, n) })
@@ -55,6 +57,8 @@ type groupSpec struct {
 type groupResult struct {
 	Sessions [][]time.Duration `json:"sessions"` // each session's follow latencies
 	Dropped  int               `json:"dropped"`  // connections that ended early
+	Jumps    int               `json:"jumps"`    // jumps the navigators sent
+	CPU      time.Duration     `json:"cpu"`      // the child's own CPU time
 }
 
 func benchManyGroups(b *testing.B, n int) {
@@ -115,6 +119,11 @@ func benchManyGroups(b *testing.B, n int) {
 	b.ReportMetric(ms(sessionP99[len(sessionP99)/2]), "session-p99-median-ms")
 	b.ReportMetric(ms(sessionP99[len(sessionP99)-1]), "session-p99-max-ms")
 	b.ReportMetric(float64(len(all)), "follows")
+	// What the participants' process used, and how many of the jumps due
+	// its navigators managed to send: on a busy machine it is the process
+	// that falls behind first.
+	b.ReportMetric(res.CPU.Seconds()/window.Seconds(), "participants-cores")
+	b.ReportMetric(float64(res.Jumps)/(window.Seconds()*float64(n)), "jumps/s/session")
 }
 
 // memoryOfSelf returns this process's resident memory now and at its
@@ -229,10 +238,13 @@ func TestHelperGroups(t *testing.T) {
 		g.record(true)
 	}
 	fmt.Println("measuring")
+	cpu0 := cpuTime()
 	time.Sleep(window)
-	var res groupResult
+	res := groupResult{CPU: cpuTime() - cpu0}
 	for _, g := range groups {
-		res.Sessions = append(res.Sessions, g.record(false))
+		lat, jumps := g.record(false)
+		res.Sessions = append(res.Sessions, lat)
+		res.Jumps += jumps
 		res.Dropped += g.dropped()
 	}
 	close(stop)
@@ -254,6 +266,7 @@ type group struct {
 	mu        sync.Mutex
 	recording bool
 	lat       []time.Duration
+	jumps     int // sent while recording
 	ended     int // readers whose connection ended
 }
 
@@ -327,6 +340,11 @@ func (g *group) navigate(stop <-chan struct{}) {
 		f := wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: hubtest.Loc("main.go", i%500)}
 		if i%20 == 0 {
 			f.Kind, f.Symbol = wire.KindJump, strconv.FormatInt(time.Now().UnixNano(), 10)
+			g.mu.Lock()
+			if g.recording {
+				g.jumps++
+			}
+			g.mu.Unlock()
 		}
 		data, _ := json.Marshal(f)
 		if g.nav.WriteMessage(websocket.TextMessage, data) != nil {
@@ -340,14 +358,15 @@ func (g *group) navigate(stop <-chan struct{}) {
 	}
 }
 
-// record starts recording latencies (on) or stops and returns them.
-func (g *group) record(on bool) []time.Duration {
+// record starts recording (on), or stops and returns the latencies and
+// the jumps sent since it started.
+func (g *group) record(on bool) ([]time.Duration, int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.recording = on
-	lat := g.lat
-	g.lat = nil
-	return lat
+	lat, jumps := g.lat, g.jumps
+	g.lat, g.jumps = nil, 0
+	return lat, jumps
 }
 
 func (g *group) dropped() int {
