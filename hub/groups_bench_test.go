@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -176,24 +175,10 @@ func startGroups(b *testing.B, hubURL string, specs []groupSpec, window time.Dur
 	if err := os.WriteFile(file, spec, 0o600); err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperGroups$")
-	cmd.Env = append(os.Environ(),
+	return groupsChild{out: startHelper(b, "TestHelperGroups",
 		"LSPSHARE_HELPER_HUB="+hubURL,
 		"LSPSHARE_HELPER_GROUPS="+file,
-		"LSPSHARE_HELPER_WINDOW="+window.String())
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	c := groupsChild{out: bufio.NewReader(stdout)}
-	c.expect(b, "ready")
-	return c
+		"LSPSHARE_HELPER_WINDOW="+window.String())}
 }
 
 // TestHelperGroups is the child process of startGroups; it does nothing in
