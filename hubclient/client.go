@@ -37,7 +37,7 @@ const (
 	// writeBufferSize is the socket's write buffer. A client masks what it
 	// sends, so gorilla copies every message through this buffer and sends
 	// it a buffer at a time, as one websocket frame and one write call: at
-	// its default of 4 KiB, a file chunk of 512 KiB took 128 of each, and
+	// its default of 4 KiB, a file chunk of 1 MiB took 255 of each, and
 	// the hub read it 4 KiB at a time.
 	writeBufferSize = 64 << 10
 )

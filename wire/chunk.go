@@ -91,7 +91,7 @@ func checkChunkRef(ref string) error {
 // ReadMessage reads one websocket message from r (a reader of one message,
 // such as gorilla's NextReader gives). A chunk is read into a buffer of the
 // largest frame at once: io.ReadAll, which grows its buffer from 512 bytes,
-// allocated, cleared and copied a 512 KiB chunk some eleven times over, and
+// allocated, cleared and copied a chunk of 1 MiB eleven times over, and
 // was most of the hub's work in passing one on.
 func ReadMessage(r io.Reader) ([]byte, error) {
 	var first [1]byte
