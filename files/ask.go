@@ -19,16 +19,11 @@ type Question struct {
 	Limit    int64             `json:"limit"`
 }
 
-// Answer is the result of a file question: at most Limit bytes from
-// Offset, and the file's whole size.
-type Answer struct {
-	Data []byte `json:"data"` // base64 in JSON
-	Size int64  `json:"size"`
-}
-
-// AskFunc sends a question of method with params to the serving participant
-// and returns its result: a transport such as a hub client.
-type AskFunc func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error)
+// AskFunc sends a question of method with params to the serving
+// participant and returns its answer, at most Limit bytes from Offset and
+// the file's whole size: a transport such as a hub client, which carries
+// the bytes as they are (a binary websocket message).
+type AskFunc func(ctx context.Context, method string, params json.RawMessage) (data []byte, size int64, err error)
 
 // FetchRemote fetches the whole file at loc from the participant that ask
 // reaches, one chunk per question.
@@ -39,27 +34,16 @@ func FetchRemote(ctx context.Context, loc location.Location, ask AskFunc) ([]byt
 		if err != nil {
 			return nil, 0, err
 		}
-		raw, err := ask(ctx, AskMethod, q)
-		if err != nil {
-			return nil, 0, err
-		}
-		var a Answer
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, 0, fmt.Errorf("file answer: %w", err)
-		}
-		return a.Data, a.Size, nil
+		return ask(ctx, AskMethod, q)
 	})
 }
 
-// Answer answers a file question from asker with Read.
-func (s *Server) Answer(ctx context.Context, asker string, params json.RawMessage) (Answer, error) {
+// Answer answers a file question from asker with Read: the bytes and the
+// file's whole size.
+func (s *Server) Answer(ctx context.Context, asker string, params json.RawMessage) (data []byte, size int64, err error) {
 	var q Question
 	if err := json.Unmarshal(params, &q); err != nil {
-		return Answer{}, fmt.Errorf("bad file question: %w", err)
+		return nil, 0, fmt.Errorf("bad file question: %w", err)
 	}
-	data, size, err := s.Read(ctx, asker, q.Location, q.Offset, q.Limit)
-	if err != nil {
-		return Answer{}, err
-	}
-	return Answer{Data: data, Size: size}, nil
+	return s.Read(ctx, asker, q.Location, q.Offset, q.Limit)
 }

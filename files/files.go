@@ -23,10 +23,10 @@ import (
 )
 
 const (
-	// ChunkSize is the most bytes one Read returns: a chunk, base64
-	// encoded in a JSON answer (4/3 of its size), fits in one hub frame
-	// of at most 1 MiB.
-	ChunkSize = 512 << 10
+	// ChunkSize is the most bytes one Read returns: 1020 KiB, so that a
+	// chunk with its header (at most 74 bytes) fits in one hub frame of at
+	// most 1 MiB, and the reader's buffer of a frame is all but full.
+	ChunkSize = 1<<20 - 4<<10
 	// DefaultMaxSize is the default size cap of a served or fetched file.
 	DefaultMaxSize = 4 << 20
 )

@@ -21,7 +21,7 @@ const secret = "SECRET-d41d8cd98f00"
 
 // fixtureMaxSize is the fixture Server's size cap: small, to keep the
 // over-the-cap file small.
-const fixtureMaxSize = 2 << 20
+const fixtureMaxSize = 3 * ChunkSize
 
 // fixture is a participant's machine: a git workspace with tracked,
 // untracked and hostile files, a module cache, a GOROOT, and secrets
@@ -31,7 +31,7 @@ type fixture struct {
 	root, modcache, goroot string
 	srv                    *Server
 	log                    *lsptest.LockedBuffer
-	chunky                 []byte // tracked file "data/chunky.bin", 1.5 MiB
+	chunky                 []byte // tracked file "data/chunky.bin", 2.5 chunks
 }
 
 // needGit skips the test when git is missing, or fails it on CI.
@@ -90,7 +90,7 @@ func newFixture(t testing.TB) *fixture {
 		modcache: filepath.Join(base, "modcache"),
 		goroot:   filepath.Join(base, "goroot"),
 		log:      &lsptest.LockedBuffer{},
-		chunky:   randomBytes(3 << 19),
+		chunky:   randomBytes(2*ChunkSize + ChunkSize/2),
 	}
 	s := []byte(secret + "\n")
 	writeFile(t, filepath.Join(base, "secret.txt"), s)

@@ -14,38 +14,43 @@ import (
 // the answering participant's log.
 const HubAsker = "the hub's web viewer"
 
-// AskNavigator asks the named session's navigator a remote request on the hub's own
-// behalf (the web viewer needs files) and waits for the answer until ctx
-// ends. It fails at once when nobody connected holds the wheel.
-func (h *Hub) AskNavigator(ctx context.Context, name, method string, params json.RawMessage) (json.RawMessage, error) {
+// AskNavigator asks the named session's navigator a remote request on the
+// hub's own behalf and waits for the answer until ctx ends. The hub asks
+// only for files (the web viewer needs them), so the answer is a file chunk;
+// one without is an error. It fails at once when nobody connected holds the
+// wheel.
+func (h *Hub) AskNavigator(ctx context.Context, name, method string, params json.RawMessage) (wire.Chunk, error) {
 	s, err := h.session(name)
 	if err != nil {
-		return nil, err
+		return wire.Chunk{}, err
 	}
 	if s == nil {
-		return nil, fmt.Errorf("no session %s", name)
+		return wire.Chunk{}, fmt.Errorf("no session %s", name)
 	}
 	deadline := defaultAskDeadline
 	if dl, ok := ctx.Deadline(); ok {
 		deadline = time.Until(dl)
 	}
 	if deadline < time.Millisecond {
-		return nil, context.DeadlineExceeded
+		return wire.Chunk{}, context.DeadlineExceeded
 	}
 	reply := make(chan wire.Frame, 1)
 	ref, err := s.askWheel(reply, wire.Frame{Method: method, Params: params, DeadlineMS: deadline.Milliseconds()})
 	if err != nil {
-		return nil, err
+		return wire.Chunk{}, err
 	}
 	select {
 	case f := <-reply:
-		if f.Error != "" {
-			return nil, &wire.AnswerError{Message: f.Error}
+		switch {
+		case f.Error != "":
+			return wire.Chunk{}, &wire.AnswerError{Message: f.Error}
+		case f.Chunk == nil:
+			return wire.Chunk{}, fmt.Errorf("ask %s: the navigator answered without a file chunk", method)
 		}
-		return f.Result, nil
+		return *f.Chunk, nil
 	case <-ctx.Done():
 		s.dropAsk(ref)
-		return nil, fmt.Errorf("ask %s: %w", method, ctx.Err())
+		return wire.Chunk{}, fmt.Errorf("ask %s: %w", method, ctx.Err())
 	}
 }
 

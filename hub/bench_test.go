@@ -188,11 +188,20 @@ func BenchmarkHubCPUCursor(b *testing.B) {
 // reading everything they get. It stops with the benchmark.
 func startClients(b *testing.B, th *hubtest.Hub, n int) {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperClients$")
-	cmd.Env = append(os.Environ(),
+	startHelper(b, "TestHelperClients",
 		"LSPSHARE_HELPER_HUB="+th.URL,
 		"LSPSHARE_HELPER_KEY="+hubtest.Key(b, th.Links.Attend),
 		"LSPSHARE_HELPER_N="+strconv.Itoa(n))
+}
+
+// startHelper runs the test named test of this binary in a child process
+// with env added, and waits for its first line, "ready". The child stops
+// when its standard input closes, with the benchmark; the reader gives what
+// it prints after "ready".
+func startHelper(b *testing.B, test string, env ...string) *bufio.Reader {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), env...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -203,10 +212,12 @@ func startClients(b *testing.B, th *hubtest.Hub, n int) {
 		stdin.Close()
 		cmd.Wait()
 	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
 	if err != nil || line != "ready\n" {
-		b.Fatalf("client process: %q %v", line, err)
+		b.Fatalf("%s process: %q %v", test, line, err)
 	}
+	return out
 }
 
 // TestHelperClients is the child process of startClients; it does nothing

@@ -146,7 +146,7 @@ func (c *conn) readLoop() error {
 		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	for {
-		_, data, err := c.ws.ReadMessage()
+		data, err := readMessage(c.ws)
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				// Counted before leave, so the state that shows the
@@ -179,6 +179,15 @@ func (c *conn) readLoop() error {
 		}
 		c.sess.handle(c, f)
 	}
+}
+
+// readMessage reads the next message, chunks without io.ReadAll's copies.
+func readMessage(ws *websocket.Conn) ([]byte, error) {
+	_, r, err := ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	return wire.ReadMessage(r)
 }
 
 func (c *conn) memberName() string {
@@ -217,7 +226,7 @@ func (c *conn) writeLoop(preamble [][]byte) {
 				return
 			}
 		case b := <-c.send:
-			if c.write(websocket.TextMessage, b) != nil || c.flush() != nil {
+			if c.write(messageType(b), b) != nil || c.flush() != nil {
 				return
 			}
 		case <-c.wake:
@@ -232,7 +241,8 @@ func (c *conn) writeLoop(preamble [][]byte) {
 // cursor never overtakes a jump queued before it.
 func (c *conn) flush() error {
 	for n := len(c.send); n > 0; n-- {
-		if err := c.write(websocket.TextMessage, <-c.send); err != nil {
+		b := <-c.send
+		if err := c.write(messageType(b), b); err != nil {
 			return err
 		}
 	}
@@ -249,6 +259,15 @@ func (c *conn) flush() error {
 		}
 	}
 	return nil
+}
+
+// messageType is the websocket message type of an encoded frame: binary
+// for a file chunk, text for JSON.
+func messageType(b []byte) int {
+	if wire.IsChunk(b) {
+		return websocket.BinaryMessage
+	}
+	return websocket.TextMessage
 }
 
 func (c *conn) write(kind int, b []byte) error {

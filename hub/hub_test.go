@@ -382,6 +382,16 @@ func TestAskAndAnswer(t *testing.T) {
 		t.Fatalf("ann got %+v", a)
 	}
 
+	// A file chunk passes as it is, under the asker's ref.
+	ann.Send(wire.Frame{Type: wire.TypeAsk, Ref: "q-file", Method: "file", Params: json.RawMessage(`{}`)})
+	q = bob.Await(hubtest.IsType(wire.TypeAsk), "file question")
+	data := []byte("\x00{\"not\": json}\xff")
+	bob.Send(wire.Frame{Type: wire.TypeAnswer, Ref: q.Ref, Chunk: &wire.Chunk{Size: 100, Data: data}})
+	a = ann.Await(hubtest.IsType(wire.TypeAnswer), "chunk")
+	if a.Ref != "q-file" || a.Chunk == nil || a.Chunk.Size != 100 || !bytes.Equal(a.Chunk.Data, data) || a.Result != nil {
+		t.Fatalf("ann got %+v", a)
+	}
+
 	// Questions that cannot be asked are answered at once.
 	for _, c := range []struct{ to, want string }{{"nobody", "no participant"}, {"ann", "yourself"}} {
 		ann.Send(wire.Frame{Type: wire.TypeAsk, Ref: "q-" + c.to, Name: c.to, Method: "m"})

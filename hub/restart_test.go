@@ -159,24 +159,34 @@ func TestAskWheel(t *testing.T) {
 	}
 	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
 	type result struct {
-		raw json.RawMessage
-		err error
+		chunk wire.Chunk
+		err   error
 	}
 	done := make(chan result, 1)
 	go func() {
-		raw, err := th.AskNavigator(ctx, "demo", "file", json.RawMessage(`{"q":1}`))
-		done <- result{raw, err}
+		chunk, err := th.AskNavigator(ctx, "demo", "file", json.RawMessage(`{"q":1}`))
+		done <- result{chunk, err}
 	}()
 	q := bob.Await(hubtest.IsType(wire.TypeAsk), "the hub's question")
 	if q.By != HubAsker || q.Method != "file" || string(q.Params) != `{"q":1}` {
 		t.Errorf("question: %+v", q)
 	}
-	bob.Send(wire.Frame{Type: wire.TypeAnswer, Ref: q.Ref, Result: json.RawMessage(`{"a":2}`)})
-	if r := <-done; r.err != nil || string(r.raw) != `{"a":2}` {
-		t.Fatalf("answer: %s, %v", r.raw, r.err)
+	bob.Send(wire.Frame{Type: wire.TypeAnswer, Ref: q.Ref, Chunk: &wire.Chunk{Size: 7, Data: []byte("package")}})
+	if r := <-done; r.err != nil || string(r.chunk.Data) != "package" || r.chunk.Size != 7 {
+		t.Fatalf("answer: %+v, %v", r.chunk, r.err)
 	}
 
-	// An error answer, and the holder leaving before answering.
+	// A JSON result is not a file, an error answer is the holder's
+	// error, and the holder may leave before answering.
+	go func() {
+		_, err := th.AskNavigator(ctx, "demo", "file", nil)
+		done <- result{err: err}
+	}()
+	q = bob.Await(hubtest.IsType(wire.TypeAsk), "question answered in JSON")
+	bob.Send(wire.Frame{Type: wire.TypeAnswer, Ref: q.Ref, Result: json.RawMessage(`{"a":2}`)})
+	if r := <-done; r.err == nil || !strings.Contains(r.err.Error(), "without a file chunk") {
+		t.Fatalf("JSON answer: %v", r.err)
+	}
 	go func() {
 		_, err := th.AskNavigator(ctx, "demo", "file", nil)
 		done <- result{err: err}

@@ -570,7 +570,8 @@ func (s *session) answer(m *participant, f wire.Frame) {
 		return
 	}
 	s.endAsk(f.Ref, p)
-	s.reply(p, wire.Frame{Type: wire.TypeAnswer, Ref: p.ref, Result: f.Result, Error: f.Error})
+	// A chunk's bytes go on as they came; only its ref is the asker's.
+	s.reply(p, wire.Frame{Type: wire.TypeAnswer, Ref: p.ref, Result: f.Result, Error: f.Error, Chunk: f.Chunk})
 }
 
 func (s *session) endAsk(ref string, p *pendingRequest) {

@@ -2,20 +2,13 @@ package participant_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/lspshare/lspshare/files"
 	"github.com/lspshare/lspshare/hub"
-	"github.com/lspshare/lspshare/hubclient"
 	"github.com/lspshare/lspshare/internal/lsptest"
-	"github.com/lspshare/lspshare/location"
-	"github.com/lspshare/lspshare/wire"
 )
 
 // benchHub lifts the hub's per-participant rate limit, which a benchmark
@@ -72,44 +65,4 @@ func BenchmarkRemoteDefinition(b *testing.B) {
 	b.ReportMetric(float64(percentile(remote, 0.5).Microseconds()), "remote-p50-µs")
 	b.ReportMetric(float64(percentile(remote, 0.99).Microseconds()), "remote-p99-µs")
 	b.ReportMetric(float64((percentile(remote, 0.5) - percentile(local, 0.5)).Microseconds()), "added-p50-µs")
-}
-
-// BenchmarkFetch1MiB measures bringing a 1 MiB file from the navigator's
-// proxy through the hub, in chunks, as an attendee's proxy does.
-func BenchmarkFetch1MiB(b *testing.B) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	_, links, _ := startHubWith(b, benchHub)
-	sb := lsptest.NewDemo(b)
-	big := make([]byte, 1<<20)
-	for i := range big {
-		big[i] = 'a' + byte(i%26)
-	}
-	if err := os.WriteFile(filepath.Join(sb.Workdir, "big.txt"), big, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	startAttendee(b, ctx, sb, "nav", links.Drive, "none")
-	c, err := hubclient.New(hubclient.Config{Link: links.Attend, ID: "bench", Name: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cctx, ccancel := context.WithCancel(ctx)
-	defer ccancel()
-	go c.Run(cctx)
-	for f := range c.Events() {
-		if f.Type == wire.TypeState && f.Navigator == "nav" {
-			break
-		}
-	}
-	loc := location.Location{Space: location.Workspace, Path: "big.txt"}
-	ask := func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
-		return c.Ask(ctx, "", method, params)
-	}
-	b.SetBytes(int64(len(big)))
-	for b.Loop() {
-		data, err := files.FetchRemote(ctx, loc, ask)
-		if err != nil || len(data) != len(big) {
-			b.Fatalf("fetch: %d bytes, %v", len(data), err)
-		}
-	}
 }

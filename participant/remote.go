@@ -19,7 +19,7 @@ import (
 // Questions between proxies, carried by the hub's ask frames.
 const (
 	askLSP = "lsp" // params lspQuestion; result: the server's answer
-	// files.AskMethod: params files.Question; result files.Answer
+	// files.AskMethod: params files.Question; answered with a wire.Chunk
 )
 
 // remoteTimeout bounds a remote request to the navigator: past it, the editor
@@ -236,8 +236,9 @@ func (v *view) fetch(ctx context.Context, l location.Location) (string, error) {
 	if uri, ok := v.cached(l); ok {
 		return uri, nil
 	}
-	data, err := files.FetchRemote(ctx, l, func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
-		return v.hubConn.Ask(ctx, "", method, params)
+	data, err := files.FetchRemote(ctx, l, func(ctx context.Context, method string, params json.RawMessage) ([]byte, int64, error) {
+		chunk, err := v.hubConn.AskChunk(ctx, "", method, params)
+		return chunk.Data, chunk.Size, err
 	})
 	if err != nil {
 		return "", fmt.Errorf("fetch %s from %s: %w", l, v.navigator, err)
@@ -300,10 +301,16 @@ func (p *Participant) answerAsk(ctx context.Context, f wire.Frame) {
 	v := p.view.Load()
 	reply := func(result any, err error) {
 		a := wire.Frame{Type: wire.TypeAnswer, Ref: f.Ref}
-		if err != nil {
+		chunk, isChunk := result.(*wire.Chunk)
+		switch {
+		case err != nil:
 			a.Error = err.Error()
-		} else if a.Result, err = json.Marshal(result); err != nil {
-			a.Error = err.Error()
+		case isChunk: // file bytes go as they are, in a binary message
+			a.Chunk = chunk
+		default:
+			if a.Result, err = json.Marshal(result); err != nil {
+				a.Error = err.Error()
+			}
 		}
 		v.hubConn.Send(a)
 	}
@@ -366,5 +373,9 @@ func (p *Participant) answerFile(ctx context.Context, v *view, asker string, par
 	if v.served == nil {
 		return nil, errors.New("this participant serves no files")
 	}
-	return v.served.Answer(ctx, asker, params)
+	data, size, err := v.served.Answer(ctx, asker, params)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.Chunk{Size: size, Data: data}, nil
 }

@@ -83,15 +83,15 @@ func startServer(ctx context.Context, argv []string, stderr io.Writer) (*server,
 	cmd.Stderr = stderr
 	cmd.Cancel = func() error { return child.Terminate(cmd.Process) }
 	cmd.WaitDelay = 2 * time.Second
-	stdin, err := cmd.StdinPipe()
+	stdin, stdout, started, err := serverPipes(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
-	stdout, err := cmd.StdoutPipe()
+	err = child.Start(cmd)
+	started()
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", path, err)
-	}
-	if err := child.Start(cmd); err != nil {
+		stdin.Close()
+		stdout.Close()
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
 	s := &server{cmd: cmd, stdin: stdin, stdout: stdout, done: make(chan struct{})}

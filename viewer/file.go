@@ -164,12 +164,12 @@ func (c *fileCache) fetch(k fileKey, f *cachedFile, l location.Location) {
 	defer cancel()
 	l.Range = location.Range{}
 	var askErr error // the hub's or the holder's own words
-	f.data, f.err = files.FetchRemote(ctx, l, func(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
-		raw, err := c.hub.AskNavigator(ctx, k.session, method, params)
+	f.data, f.err = files.FetchRemote(ctx, l, func(ctx context.Context, method string, params json.RawMessage) ([]byte, int64, error) {
+		chunk, err := c.hub.AskNavigator(ctx, k.session, method, params)
 		if err != nil {
 			askErr = err
 		}
-		return raw, err
+		return chunk.Data, chunk.Size, err
 	})
 	switch {
 	case f.err == nil:

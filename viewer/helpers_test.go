@@ -165,7 +165,7 @@ func (h *holder) answer(f wire.Frame) wire.Frame {
 		return a
 	}
 	end := min(int64(len(text)), q.Offset+q.Limit)
-	a.Result, _ = json.Marshal(files.Answer{Data: []byte(text[min(q.Offset, end):end]), Size: int64(len(text))})
+	a.Chunk = &wire.Chunk{Data: []byte(text[min(q.Offset, end):end]), Size: int64(len(text))}
 	return a
 }
 

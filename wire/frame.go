@@ -146,6 +146,11 @@ type Frame struct {
 	Message    string          `json:"message,omitempty"`
 
 	Note *Note `json:"note,omitempty"` // note, reply, resolve
+
+	// Chunk is an answer's file chunk: an answer frame with one is sent as
+	// a binary message ([EncodeChunk]) instead of JSON, without Result or
+	// Error.
+	Chunk *Chunk `json:"-"`
 }
 
 // MaxNoteText bounds the text of a note or a reply, in bytes.
@@ -197,9 +202,13 @@ type Participant struct {
 	Place json.RawMessage `json:"place,omitempty"`
 }
 
-// DecodeFrame parses one websocket message into a Frame. It fails on
-// anything that is not a JSON object with a known wire type.
+// DecodeFrame parses one websocket message into a Frame: a chunk message
+// ([DecodeChunk]) or a JSON frame. It fails on anything that is not a JSON
+// object with a known wire type.
 func DecodeFrame(data []byte) (Frame, error) {
+	if IsChunk(data) {
+		return DecodeChunk(data)
+	}
 	var f Frame
 	if err := json.Unmarshal(data, &f); err != nil {
 		return Frame{}, fmt.Errorf("bad frame: %w", err)
@@ -213,14 +222,22 @@ func DecodeFrame(data []byte) (Frame, error) {
 	return f, nil
 }
 
-// Encode marshals a frame for the wire. Frames built from decoded input hold
-// only valid JSON, so an error here is a bug worth logging, not a panic.
+// Encode marshals a frame for the wire: a chunk message for an answer with
+// a Chunk, JSON otherwise ([IsChunk] tells which). Frames built from decoded
+// input hold only valid JSON, so an error here is a bug worth logging, not a
+// panic.
 //
-// Result, the one field that may be large (a chunk of a file is 700 KB of
-// base64), is spliced in as it is: encoding/json would scan and copy it once
+// Result, the one field that may be large (a references list), is spliced
+// in as it is: encoding/json would scan and copy it once
 // more at each hop, and it is valid already, having been decoded from the
 // wire or made by json.Marshal.
 func Encode(f Frame) ([]byte, error) {
+	if f.Chunk != nil {
+		if f.Type != TypeAnswer {
+			return nil, fmt.Errorf("encode %s frame: only an answer carries a chunk", f.Type)
+		}
+		return EncodeChunk(f.Ref, *f.Chunk)
+	}
 	result := f.Result
 	f.Result = nil
 	b, err := json.Marshal(f)

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,11 +34,16 @@ type benchTarget struct {
 // BenchmarkProxy sends the same definition and hover requests straight to
 // gopls, through a relay that only copies bytes (lsptest.CopyRelay: the
 // floor of any process in between), and through lspshare lsp, in turn, and
-// reports the time of each (direct-µs/op, copy-µs/op, proxy-µs/op), the
-// ratios to direct, the relays' own CPU time per request (copy-cpu-µs/op,
-// proxy-cpu-µs/op) and the proxy's resident memory (proxy-RSS-MB,
-// proxy-peak-RSS-MB). ns/op is the time
-// of the three requests.
+// reports the time of each (direct-µs/op, copy-µs/op, proxy-µs/op, and
+// their medians, NAME-p50-µs), the ratios to direct, the relays' own CPU
+// time per request (copy-cpu-µs/op, proxy-cpu-µs/op) and the proxy's
+// resident memory (proxy-RSS-MB, proxy-peak-RSS-MB). ns/op is the time of
+// one request to each.
+//
+// With LSPSHARE_BENCH_SOCAT=1 a fourth contender relays through socat (a C
+// program that only copies: apt-get install socat), and the benchmark
+// reports the proxy's ratio to it, of the means (proxy/socat) and of the
+// medians (proxy/socat-p50).
 //
 // It runs on the demo workspace, and on the workspace named by the
 // environment variable LSPSHARE_BENCH_WORKSPACE if set. There, the file is
@@ -110,9 +117,11 @@ func race(b *testing.B, cs []contender, call func(*lsptest.Process)) {
 		}
 	}
 	spent := make([]time.Duration, len(cs))
+	times := make([][]time.Duration, len(cs))
 	cpu := make([]time.Duration, len(cs))
 	for j, c := range cs {
 		cpu[j] = -cpuTime(b, c.Process)
+		times[j] = make([]time.Duration, 0, b.N)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -120,18 +129,29 @@ func race(b *testing.B, cs []contender, call func(*lsptest.Process)) {
 			j := (i + k) % len(cs)
 			start := time.Now()
 			call(cs[j].Process)
-			spent[j] += time.Since(start)
+			d := time.Since(start)
+			spent[j] += d
+			times[j] = append(times[j], d)
 		}
 	}
 	b.StopTimer()
 	n := float64(b.N)
+	p50 := make(map[string]time.Duration, len(cs))
+	mean := make(map[string]time.Duration, len(cs))
 	for j, c := range cs {
+		slices.Sort(times[j])
+		p50[c.name], mean[c.name] = times[j][len(times[j])/2], spent[j]
 		b.ReportMetric(float64(spent[j].Microseconds())/n, c.name+"-µs/op")
+		b.ReportMetric(float64(p50[c.name].Nanoseconds())/1e3, c.name+"-p50-µs")
 		if j > 0 {
 			b.ReportMetric(float64(spent[j])/float64(spent[0]), c.name+"/direct")
 			cpu[j] += cpuTime(b, c.Process)
 			b.ReportMetric(float64(cpu[j].Microseconds())/n, c.name+"-cpu-µs/op")
 		}
+	}
+	if _, ok := p50["socat"]; ok {
+		b.ReportMetric(float64(mean["proxy"])/float64(mean["socat"]), "proxy/socat")
+		b.ReportMetric(float64(p50["proxy"])/float64(p50["socat"]), "proxy/socat-p50")
 	}
 	mem, err := lsptest.MemoryOf(cs[len(cs)-1].PID())
 	if err != nil {
@@ -141,14 +161,27 @@ func race(b *testing.B, cs []contender, call func(*lsptest.Process)) {
 	b.ReportMetric(float64(mem.PeakRSS)/(1<<20), "proxy-peak-RSS-MB")
 }
 
-// startContenders starts server straight, behind a copy relay, and behind
-// lspshare lsp, in that order.
+// startContenders starts server straight, behind a copy relay, behind
+// socat if LSPSHARE_BENCH_SOCAT=1, and behind lspshare lsp, in that order.
 func startContenders(b *testing.B, server []string, opts lsptest.Options) []contender {
-	return []contender{
+	cs := []contender{
 		{"direct", lsptest.Start(b, server, opts)},
 		{"copy", lsptest.Start(b, lsptest.CopyRelay(b, server), opts)},
-		{"proxy", lsptest.Start(b, []string{lsptest.Lspshare(b), "lsp", "--server", strings.Join(server, " ")}, opts)},
 	}
+	if os.Getenv("LSPSHARE_BENCH_SOCAT") == "1" {
+		cs = append(cs, contender{"socat", lsptest.Start(b, socatRelay(b, server), opts)})
+	}
+	return append(cs, contender{"proxy", lsptest.Start(b, []string{lsptest.Lspshare(b), "lsp", "--server", strings.Join(server, " ")}, opts)})
+}
+
+// socatRelay is server behind socat, which copies stdio to the server's
+// and back (EXEC splits its command at spaces, as --server does).
+func socatRelay(b *testing.B, server []string) []string {
+	socat, err := exec.LookPath("socat")
+	if err != nil {
+		b.Fatalf("LSPSHARE_BENCH_SOCAT=1 needs socat (apt-get install socat): %v", err)
+	}
+	return []string{socat, "STDIO", "EXEC:" + strings.Join(server, " ")}
 }
 
 // cpuTime is the CPU time a process (not its children) has used.
@@ -261,4 +294,50 @@ func BenchmarkRelay(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+}
+
+// BenchmarkStartup measures the time from starting the server process to
+// the answer to the editor's initialize, straight to gopls (direct-ms/op)
+// and through lspshare lsp (proxy-ms/op), in turn (rotating who goes
+// first), on the demo workspace, outside a session; and the difference of
+// their medians (added-p50-ms), which is what an editor waits for more.
+// Each process is shut down before the next starts.
+func BenchmarkStartup(b *testing.B) {
+	sb := lsptest.NewDemo(b)
+	gopls := lsptest.Gopls(b)
+	contenders := []struct {
+		name string
+		argv []string
+	}{
+		{"direct", []string{gopls}},
+		{"proxy", []string{lsptest.Lspshare(b), "lsp", "--server", gopls}},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	opts := lsptest.Options{Dir: sb.Workdir, Env: sb.Env()}
+	params := lsptest.InitializeParams(lsptest.FileURI(sb.Workdir))
+	took := make([][]time.Duration, len(contenders))
+	i := 0
+	for b.Loop() {
+		for k := range contenders {
+			j := (i + k) % len(contenders)
+			start := time.Now()
+			p := lsptest.Start(b, contenders[j].argv, opts)
+			if _, err := p.Initialize(ctx, params); err != nil {
+				b.Fatalf("%s: %v", contenders[j].name, err)
+			}
+			took[j] = append(took[j], time.Since(start))
+			if err := p.Shutdown(ctx); err != nil {
+				b.Fatalf("%s: shutdown: %v", contenders[j].name, err)
+			}
+		}
+		i++
+	}
+	p50 := make([]time.Duration, len(contenders))
+	for j, c := range contenders {
+		slices.Sort(took[j])
+		p50[j] = took[j][len(took[j])/2]
+		b.ReportMetric(float64(p50[j].Microseconds())/1e3, c.name+"-p50-ms")
+	}
+	b.ReportMetric(float64((p50[1]-p50[0]).Microseconds())/1e3, "added-p50-ms")
 }

@@ -176,13 +176,21 @@ func (p *Peer) Close() {
 	<-p.done
 }
 
+// Send writes f as JSON, or, for an answer with a chunk, as a binary chunk
+// message.
 func (p *Peer) Send(f wire.Frame) {
 	p.t.Helper()
-	b, err := json.Marshal(f)
+	kind, b, err := websocket.TextMessage, []byte(nil), error(nil)
+	if f.Chunk != nil {
+		kind = websocket.BinaryMessage
+		b, err = wire.Encode(f)
+	} else {
+		b, err = json.Marshal(f)
+	}
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	if err := p.WS.WriteMessage(websocket.TextMessage, b); err != nil {
+	if err := p.WS.WriteMessage(kind, b); err != nil {
 		p.t.Fatalf("%s: send %s: %v", p.Name, f.Type, err)
 	}
 }
