@@ -192,7 +192,7 @@ func (c *Conn) SetFollowing(following bool) {
 // empty) and waits for its answer, until ctx ends. The request's deadline
 // is ctx's (30s if none).
 func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
-	f, err := c.ask(ctx, to, method, params)
+	f, err := c.AskFrame(ctx, to, method, params)
 	if err == nil && f.Chunk != nil {
 		err = fmt.Errorf("ask %s: answered with a file chunk", method)
 	}
@@ -202,7 +202,7 @@ func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessag
 // AskChunk is Ask for a request answered with a file chunk, which comes as
 // a binary message, its bytes untouched on the way.
 func (c *Conn) AskChunk(ctx context.Context, to, method string, params json.RawMessage) (wire.Chunk, error) {
-	f, err := c.ask(ctx, to, method, params)
+	f, err := c.AskFrame(ctx, to, method, params)
 	if err != nil {
 		return wire.Chunk{}, err
 	}
@@ -212,8 +212,10 @@ func (c *Conn) AskChunk(ctx context.Context, to, method string, params json.RawM
 	return *f.Chunk, nil
 }
 
-// ask sends the request and returns its answer frame, or the answer's error.
-func (c *Conn) ask(ctx context.Context, to, method string, params json.RawMessage) (wire.Frame, error) {
+// AskFrame sends the request and returns its answer frame as it came (a
+// result or a file chunk), or the answer's error: for a relay of answers,
+// as a person's holder of the connection is (package share).
+func (c *Conn) AskFrame(ctx context.Context, to, method string, params json.RawMessage) (wire.Frame, error) {
 	if err := ctx.Err(); err != nil { // the asker stopped waiting: ask nobody
 		return wire.Frame{}, fmt.Errorf("ask %s: %w", method, err)
 	}

@@ -275,11 +275,11 @@ func (h *host) followed(from *member, on bool) {
 
 // ask makes a member's remote request and queues the answer for it.
 func (h *host) ask(ctx context.Context, m *member, f wire.Frame) {
-	answer := func(result json.RawMessage, err error) {
-		a := wire.Frame{Type: wire.TypeAnswer, Ref: f.Ref, Result: result}
+	answer := func(a wire.Frame, err error) {
 		if err != nil {
-			a.Error = err.Error()
+			a = wire.Frame{Error: err.Error()}
 		}
+		a.Type, a.Ref = wire.TypeAnswer, f.Ref
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.sendLocked(m, a)
@@ -287,7 +287,7 @@ func (h *host) ask(ctx context.Context, m *member, f wire.Frame) {
 	select {
 	case h.asking <- struct{}{}:
 	default:
-		answer(nil, errors.New("too many remote requests at once"))
+		answer(wire.Frame{}, errors.New("too many remote requests at once"))
 		return
 	}
 	h.wg.Add(1)
@@ -296,7 +296,7 @@ func (h *host) ask(ctx context.Context, m *member, f wire.Frame) {
 		defer func() { <-h.asking }()
 		actx, cancel := context.WithTimeout(ctx, time.Duration(f.DeadlineMS)*time.Millisecond)
 		defer cancel()
-		answer(h.hub.Ask(actx, f.Name, f.Method, f.Params))
+		answer(h.hub.AskFrame(actx, f.Name, f.Method, f.Params))
 	}()
 }
 

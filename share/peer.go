@@ -56,6 +56,9 @@ func (p *peer) read() (wire.Frame, error) {
 		if err != nil {
 			return wire.Frame{}, err
 		}
+		if wire.IsChunk(body) { // a file chunk, as on the hub's websocket
+			return wire.DecodeChunk(body)
+		}
 		var f wire.Frame
 		if err := json.Unmarshal(body, &f); err != nil {
 			return wire.Frame{}, fmt.Errorf("bad local frame: %w", err)

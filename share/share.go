@@ -134,8 +134,26 @@ func (l *Link) sawFollowing(on bool) {
 // Ask sends a remote request to the participant named to (the navigator if
 // empty) through the hub and waits for its answer, until ctx ends.
 func (l *Link) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
+	f, err := l.ask(ctx, to, method, params)
+	return f.Result, err
+}
+
+// AskChunk is Ask for a request answered with a file chunk.
+func (l *Link) AskChunk(ctx context.Context, to, method string, params json.RawMessage) (wire.Chunk, error) {
+	f, err := l.ask(ctx, to, method, params)
+	if err != nil {
+		return wire.Chunk{}, err
+	}
+	if f.Chunk == nil {
+		return wire.Chunk{}, fmt.Errorf("ask %s: answered without a file chunk", method)
+	}
+	return *f.Chunk, nil
+}
+
+// ask sends the request and returns its answer frame, or the answer's error.
+func (l *Link) ask(ctx context.Context, to, method string, params json.RawMessage) (wire.Frame, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("ask %s: %w", method, err)
+		return wire.Frame{}, fmt.Errorf("ask %s: %w", method, err)
 	}
 	ttl := defaultTTL
 	if dl, ok := ctx.Deadline(); ok {
@@ -146,7 +164,7 @@ func (l *Link) Ask(ctx context.Context, to, method string, params json.RawMessag
 	l.mu.Lock()
 	if !l.attached {
 		l.mu.Unlock()
-		return nil, hubclient.ErrNotConnected
+		return wire.Frame{}, hubclient.ErrNotConnected
 	}
 	l.lastRef++
 	ref := "a" + strconv.FormatUint(l.lastRef, 10)
@@ -162,11 +180,11 @@ func (l *Link) Ask(ctx context.Context, to, method string, params json.RawMessag
 	select {
 	case f := <-answer:
 		if f.Error != "" {
-			return nil, &wire.AnswerError{Message: f.Error}
+			return wire.Frame{}, &wire.AnswerError{Message: f.Error}
 		}
-		return f.Result, nil
+		return f, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("ask %s: %w", method, ctx.Err())
+		return wire.Frame{}, fmt.Errorf("ask %s: %w", method, ctx.Err())
 	}
 }
 

@@ -3,6 +3,7 @@ package share
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
@@ -261,7 +262,10 @@ func TestFileAskedOfItsHolder(t *testing.T) {
 		}
 		answered := make(chan error, 1)
 		go func() {
-			_, err := th.AskNavigator(context.Background(), "demo", files.AskMethod, params)
+			c, err := th.AskNavigator(context.Background(), "demo", files.AskMethod, params)
+			if err == nil && string(c.Data) != "package x\n" {
+				err = fmt.Errorf("the chunk came as %q", c.Data)
+			}
 			answered <- err
 		}()
 		want := map[string]*Link{"a.go": a, "b.go": b}[path]
@@ -271,7 +275,9 @@ func TestFileAskedOfItsHolder(t *testing.T) {
 			t.Fatal(err)
 		}
 		asks[want] = append(asks[want], q.Location.Path)
-		want.Send(wire.Frame{Type: wire.TypeAnswer, Ref: ask.Ref, Result: json.RawMessage(`{}`)})
+		// The file's bytes go as a binary chunk, through the local socket
+		// for the attached link.
+		want.Send(wire.Frame{Type: wire.TypeAnswer, Ref: ask.Ref, Chunk: &wire.Chunk{Size: 10, Data: []byte("package x\n")}})
 		if err := <-answered; err != nil {
 			t.Fatal(err)
 		}
