@@ -121,6 +121,7 @@ async function follow(h: Harness, vsix: string): Promise<void> {
 /** The lines of main.go the notes are about, as the fixture has them. */
 const putLine = 's.Put("go", "The Go Programming Language")';
 const helloLine = 'fmt.Println(greet.Hello(s.Name()))';
+const byeLine = 'fmt.Println(greet.Bye(s.Name()))';
 
 async function conversation(page: Page, nav: Navigator): Promise<void> {
   const asked = 'why does `Put` take a *name*? [x](command:lspshare.leaveSession) <img src=x onerror=alert(1)>';
@@ -170,8 +171,27 @@ async function conversation(page: Page, nav: Navigator): Promise<void> {
     await nav.waitNote(`question ${own.id} resolved`, (n) => n.id === own.id && n.resolved === true, stepMs);
     // VS Code collapses a thread once it is Resolved (comments.collapseOnResolve); open it again to read its title.
     await own.thread.waitFor({ state: 'hidden', timeout: stepMs });
-    await (await glyphOn(page, helloLine)).click();
+    await (await glyphOn(page, helloLine, '.comment-range-glyph')).click();
     await own.thread.locator('.review-title', { hasText: /^Question \d+ · resolved$/ }).waitFor({ timeout: stepMs });
+  });
+  await step("the gutter's + starts a question that reaches the navigator at its line", async () => {
+    const text = 'and why two greetings?';
+    await page.locator('.view-line', { hasText: byeLine }).hover();
+    // The hovered line's margin shows the + (VS Code marks it line-hover).
+    await (await glyphOn(page, byeLine, '.comment-range-glyph.line-hover')).click();
+    await page.keyboard.type(text);
+    await page.locator('.review-widget .comment-form-container .monaco-button', { hasText: /^Ask$/ }).click();
+    const n = await nav.waitNote(`${attendeeName}'s question from the gutter`, (n) => n.by === attendeeName && n.text === text, stepMs);
+    const want = nav.lineOf('main.go', byeLine);
+    if (!n.question || n.range?.start.line !== want) throw new Error(`the question arrived as ${JSON.stringify(n)}, not as a question at line ${want}`);
+    await page.locator('.review-widget .comment-body', { hasText: text }).waitFor({ timeout: stepMs });
+  });
+  await step('a note over 4 KiB shows the refusal as a message', async () => {
+    await palette(page, 'lspshare: Note on this line');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('x'.repeat(5000));
+    await input.press('Enter');
+    await notification(page, /lspshare: the text is 5000 bytes; a note or reply may have at most 4096/, stepMs);
   });
 }
 
@@ -180,25 +200,31 @@ function commentThread(page: Page, text: string): Locator {
   return page.locator('.review-widget', { hasText: text }).first();
 }
 
-/** glyphOn is the comment glyph in the margin of the line holding lineText. */
-async function glyphOn(page: Page, lineText: string): Promise<Locator> {
+/** glyphOn is the margin's element matching selector (a comment glyph) on the line holding lineText. */
+async function glyphOn(page: Page, lineText: string, selector: string): Promise<Locator> {
   const line = await page.locator('.view-line', { hasText: lineText }).first().boundingBox();
   if (!line) throw new Error(`the line of ${lineText} is not shown`);
-  const glyphs = page.locator('.comment-range-glyph');
+  const glyphs = page.locator(selector);
   for (let i = 0; i < (await glyphs.count()); i++) {
     const box = await glyphs.nth(i).boundingBox();
     if (box && Math.abs(box.y + box.height / 2 - (line.y + line.height / 2)) < line.height / 2) return glyphs.nth(i);
   }
-  throw new Error(`no comment glyph on the line of ${lineText}`);
+  throw new Error(`no ${selector} on the line of ${lineText}`);
 }
 
-/** threadBelow checks that thread sits right below the editor line holding lineText, as VS Code shows a thread of that line. */
+/**
+ * threadBelow waits until thread sits right below the editor line holding
+ * lineText, as VS Code shows a thread of that line once it has laid it out.
+ */
 async function threadBelow(page: Page, thread: Locator, lineText: string): Promise<void> {
-  const line = await page.locator('.view-line', { hasText: lineText }).first().boundingBox();
-  const box = await thread.boundingBox();
-  if (!line || !box) throw new Error(`no box for the line of ${lineText} or its thread`);
-  const gap = box.y - (line.y + line.height);
-  if (gap < -2 || gap > line.height) throw new Error(`the thread is ${gap} px below the line of ${lineText}, not right under it`);
+  await waitFor(`the thread right below the line of ${lineText}`, async () => {
+    const line = await page.locator('.view-line', { hasText: lineText }).first().boundingBox();
+    const box = await thread.boundingBox();
+    if (!line || !box) return false;
+    const gap = box.y - (line.y + line.height);
+    if (gap < -2 || gap > line.height) throw new Error(`the thread is ${gap} px below the line`);
+    return true;
+  }, stepMs);
 }
 
 /** inert checks that a thread shows the question's link and HTML as text, with its code span as code. */
