@@ -18,7 +18,9 @@
 //     the navigator; the Problems panel has gopls's diagnostic of the file
 //     and not the note's copy; "Ask about this line" from the editor's
 //     context menu reaches the navigator at the same line of its own copy,
-//     and the thread's Resolve resolves it there.
+//     and the thread's Resolve resolves it there; a question begun from
+//     the gutter's + reaches it too; a note over 4 KiB shows the refusal;
+//     leaving takes the threads away.
 //
 // Usage: node out/e2e/run.js LSPSHARE_VSIX, the .vsix scripts/dist.sh makes
 // for this machine (lspshare-linux-x64.vsix); $LSPSHARE_BIN (or a fresh
@@ -27,9 +29,8 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
-import { Page } from 'playwright-core';
+import { Locator, Page } from 'playwright-core';
 import { Harness, notification, openFile, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
-import { Locator } from 'playwright-core';
 import { Navigator, SeenNote, Target } from './navigator';
 import { processesWithHome, run, waitFor } from './procs';
 
@@ -151,7 +152,13 @@ async function conversation(page: Page, nav: Navigator): Promise<void> {
     const line = page.locator('.view-line', { hasText: helloLine });
     await line.click();
     await line.click({ button: 'right' });
-    await page.locator('.monaco-menu .action-item', { hasText: 'Ask about this line' }).click();
+    // A menu ignores a click that comes right as it opens: click until the question's input box asks.
+    const item = page.locator('.monaco-menu .action-item', { hasText: 'Ask about this line' });
+    const title = page.locator('.quick-input-widget .quick-input-title', { hasText: `Ask about line ${nav.lineOf('main.go', helloLine) + 1}` });
+    await waitFor('the input box of Ask about this line', async () => {
+      if (await item.isVisible()) await item.click();
+      return title.isVisible();
+    }, stepMs);
     const input = page.locator('.quick-input-widget input');
     await input.fill(mine);
     await input.press('Enter');
@@ -179,8 +186,11 @@ async function conversation(page: Page, nav: Navigator): Promise<void> {
     await page.locator('.view-line', { hasText: byeLine }).hover();
     // The hovered line's margin shows the + (VS Code marks it line-hover).
     await (await glyphOn(page, byeLine, '.comment-range-glyph.line-hover')).click();
+    // The new thread has no comment yet; type only once its box has the focus.
+    const draft = page.locator('.review-widget').filter({ hasNot: page.locator('.review-comment') });
+    await draft.locator('.comment-form textarea').focus();
     await page.keyboard.type(text);
-    await page.locator('.review-widget .comment-form-container .monaco-button', { hasText: /^Ask$/ }).click();
+    await draft.locator('.comment-form-container .monaco-button', { hasText: /^Ask$/ }).click();
     const n = await nav.waitNote(`${attendeeName}'s question from the gutter`, (n) => n.by === attendeeName && n.text === text, stepMs);
     const want = nav.lineOf('main.go', byeLine);
     if (!n.question || n.range?.start.line !== want) throw new Error(`the question arrived as ${JSON.stringify(n)}, not as a question at line ${want}`);
@@ -192,6 +202,13 @@ async function conversation(page: Page, nav: Navigator): Promise<void> {
     await input.fill('x'.repeat(5000));
     await input.press('Enter');
     await notification(page, /lspshare: the text is 5000 bytes; a note or reply may have at most 4096/, stepMs);
+  });
+  await step('leaving the session takes the threads away', async () => {
+    await palette(page, 'lspshare: Leave Session');
+    await statusText(page, /Not connected/, stepMs);
+    await waitFor('no comment thread or thread glyph left', async () =>
+      (await page.locator('.review-widget, .comment-range-glyph.comment-thread, .comment-range-glyph.comment-thread-unresolved').count()) === 0,
+    stepMs);
   });
 }
 
