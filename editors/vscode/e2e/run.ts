@@ -183,6 +183,11 @@ async function conversation(page: Page, nav: Navigator): Promise<void> {
   });
   await step("the gutter's + starts a question that reaches the navigator at its line", async () => {
     const text = 'and why two greetings?';
+    // Opening the resolved thread scrolled the editor: bring the line back into view first.
+    await page.keyboard.press('Control+G');
+    const go = page.locator('.quick-input-widget input');
+    await go.fill(`:${nav.lineOf('main.go', byeLine) + 1}`);
+    await go.press('Enter');
     await page.locator('.view-line', { hasText: byeLine }).hover();
     // The hovered line's margin shows the + (VS Code marks it line-hover).
     await (await glyphOn(page, byeLine, '.comment-range-glyph.line-hover')).click();
