@@ -13,6 +13,18 @@ export interface Range {
   end: { line: number; character: number };
 }
 
+/** A note as $/lspshare/notes gives it (docs/protocol.md), as far as the test looks. */
+export interface SeenNote {
+  id: number;
+  by: string;
+  text: string;
+  question?: boolean;
+  resolved?: boolean;
+  replies?: { by: string; text: string }[];
+  uri?: string;
+  range?: Range;
+}
+
 /** Where a jump landed, relative to the module root. */
 export interface Target {
   path: string;
@@ -23,6 +35,8 @@ export class Navigator {
   private readonly child: ChildProcess;
   private readonly conn: MessageConnection;
   private readonly opened = new Set<string>();
+  /** The session's notes, as the last $/lspshare/notes had them. */
+  private notes: SeenNote[] = [];
 
   constructor(
     private readonly root: string,
@@ -44,6 +58,9 @@ export class Navigator {
         default:
           return null;
       }
+    });
+    this.conn.onNotification('$/lspshare/notes', (params: { notes?: SeenNote[] }) => {
+      this.notes = params?.notes ?? [];
     });
     this.conn.onNotification(() => {});
     this.conn.listen();
@@ -73,6 +90,38 @@ export class Navigator {
     return withTimeout(name, this.conn.sendRequest('workspace/executeCommand', { command: name, arguments: args }), 10_000);
   }
 
+  /** uriOf is the navigator's own URI of a file of the module. */
+  uriOf(path: string): string {
+    return pathToFileURL(join(this.root, path)).href;
+  }
+
+  /** lineOf is the 0-based line of the first occurrence of text in path. */
+  lineOf(path: string, text: string): number {
+    return positionOf(readFileSync(join(this.root, path), 'utf8'), text, text).line;
+  }
+
+  /** note posts a note or question on the whole line of path holding text, and answers its id. */
+  async note(path: string, lineText: string, text: string, question: boolean): Promise<number> {
+    await this.open(path);
+    const line = this.lineOf(path, lineText);
+    const range = { start: { line, character: 0 }, end: { line, character: lineText.length } };
+    const answer = (await this.command('lspshare.note', [{ uri: this.uriOf(path), range, text, question }])) as { id?: number };
+    if (typeof answer?.id !== 'number') throw new Error(`lspshare.note answered ${JSON.stringify(answer)}`);
+    return answer.id;
+  }
+
+  /** waitNote waits until $/lspshare/notes brings a note that ok accepts. */
+  waitNote(what: string, ok: (n: SeenNote) => boolean, timeoutMs: number): Promise<SeenNote> {
+    return waitFor(what, () => this.notes.find(ok), timeoutMs);
+  }
+
+  private async open(path: string): Promise<void> {
+    if (this.opened.has(path)) return;
+    this.opened.add(path);
+    const text = readFileSync(join(this.root, path), 'utf8');
+    await this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: this.uriOf(path), languageId: 'go', version: 1, text } });
+  }
+
   /**
    * jump asks for the definition of the identifier `name` at its first
    * occurrence after `after` in the file `path`, as a navigator's
@@ -80,11 +129,8 @@ export class Navigator {
    */
   async jump(path: string, after: string, name: string, timeoutMs: number): Promise<Target> {
     const text = readFileSync(join(this.root, path), 'utf8');
-    const uri = pathToFileURL(join(this.root, path)).href;
-    if (!this.opened.has(path)) {
-      this.opened.add(path);
-      await this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'go', version: 1, text } });
-    }
+    const uri = this.uriOf(path);
+    await this.open(path);
     const position = positionOf(text, after, name);
     // The first answers may come before gopls has loaded the module: ask again until one is there.
     const loc = await waitFor(`definition of ${name}`, async () => {

@@ -12,7 +12,15 @@
 //     next jump moves the decoration, not the editor; "Jump to Navigator"
 //     goes there once;
 //  5. commands the proxy refuses show its message ("Take the Wheel" with an
-//     attend link).
+//     attend link);
+//  6. the conversation: the navigator's question shows as a comment thread
+//     at its line, its Markdown inert; a reply typed in the thread reaches
+//     the navigator; the Problems panel has gopls's diagnostic of the file
+//     and not the note's copy; "Ask about this line" from the editor's
+//     context menu reaches the navigator at the same line of its own copy,
+//     and the thread's Resolve resolves it there; a question begun from
+//     the gutter's + reaches it too; a note over 4 KiB shows the refusal;
+//     leaving takes the threads away.
 //
 // Usage: node out/e2e/run.js LSPSHARE_VSIX, the .vsix scripts/dist.sh makes
 // for this machine (lspshare-linux-x64.vsix); $LSPSHARE_BIN (or a fresh
@@ -21,9 +29,9 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
-import { Page } from 'playwright-core';
+import { Locator, Page } from 'playwright-core';
 import { Harness, notification, openFile, palette, scenario, startupMs, statusText, step, stepMs } from './harness';
-import { Navigator, Target } from './navigator';
+import { Navigator, SeenNote, Target } from './navigator';
 import { processesWithHome, run, waitFor } from './procs';
 
 const navigatorName = 'potsbo';
@@ -107,6 +115,180 @@ async function follow(h: Harness, vsix: string): Promise<void> {
     await palette(page, 'lspshare: Take the Wheel');
     await notification(page, /lspshare: .*drive link/, stepMs);
   });
+  await conversation(page, nav);
+  await h.screenshot('notes.png');
+}
+
+/** The lines of main.go the notes are about, as the fixture has them. */
+const putLine = 's.Put("go", "The Go Programming Language")';
+const helloLine = 'fmt.Println(greet.Hello(s.Name()))';
+const byeLine = 'fmt.Println(greet.Bye(s.Name()))';
+
+async function conversation(page: Page, nav: Navigator): Promise<void> {
+  const asked = 'why does `Put` take a *name*? [x](command:lspshare.leaveSession) <img src=x onerror=alert(1)>';
+  const id = await step('the navigator asks about a line of main.go', () => nav.note('main.go', putLine, asked, true));
+  const thread = await step('the question shows as a thread at that line, its Markdown inert', async () => {
+    await openFile(page, 'main.go');
+    const t = commentThread(page, 'why does');
+    await t.waitFor({ timeout: stepMs });
+    await threadBelow(page, t, putLine);
+    await inert(t);
+    // VS Code opens the Comments panel with the first thread; the editor needs the room.
+    await palette(page, 'View: Hide Panel');
+    return t;
+  });
+  const answer = 'it keys the value';
+  await step('a reply typed in the thread reaches the navigator', async () => {
+    await replyInThread(page, thread, answer);
+    await nav.waitNote(`note ${id} with ${attendeeName}'s reply`, (n) => n.id === id && hasReply(n, attendeeName, answer), stepMs);
+    await thread.locator('.comment-body', { hasText: answer }).waitFor({ timeout: stepMs });
+    const threads = await page.locator('.review-widget', { hasText: 'why does' }).count();
+    if (threads !== 1) throw new Error(`the question shows in ${threads} threads after the reply, not in one, updated`);
+  });
+  await step("Problems has gopls's diagnostic of main.go, not the note's copy", () => problems(page));
+  const mine = 'what does `Hello` return?';
+  const own = await step('Ask about this line (context menu) reaches the navigator at its line', async () => {
+    await palette(page, 'View: Hide Panel');
+    const line = page.locator('.view-line', { hasText: helloLine });
+    await line.click();
+    await line.click({ button: 'right' });
+    // A menu ignores a click that comes right as it opens: click until the question's input box asks.
+    const item = page.locator('.monaco-menu .action-item', { hasText: 'Ask about this line' });
+    const title = page.locator('.quick-input-widget .quick-input-title', { hasText: `Ask about line ${nav.lineOf('main.go', helloLine) + 1}` });
+    await waitFor('the input box of Ask about this line', async () => {
+      if (await item.isVisible()) await item.click();
+      return title.isVisible();
+    }, stepMs);
+    const input = page.locator('.quick-input-widget input');
+    await input.fill(mine);
+    await input.press('Enter');
+    const n = await nav.waitNote(`${attendeeName}'s question`, (n) => n.by === attendeeName && n.text === mine, stepMs);
+    const want = nav.lineOf('main.go', helloLine);
+    if (!n.question || n.uri !== nav.uriOf('main.go') || n.range?.start.line !== want) {
+      throw new Error(`the question arrived as ${JSON.stringify(n)}, not as a question at ${nav.uriOf('main.go')} line ${want}`);
+    }
+    const t = commentThread(page, 'what does');
+    await t.waitFor({ timeout: stepMs });
+    await threadBelow(page, t, helloLine);
+    return { id: n.id, thread: t };
+  });
+  await step("the thread's Resolve resolves the question for the navigator", async () => {
+    await own.thread.hover();
+    await own.thread.getByRole('button', { name: 'Resolve' }).click();
+    await nav.waitNote(`question ${own.id} resolved`, (n) => n.id === own.id && n.resolved === true, stepMs);
+    // VS Code collapses a thread once it is Resolved (comments.collapseOnResolve); open it again to read its title.
+    await own.thread.waitFor({ state: 'hidden', timeout: stepMs });
+    await (await glyphOn(page, helloLine, '.comment-range-glyph')).click();
+    await own.thread.locator('.review-title', { hasText: /^Question \d+ · resolved$/ }).waitFor({ timeout: stepMs });
+  });
+  await step("the gutter's + starts a question that reaches the navigator at its line", async () => {
+    const text = 'and why two greetings?';
+    // Opening the resolved thread scrolled the editor: bring the line back into view first.
+    await page.keyboard.press('Control+G');
+    const go = page.locator('.quick-input-widget input');
+    await go.fill(`:${nav.lineOf('main.go', byeLine) + 1}`);
+    await go.press('Enter');
+    await page.locator('.view-line', { hasText: byeLine }).hover();
+    // The hovered line's margin shows the + (VS Code marks it line-hover).
+    await (await glyphOn(page, byeLine, '.comment-range-glyph.line-hover')).click();
+    // The new thread has no comment yet; type only once its box has the focus.
+    const draft = page.locator('.review-widget').filter({ hasNot: page.locator('.review-comment') });
+    await draft.locator('.comment-form textarea').focus();
+    await page.keyboard.type(text);
+    await draft.locator('.comment-form-container .monaco-button', { hasText: /^Ask$/ }).click();
+    const n = await nav.waitNote(`${attendeeName}'s question from the gutter`, (n) => n.by === attendeeName && n.text === text, stepMs);
+    const want = nav.lineOf('main.go', byeLine);
+    if (!n.question || n.range?.start.line !== want) throw new Error(`the question arrived as ${JSON.stringify(n)}, not as a question at line ${want}`);
+    await page.locator('.review-widget .comment-body', { hasText: text }).waitFor({ timeout: stepMs });
+  });
+  await step('a note over 4 KiB shows the refusal as a message', async () => {
+    await palette(page, 'lspshare: Note on this line');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('x'.repeat(5000));
+    await input.press('Enter');
+    await notification(page, /lspshare: the text is 5000 bytes; a note or reply may have at most 4096/, stepMs);
+  });
+  await step('leaving the session takes the threads away', async () => {
+    await palette(page, 'lspshare: Leave Session');
+    await statusText(page, /Not connected/, stepMs);
+    await waitFor('no comment thread or thread glyph left', async () =>
+      (await page.locator('.review-widget, .comment-range-glyph.comment-thread, .comment-range-glyph.comment-thread-unresolved').count()) === 0,
+    stepMs);
+  });
+}
+
+/** commentThread is the comment thread widget showing text. */
+function commentThread(page: Page, text: string): Locator {
+  return page.locator('.review-widget', { hasText: text }).first();
+}
+
+/** glyphOn is the margin's element matching selector (a comment glyph) on the line holding lineText. */
+async function glyphOn(page: Page, lineText: string, selector: string): Promise<Locator> {
+  const line = await page.locator('.view-line', { hasText: lineText }).first().boundingBox();
+  if (!line) throw new Error(`the line of ${lineText} is not shown`);
+  const glyphs = page.locator(selector);
+  for (let i = 0; i < (await glyphs.count()); i++) {
+    const box = await glyphs.nth(i).boundingBox();
+    if (box && Math.abs(box.y + box.height / 2 - (line.y + line.height / 2)) < line.height / 2) return glyphs.nth(i);
+  }
+  throw new Error(`no ${selector} on the line of ${lineText}`);
+}
+
+/**
+ * threadBelow waits until thread sits right below the editor line holding
+ * lineText, as VS Code shows a thread of that line once it has laid it out.
+ */
+async function threadBelow(page: Page, thread: Locator, lineText: string): Promise<void> {
+  await waitFor(`the thread right below the line of ${lineText}`, async () => {
+    const line = await page.locator('.view-line', { hasText: lineText }).first().boundingBox();
+    const box = await thread.boundingBox();
+    if (!line || !box) return false;
+    const gap = box.y - (line.y + line.height);
+    if (gap < -2 || gap > line.height) throw new Error(`the thread is ${gap} px below the line`);
+    return true;
+  }, stepMs);
+}
+
+/** inert checks that a thread shows the question's link and HTML as text, with its code span as code. */
+async function inert(thread: Locator): Promise<void> {
+  const body = thread.locator('.comment-body').first();
+  const text = await body.innerText();
+  for (const literal of ['[x](command:lspshare.leaveSession)', '<img src=x onerror=alert(1)>']) {
+    if (!text.includes(literal)) throw new Error(`the thread does not show ${literal} as text: ${JSON.stringify(text)}`);
+  }
+  const active = await body.locator('a, img, [onerror]').count();
+  if (active > 0) throw new Error(`the thread's body has ${active} links or images: ${await body.innerHTML()}`);
+  if ((await body.locator('code', { hasText: 'Put' }).count()) !== 1) throw new Error(`no code span in ${await body.innerHTML()}`);
+}
+
+/** replyInThread types text into thread's reply box and presses its Reply button. */
+async function replyInThread(page: Page, thread: Locator, text: string): Promise<void> {
+  const prompt = thread.locator('.review-thread-reply-button');
+  if (await prompt.isVisible()) await prompt.click();
+  await thread.locator('.comment-form textarea').focus();
+  await page.keyboard.type(text);
+  await thread.locator('.comment-form-container .monaco-button', { hasText: /^Reply$/ }).click();
+}
+
+function hasReply(n: SeenNote, by: string, text: string): boolean {
+  return (n.replies ?? []).some((r) => r.by === by && r.text === text);
+}
+
+/**
+ * problems opens the Problems panel and waits for gopls's Printf
+ * diagnostic of main.go; by then the proxy has published that file with
+ * the note too (it republishes on every change of the note), so the note's
+ * copy would be there if the extension did not drop it.
+ */
+async function problems(page: Page): Promise<void> {
+  await page.locator('[id="status.problems"]').click();
+  const rows = page.locator('.markers-panel .monaco-list-row');
+  await rows.filter({ hasText: /format %d has arg s\.Name\(\) of wrong type string/ }).first().waitFor({ timeout: stepMs });
+  const texts = await rows.allInnerTexts();
+  const notes = texts.filter((t) => t.includes(`${navigatorName}:`) || t.includes('why does'));
+  if (notes.length > 0) throw new Error(`Problems shows the note: ${JSON.stringify(notes)}`);
+  const count = (await rows.filter({ hasText: 'main.go' }).locator('.monaco-count-badge').first().innerText()).trim();
+  if (count !== '1') throw new Error(`Problems counts ${count} diagnostics in main.go, not gopls's 1`);
 }
 
 /**

@@ -31,7 +31,8 @@ export function parseCursor(raw: unknown): Cursor | undefined {
   return { uri: o.uri, range, name: o.name, wheel: o.wheel === true };
 }
 
-function parseRange(v: unknown): Range | undefined {
+/** parseRange checks an LSP range; undefined when malformed. */
+export function parseRange(v: unknown): Range | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
   const start = parsePosition(o.start);

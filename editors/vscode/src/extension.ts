@@ -10,9 +10,11 @@ import {
   ResponseError,
   State as ClientState,
 } from 'vscode-languageclient/node';
+import { NoteThreads } from './comments';
 import { Cursor, CursorMarks, Debouncer, EchoFilter, Range, parseCursor } from './cursor';
 import { GoConflict, detectGoConflict, fixButton, goConflictFix, goExtensionId } from './goconflict';
 import { Binary, Settings, bundledBinary, chooseBinary, documentFilters, launch, settingsFrom } from './launch';
+import { noteRange, parseNotes, withoutNotes } from './notes';
 import {
   Participant,
   State,
@@ -20,6 +22,8 @@ import {
   checkJoinLink,
   describeState,
   followCommand,
+  holdsWheel,
+  menuItems,
   others,
   parseState,
   participantDescription,
@@ -54,6 +58,7 @@ class Extension implements vscode.Disposable {
   private readonly output = vscode.window.createOutputChannel('lspshare');
   private readonly statusItem = vscode.window.createStatusBarItem('lspshare.status', vscode.StatusBarAlignment.Left, 100);
   private readonly participants = new ParticipantsView();
+  private readonly threads = new NoteThreads((doc) => this.serves(doc));
   private readonly cursorOut = new Debouncer<{ uri: string; range: Range }>(cursorDebounceMs, (c) => this.sendCursor(c));
   private readonly decoration = vscode.window.createTextEditorDecorationType({
     borderStyle: 'solid',
@@ -77,6 +82,7 @@ class Extension implements vscode.Disposable {
       this.output,
       this.statusItem,
       this.decoration,
+      this.threads,
       vscode.window.registerTreeDataProvider('lspshare.participants', this.participants),
       vscode.commands.registerCommand('lspshare.joinSession', (link?: unknown) => this.guard(() => this.join(link))),
       vscode.commands.registerCommand('lspshare.leaveSession', () => this.guard(() => this.execute('lspshare.leave'))),
@@ -91,6 +97,17 @@ class Extension implements vscode.Disposable {
       ),
       vscode.commands.registerCommand('lspshare.showStatus', () => this.guard(() => this.showStatus())),
       vscode.commands.registerCommand('lspshare.fixGoExtensionConflict', () => this.guard(() => this.fixGoConflict())),
+      vscode.commands.registerCommand('lspshare.sessionMenu', () => this.guard(() => this.sessionMenu())),
+      vscode.commands.registerCommand('lspshare.summonEveryone', () => this.guard(() => this.execute('lspshare.summon'))),
+      vscode.commands.registerCommand('lspshare.toggleHand', (name?: unknown) =>
+        this.guard(() => this.execute('lspshare.hand', typeof name === 'string' ? [name] : [])),
+      ),
+      vscode.commands.registerCommand('lspshare.askAboutLine', () => this.guard(() => this.noteOnLine(true))),
+      vscode.commands.registerCommand('lspshare.noteOnLine', () => this.guard(() => this.noteOnLine(false))),
+      vscode.commands.registerCommand('lspshare.askThread', (r: vscode.CommentReply) => this.guard(() => this.startThread(r, true))),
+      vscode.commands.registerCommand('lspshare.noteThread', (r: vscode.CommentReply) => this.guard(() => this.startThread(r, false))),
+      vscode.commands.registerCommand('lspshare.replyThread', (r: vscode.CommentReply) => this.guard(() => this.reply(r))),
+      vscode.commands.registerCommand('lspshare.resolveThread', (t: vscode.CommentThread) => this.guard(() => this.resolve(t))),
       vscode.workspace.onDidChangeConfiguration((e) => this.configurationChanged(e)),
       vscode.extensions.onDidChange(() => this.restartIf(this.conflictChanged())),
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderCursors()),
@@ -131,6 +148,8 @@ class Extension implements vscode.Disposable {
       documentSelector: documentFilters(s.documentSelector),
       outputChannel: this.output,
       middleware: {
+        // The notes come as comment threads; their diagnostic copies would say it twice.
+        handleDiagnostics: (uri, diagnostics, next) => next(uri, withoutNotes(diagnostics)),
         window: {
           showDocument: async (params, next) => {
             if (params.selection) this.echo.shownBy(normalizeUri(params.uri), params.selection);
@@ -144,8 +163,11 @@ class Extension implements vscode.Disposable {
     const client = new LanguageClient('lspshare', 'lspshare', { command: run.command, args: run.args, options: { env: run.env } }, options);
     client.onNotification('$/lspshare/state', (raw: unknown) => this.setState(parseState(raw)));
     client.onNotification('$/lspshare/cursor', (raw: unknown) => this.cursorArrived(raw));
+    client.onNotification('$/lspshare/notes', (raw: unknown) => this.threads.setNotes(parseNotes(raw)));
     client.onDidChangeState((e) => {
-      if (e.newState === ClientState.Stopped) this.setState({ ...solo, error: 'lspshare lsp stopped; see the lspshare output' });
+      if (e.newState !== ClientState.Stopped) return;
+      this.threads.setNotes([]);
+      this.setState({ ...solo, error: 'lspshare lsp stopped; see the lspshare output' });
     });
     this.client = client;
     try {
@@ -163,6 +185,7 @@ class Extension implements vscode.Disposable {
     const client = this.client;
     this.client = undefined;
     this.cursorOut.dispose();
+    this.threads.setNotes([]);
     if (client) {
       try {
         await client.stop(2000);
@@ -263,6 +286,60 @@ class Extension implements vscode.Disposable {
     void vscode.window.showInformationMessage(`lspshare: ${describeState(s)}`);
   }
 
+  private async sessionMenu(): Promise<void> {
+    const pick = await vscode.window.showQuickPick(menuItems(this.state), { title: 'lspshare' });
+    if (pick) await vscode.commands.executeCommand(pick.command, ...pick.args);
+  }
+
+  /** noteOnLine posts a note or question, asked for, at the active editor's selection or line. */
+  private async noteOnLine(question: boolean): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) throw new Error('no editor is active');
+    const doc = editor.document;
+    const sel = editor.selection;
+    const range = noteRange(lspRange(sel), doc.lineAt(sel.start.line).text.length);
+    const text = await vscode.window.showInputBox({
+      title: question ? `Ask about line ${range.start.line + 1}` : `Note on line ${range.start.line + 1}`,
+      prompt: 'Everyone in the session sees it at this line (Markdown; links and HTML show as plain text)',
+      ignoreFocusOut: true,
+    });
+    if (!text?.trim()) return;
+    await this.postNote(doc.uri, range, text, question);
+  }
+
+  /** startThread posts the text of a thread begun from the gutter's "+"; the note's own thread replaces it. */
+  private async startThread(r: vscode.CommentReply, question: boolean): Promise<void> {
+    if (!r.text.trim()) throw new Error('write the text first');
+    const doc = await vscode.workspace.openTextDocument(r.thread.uri);
+    const range = noteRange(lspRange(r.thread.range), doc.lineAt(r.thread.range.start.line).text.length);
+    await this.postNote(r.thread.uri, range, r.text, question);
+    r.thread.dispose();
+  }
+
+  private async postNote(uri: vscode.Uri, range: Range, text: string, question: boolean): Promise<void> {
+    const answer = await this.request('lspshare.note', [{ uri: uri.toString(), range, text, question }]);
+    const id = noteId(answer);
+    vscode.window.setStatusBarMessage(`lspshare: ${question ? 'question' : 'note'}${id === undefined ? '' : ` ${id}`} posted`, 5000);
+  }
+
+  private async reply(r: vscode.CommentReply): Promise<void> {
+    const id = this.threads.idOf(r.thread);
+    if (id === undefined) throw new Error('this thread is not a note of the session');
+    if (!r.text.trim()) throw new Error('write the reply first');
+    await this.request('lspshare.reply', [{ id, text: r.text }]);
+  }
+
+  private async resolve(thread: vscode.CommentThread): Promise<void> {
+    const id = this.threads.idOf(thread);
+    if (id === undefined) throw new Error('this thread is not a note of the session');
+    await this.request('lspshare.resolve', [{ id }]);
+  }
+
+  /** serves says whether doc goes through lspshare, so that notes can be pinned in it. */
+  private serves(doc: vscode.TextDocument): boolean {
+    return doc.uri.scheme === 'file' && this.settings().documentSelector.includes(doc.languageId);
+  }
+
   /** execute runs one of the proxy's commands; its answer is the new State. */
   private async execute(command: string, args: unknown[] = []): Promise<State> {
     const s = parseState(await this.request(command, args));
@@ -291,6 +368,8 @@ class Extension implements vscode.Disposable {
   private setState(s: State): void {
     this.state = s;
     void vscode.commands.executeCommand('setContext', 'lspshare.inSession', s.session !== '');
+    void vscode.commands.executeCommand('setContext', 'lspshare.holdsWheel', holdsWheel(s));
+    this.threads.setViewer({ you: s.you, holdsWheel: holdsWheel(s) });
     if (this.marks.keepOnly(s.session ? s.participants.map((p) => p.name) : [], s.you)) this.renderCursors();
     this.render();
   }
@@ -306,7 +385,7 @@ class Extension implements vscode.Disposable {
     this.statusItem.command =
       this.conflict.kind !== 'none'
         ? 'lspshare.fixGoExtensionConflict'
-        : { join: 'lspshare.joinSession', toggleFollow: 'lspshare.toggleFollow', showStatus: 'lspshare.showStatus' }[v.action];
+        : { join: 'lspshare.joinSession', toggleFollow: 'lspshare.toggleFollow', showStatus: 'lspshare.showStatus', menu: 'lspshare.sessionMenu' }[v.action];
     this.participants.update(this.state);
   }
 
@@ -329,10 +408,7 @@ class Extension implements vscode.Disposable {
     const sel = e.selections[0];
     if (!sel) return;
     const uri = doc.uri.toString();
-    const range: Range = {
-      start: { line: sel.start.line, character: sel.start.character },
-      end: { line: sel.end.line, character: sel.end.character },
-    };
+    const range = lspRange(sel);
     if (this.echo.isEcho(uri, range)) {
       this.cursorOut.dispose();
       return;
@@ -396,6 +472,16 @@ function decorationFor(c: Cursor): vscode.DecorationOptions {
     hoverMessage: `${c.name}${c.wheel ? ' (navigator)' : ''} is here`,
     renderOptions: { after: { contentText: `${c.wheel ? '◆' : '◇'} ${c.name}` } },
   };
+}
+
+function lspRange(r: vscode.Range): Range {
+  return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
+}
+
+/** noteId is the id in the proxy's answer to lspshare.note, {"id": N}. */
+function noteId(answer: unknown): number | undefined {
+  const id = (answer as { id?: unknown } | null)?.id;
+  return typeof id === 'number' ? id : undefined;
 }
 
 function isParticipant(p: unknown): p is Participant {

@@ -9,6 +9,8 @@ export interface Participant {
   wheel: boolean;
   following: boolean;
   connected: boolean;
+  /** Since when the hand is up (an RFC 3339 time); empty while it is down. */
+  hand: string;
 }
 
 /** The editor protocol's State (docs/protocol.md). */
@@ -86,14 +88,17 @@ function parseParticipant(o: Record<string, unknown>): Participant {
     wheel: o.wheel === true,
     following: o.following === true,
     connected: o.connected === true,
+    hand: str(o.hand),
   };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+/** isObject reports whether v is a JSON object. */
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function str(v: unknown): string {
+/** str is v when it is a string, else empty. */
+export function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
@@ -108,7 +113,7 @@ export function holdsWheel(s: State): boolean {
 }
 
 /** What clicking the status bar item does. */
-export type StatusAction = 'join' | 'toggleFollow' | 'showStatus';
+export type StatusAction = 'join' | 'toggleFollow' | 'showStatus' | 'menu';
 
 /** The status bar item: its text, hover and click. */
 export interface StatusView {
@@ -140,8 +145,8 @@ export function statusView(s: State): StatusView {
   if (holdsWheel(s)) {
     return {
       text: `Driving · ${s.followers} following${s.hands > 0 ? ` · ✋ ${s.hands}` : ''}`,
-      tooltip: `lspshare: you hold the wheel in ${where}`,
-      action: 'showStatus',
+      tooltip: `lspshare: you hold the wheel in ${where} — click to summon everyone, lower hands or pass the wheel`,
+      action: 'menu',
       warning: false,
       icon: 'broadcast',
     };
@@ -180,6 +185,7 @@ export function participantDescription(p: Participant, you: string): string {
   if (p.wheel) parts.push('navigating');
   else parts.push(p.role === 'drive' ? 'may drive' : 'attends');
   if (!p.wheel) parts.push(p.following ? 'following' : 'not following');
+  if (p.hand) parts.push('✋ hand up');
   if (!p.connected) parts.push('offline');
   return parts.join(' · ');
 }
@@ -189,6 +195,42 @@ export function others(s: State): Participant[] {
   return s.participants
     .filter((p) => p.name !== s.you)
     .sort((a, b) => Number(b.wheel) - Number(a.wheel) || a.name.localeCompare(b.name));
+}
+
+/** One entry of the session menu: an extension command and its arguments. */
+export interface MenuItem {
+  label: string;
+  command: string;
+  args: unknown[];
+}
+
+/**
+ * menuItems is the session menu (the navigator's status bar click, and
+ * "lspshare: Session Menu…"): summon and the raised hands for the navigator,
+ * your own hand for everyone.
+ */
+export function menuItems(s: State): MenuItem[] {
+  if (!s.session) return [{ label: '$(plug) Join Session…', command: 'lspshare.joinSession', args: [] }];
+  const items: MenuItem[] = [];
+  const driving = holdsWheel(s);
+  if (driving) {
+    items.push({ label: '$(megaphone) Summon everyone here', command: 'lspshare.summonEveryone', args: [] });
+    for (const p of others(s).filter((o) => o.hand)) {
+      items.push({ label: `✋ Lower ${p.name}'s hand`, command: 'lspshare.toggleHand', args: [p.name] });
+    }
+  } else {
+    items.push({ label: s.following ? '$(eye-closed) Unfollow' : '$(eye) Follow', command: 'lspshare.toggleFollow', args: [] });
+    if (s.wheel) items.push({ label: '$(location) Jump to Navigator', command: 'lspshare.jumpToNavigator', args: [] });
+  }
+  const mine = s.participants.find((p) => p.name === s.you)?.hand;
+  items.push({ label: mine ? '✋ Lower your hand' : '✋ Raise your hand', command: 'lspshare.toggleHand', args: [] });
+  if (driving) items.push({ label: '$(arrow-right) Pass the Wheel…', command: 'lspshare.passWheel', args: [] });
+  else if (s.role === 'drive') items.push({ label: '$(broadcast) Take the Wheel', command: 'lspshare.takeWheel', args: [] });
+  items.push(
+    { label: '$(info) Show Status', command: 'lspshare.showStatus', args: [] },
+    { label: '$(debug-disconnect) Leave Session', command: 'lspshare.leaveSession', args: [] },
+  );
+  return items;
 }
 
 /** describeState is the multi-line text of "Show Status". */

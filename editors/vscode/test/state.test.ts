@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkJoinLink, describeState, followCommand, holdsWheel, others, parseState, participantDescription, solo, statusView } from '../src/state';
+import { checkJoinLink, describeState, followCommand, holdsWheel, menuItems, others, parseState, participantDescription, solo, statusView } from '../src/state';
 
 const attendee = parseState({
   session: 'demo', hub: 'http://127.0.0.1:7777', connected: true, you: 'alice', role: 'attend',
@@ -25,10 +25,10 @@ test('parseState fills defaults for junk', () => {
 });
 
 test('parseState keeps the protocol example', () => {
-  const s = parseState({ ...attendee, mismatch: { yours: '3f2a', wheel: '9c1b' }, participants: [{ name: 'bob', wheel: true }, 'junk'] });
+  const s = parseState({ ...attendee, mismatch: { yours: '3f2a', wheel: '9c1b' }, participants: [{ name: 'bob', wheel: true, hand: '2026-12-01T20:41:00Z' }, 'junk'] });
   assert.equal(s.wheel, 'potsbo');
   assert.deepEqual(s.mismatch, { yours: '3f2a', wheel: '9c1b' });
-  assert.deepEqual(s.participants, [{ name: 'bob', role: '', wheel: true, following: false, connected: false }]);
+  assert.deepEqual(s.participants, [{ name: 'bob', role: '', wheel: true, following: false, connected: false, hand: '2026-12-01T20:41:00Z' }]);
 });
 
 test('status bar texts', () => {
@@ -38,8 +38,8 @@ test('status bar texts', () => {
     ['following', attendee, 'Following potsbo', 'toggleFollow'],
     ['paused', { ...attendee, following: false, paused: true }, 'Paused — click to follow', 'toggleFollow'],
     ['unfollowed', { ...attendee, following: false }, 'Not following — click to follow', 'toggleFollow'],
-    ['driving', { ...attendee, you: 'potsbo', role: 'drive', following: false, followers: 5 }, 'Driving · 5 following', 'showStatus'],
-    ['driving, hands up', { ...attendee, you: 'potsbo', role: 'drive', following: false, followers: 5, hands: 2 }, 'Driving · 5 following · ✋ 2', 'showStatus'],
+    ['driving', { ...attendee, you: 'potsbo', role: 'drive', following: false, followers: 5 }, 'Driving · 5 following', 'menu'],
+    ['driving, hands up', { ...attendee, you: 'potsbo', role: 'drive', following: false, followers: 5, hands: 2 }, 'Driving · 5 following · ✋ 2', 'menu'],
   ];
   for (const [name, raw, text, action] of cases) {
     const v = statusView(parseState(raw));
@@ -67,6 +67,7 @@ test('participants', () => {
   assert.equal(participantDescription(me, 'alice'), 'you · attends · following');
   assert.equal(participantDescription(potsbo, 'alice'), 'navigating');
   assert.equal(participantDescription(carol, 'alice'), 'attends · not following · offline');
+  assert.equal(participantDescription({ ...carol, hand: '2026-12-01T20:41:00Z' }, 'alice'), 'attends · not following · ✋ hand up · offline');
 });
 
 test('describeState', () => {
@@ -84,4 +85,32 @@ test('checkJoinLink', () => {
   for (const bad of ['', 'demo', 'ftp://h/s/x?key=k', 'http://h/x?key=k', 'http://h/s/x', 'http://h/s/x?key=', 'http://h/s/a/b?key=k']) {
     assert.notEqual(checkJoinLink(bad), undefined, bad);
   }
+});
+
+test('menuItems: summon and the raised hands for the navigator only', () => {
+  const hands = attendee.participants.map((p) => (p.name === 'carol' || p.name === 'alice' ? { ...p, hand: '2026-12-01T20:41:00Z' } : p));
+  const navigator = parseState({ ...attendee, you: 'potsbo', role: 'drive', following: false, participants: hands });
+  const commands = (s: typeof solo) => menuItems(s).map((i) => [i.command, ...i.args].join(' '));
+  assert.deepEqual(commands(navigator), [
+    'lspshare.summonEveryone',
+    'lspshare.toggleHand alice',
+    'lspshare.toggleHand carol',
+    'lspshare.toggleHand',
+    'lspshare.passWheel',
+    'lspshare.showStatus',
+    'lspshare.leaveSession',
+  ]);
+  assert.equal(menuItems(navigator)[3].label, '✋ Raise your hand', "the navigator's own hand is down");
+  const alice = parseState({ ...attendee, participants: hands });
+  assert.deepEqual(commands(alice), [
+    'lspshare.toggleFollow',
+    'lspshare.jumpToNavigator',
+    'lspshare.toggleHand',
+    'lspshare.showStatus',
+    'lspshare.leaveSession',
+  ]);
+  assert.equal(menuItems(alice)[2].label, '✋ Lower your hand');
+  assert.equal(menuItems(alice)[0].label, '$(eye-closed) Unfollow');
+  assert.ok(commands(parseState({ ...attendee, role: 'drive', following: false })).includes('lspshare.takeWheel'));
+  assert.deepEqual(commands(solo), ['lspshare.joinSession']);
 });
