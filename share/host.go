@@ -45,6 +45,8 @@ type host struct {
 	navShown  bool        // by a member (else the next to join shows it)
 	notes     map[uint64]wire.Frame
 	lastSeq   uint64
+	lastNum   uint64 // the newest move number given to the hub
+	acked     uint64 // the newest the hub acknowledged
 }
 
 // member is one proxy attached to the host.
@@ -54,7 +56,12 @@ type member struct {
 	out    chan wire.Frame
 	mapper *location.Mapper // nil when its workspace cannot be mapped
 	active time.Time        // of its newest move, or its attachment
+	sent   []numbers        // its moves given to the hub, not acknowledged, oldest first
 }
+
+// numbers are a member's number of a move and the hub's: the same unless
+// another member's move came first with a higher one.
+type numbers struct{ own, hub uint64 }
 
 func newHost(hub *hubclient.Conn, id string, ln net.Listener, log *slog.Logger) *host {
 	return &host{hub: hub, id: id, ln: ln, log: log, asking: make(chan struct{}, maxAsking),
@@ -240,9 +247,8 @@ func (h *host) sendLocked(m *member, f wire.Frame) {
 func (h *host) fromMember(ctx context.Context, m *member, f wire.Frame) {
 	switch f.Type {
 	case wire.TypeNav:
-		h.mu.Lock()
-		m.active = time.Now()
-		h.mu.Unlock()
+		h.moved(m, f)
+		return
 	case wire.TypeFollow:
 		h.followed(m, f.Following)
 		return
@@ -257,6 +263,50 @@ func (h *host) fromMember(ctx context.Context, m *member, f wire.Frame) {
 		return
 	}
 	h.hub.Send(f)
+}
+
+// moved passes a member's move on to the hub. A jump or open keeps the
+// member's number, by which the hub drops one it has, unless another
+// member's came first with a higher one (the hub would drop it): it is
+// numbered next, and the acknowledgement mapped back to the member.
+func (h *host) moved(m *member, f wire.Frame) {
+	h.mu.Lock()
+	defer h.mu.Unlock() // the hub gets the moves in the order of their numbers
+	m.active = time.Now()
+	if !wire.Numbered(f) {
+		h.hub.Send(f)
+		return
+	}
+	own := f.Num
+	switch {
+	case own != 0 && own <= h.acked: // sent again after a takeover; the hub has it
+		h.sendLocked(m, wire.Frame{Type: wire.TypeAck, Num: own})
+		return
+	case own <= h.lastNum:
+		f.Num = h.lastNum + 1
+	}
+	h.lastNum = f.Num
+	m.sent = append(m.sent, numbers{own: own, hub: f.Num})
+	if len(m.sent) > maxUnacked { // the hub connection's outbox dropped it too
+		m.sent = m.sent[1:]
+	}
+	h.hub.Send(f)
+}
+
+// ackedLocked tells each member which of its moves the hub acknowledged,
+// up to num, in the member's numbers.
+func (h *host) ackedLocked(num uint64) {
+	h.acked = max(h.acked, num)
+	for m := range h.members {
+		i := 0
+		for i < len(m.sent) && m.sent[i].hub <= num {
+			i++
+		}
+		if i > 0 {
+			h.sendLocked(m, wire.Frame{Type: wire.TypeAck, Num: m.sent[i-1].own})
+			m.sent = m.sent[i:]
+		}
+	}
 }
 
 // followed applies a member's follow choice: the person's, for the hub and
@@ -305,8 +355,12 @@ func (h *host) dispatch(f wire.Frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch f.Type {
-	case wire.TypeConnected:
+	case wire.TypeConnected: // its num: the hub's newest acknowledged
 		h.connected = &f
+		h.ackedLocked(f.Num)
+	case wire.TypeAck:
+		h.ackedLocked(f.Num)
+		return
 	case wire.TypeDisconnected, wire.TypeRefused:
 		h.connected = nil
 	case wire.TypeState:

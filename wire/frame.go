@@ -244,3 +244,9 @@ type AnswerError struct {
 }
 
 func (e *AnswerError) Error() string { return e.Message }
+
+// Numbered says whether f is a move its sender numbers (Num) and keeps
+// until the hub acknowledges it: a jump or an open.
+func Numbered(f Frame) bool {
+	return f.Type == TypeNav && (f.Kind == KindJump || f.Kind == KindOpen)
+}
