@@ -418,13 +418,38 @@ func (h *host) shower(to json.RawMessage) *member {
 }
 
 // asked is the member that answers a remote request of the hub: for a
-// file, one that has it; else the one in use, where the person reads.
+// file, or an LSP request about one, one that has the file; else the one
+// in use, where the person reads.
 func (h *host) asked(f wire.Frame) *member {
-	var q files.Question
-	if f.Method == files.AskMethod && json.Unmarshal(f.Params, &q) == nil && q.Location.Validate() == nil {
-		return h.holder(q.Location)
+	if loc, ok := askedAbout(f); ok {
+		return h.holder(loc)
 	}
 	return h.mostActive(nil)
+}
+
+// askedAbout is the file a remote request is about: the one a file
+// request asks for, or an LSP request's textDocument.
+func askedAbout(f wire.Frame) (location.Location, bool) {
+	switch f.Method {
+	case files.AskMethod:
+		var q files.Question
+		if json.Unmarshal(f.Params, &q) == nil && q.Location.Validate() == nil {
+			return q.Location, true
+		}
+	case wire.AskLSP:
+		var q struct {
+			Params struct {
+				TextDocument struct {
+					URI string `json:"uri"`
+				} `json:"textDocument"`
+			} `json:"params"`
+		}
+		if json.Unmarshal(f.Params, &q) == nil {
+			loc, err := location.ParsePortableURI(q.Params.TextDocument.URI)
+			return loc, err == nil
+		}
+	}
+	return location.Location{}, false
 }
 
 // holder is the most recently active of the members whose trees hold

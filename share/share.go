@@ -7,7 +7,8 @@
 // Every proxy, the holder's own included, talks to the holder through a
 // Link, which offers what a hub connection does; the holder (host) routes
 // the hub's frames to its members: a move of the navigator to the one proxy
-// whose workspace holds the file (see host.shower), the rest to all.
+// whose workspace holds the file (see host.shower), a remote request about
+// a file to one that holds it (host.asked), the rest to all.
 package share
 
 import (

@@ -250,3 +250,8 @@ func (e *AnswerError) Error() string { return e.Message }
 func Numbered(f Frame) bool {
 	return f.Type == TypeNav && (f.Kind == KindJump || f.Kind == KindOpen)
 }
+
+// AskLSP is the method of an ask that carries a read-only LSP request of
+// another participant's editor: params {"method", "params"}, with portable
+// URIs (location.PortableURI); the result is the server's answer.
+const AskLSP = "lsp"
