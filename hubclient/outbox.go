@@ -123,11 +123,7 @@ func (o *outbox) take() []wire.Frame {
 func (o *outbox) ack(num uint64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	i := 0
-	for i < len(o.sent) && o.sent[i].Num <= num {
-		i++
-	}
-	o.sent = o.sent[i:]
+	o.sent = wire.Unacked(o.sent, num)
 }
 
 // resume readies a new connection whose welcome says the hub has this

@@ -187,7 +187,7 @@ func (h *host) join(m *member) bool {
 	}
 	h.next++
 	m.key = "m" + strconv.Itoa(h.next)
-	first := []wire.Frame{{Type: wire.TypeWelcome, ID: h.id, Seq: h.lastSeq}}
+	first := []wire.Frame{{Type: wire.TypeWelcome, ID: h.id, Seq: h.lastSeq, Num: h.acked}}
 	if h.connected != nil {
 		first = append(first, *h.connected)
 	}

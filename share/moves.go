@@ -42,11 +42,7 @@ func (ms *moves) add(f wire.Frame) (numbered wire.Frame, lost bool) {
 func (ms *moves) ack(num uint64) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	i := 0
-	for i < len(ms.list) && ms.list[i].Num <= num {
-		i++
-	}
-	ms.list = ms.list[i:]
+	ms.list = wire.Unacked(ms.list, num)
 }
 
 // pending is a copy of the moves kept, oldest first.
@@ -54,4 +50,13 @@ func (ms *moves) pending() []wire.Frame {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	return append([]wire.Frame(nil), ms.list...)
+}
+
+// above makes the next numbers higher than num, the newest the hub
+// acknowledged of this participant: a number not above it would be taken
+// for one the hub has (a clock set back, an earlier proxy's numbers).
+func (ms *moves) above(num uint64) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	ms.lastNum = max(ms.lastNum, num)
 }

@@ -292,6 +292,7 @@ func (l *Link) serve(ctx context.Context, conn net.Conn) error {
 	}
 	l.setAttached(welcome.ID)
 	l.sawSeq(welcome.Seq) // the holder's newest: a takeover asks for what is newer
+	l.moves.above(welcome.Num)
 	defer l.setDetached()
 	var resent uint64 // moves up to it are written, not to be written again from out
 	for _, f := range l.moves.pending() {
@@ -353,6 +354,8 @@ func (l *Link) readLoop(ctx context.Context, p *peer) error {
 			l.sawSeq(f.Seq)
 		case wire.TypeFollow:
 			l.sawFollowing(f.Following)
+		case wire.TypeConnected:
+			l.moves.above(f.Num)
 		case wire.TypeRefused:
 			l.mu.Lock()
 			l.refused = &f

@@ -245,6 +245,16 @@ type AnswerError struct {
 
 func (e *AnswerError) Error() string { return e.Message }
 
+// Unacked is moves, numbered moves oldest first, less those an ack of num
+// covers.
+func Unacked(moves []Frame, num uint64) []Frame {
+	i := 0
+	for i < len(moves) && moves[i].Num <= num {
+		i++
+	}
+	return moves[i:]
+}
+
 // Numbered says whether f is a move its sender numbers (Num) and keeps
 // until the hub acknowledges it: a jump or an open.
 func Numbered(f Frame) bool {
