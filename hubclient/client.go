@@ -64,6 +64,13 @@ type Config struct {
 	// laptop's short sleep is back within a quarter of a second); negative
 	// for none, doubling from the first failure.
 	QuickRetries int
+	// CallerNumbers says that the caller numbers the jumps and opens it
+	// sends (Frame.Num, increasing in the order sent; one not above the
+	// last is numbered next): a holder of the connection for several
+	// proxies passes on their numbers, which they keep until acknowledged
+	// (package share). Acknowledgements then also arrive as Events (type
+	// ack), and the numbers are never changed on a reconnect.
+	CallerNumbers bool
 }
 
 // Conn is a proxy's connection to its session hub. Run keeps it connected;
@@ -149,7 +156,7 @@ func New(cfg Config) (*Conn, error) {
 		log:     cfg.Logger,
 		dialer:  cfg.Dialer,
 		events:  make(chan wire.Frame, eventsSize),
-		out:     newOutbox(),
+		out:     newOutbox(cfg.CallerNumbers),
 		pending: map[string]chan wire.Frame{},
 		lastSeq: cfg.After,
 	}
@@ -169,7 +176,7 @@ func New(cfg Config) (*Conn, error) {
 }
 
 // Events delivers incoming frames and connection news: "connected" (with
-// the welcome's id, name, role, session and seq), "disconnected" (message:
+// the welcome's id, name, role, session, seq and num), "disconnected" (message:
 // why; a retry follows) and "refused" (message: the hub's reason; Run
 // ends). Answers to Ask do not appear here. The consumer must keep up: when
 // Events is full, cursor moves are dropped at once and other frames after a
@@ -353,7 +360,7 @@ func (c *Conn) connect(ctx context.Context) (welcomed bool, err error) {
 	c.setConnected(true)
 	defer c.setConnected(false)
 	c.log.Info("connected to the hub", "name", welcome.Name, "role", welcome.Role)
-	c.emit(ctx, wire.Frame{Type: wire.TypeConnected, ID: welcome.ID, Name: welcome.Name, Role: welcome.Role, Session: welcome.Session, Seq: welcome.Seq})
+	c.emit(ctx, wire.Frame{Type: wire.TypeConnected, ID: welcome.ID, Name: welcome.Name, Role: welcome.Role, Session: welcome.Session, Seq: welcome.Seq, Num: welcome.Num})
 
 	connCtx, stop := context.WithCancel(ctx)
 	writerDone := make(chan error, 1)
@@ -407,7 +414,9 @@ func (c *Conn) readLoop(ctx context.Context, ws *websocket.Conn) error {
 			continue
 		case f.Type == wire.TypeAck:
 			c.out.ack(f.Num)
-			continue
+			if !c.cfg.CallerNumbers {
+				continue
+			}
 		case f.Type == wire.TypeNav && f.Seq > c.lastSeq:
 			c.lastSeq = f.Seq
 		}

@@ -24,18 +24,19 @@ type outbox struct {
 	following   bool
 	followDirty bool // following changed since the hub was last told
 	online      bool
+	callers     bool          // the caller numbers the moves (Config.CallerNumbers)
 	wake        chan struct{} // capacity 1
 }
 
-func newOutbox() *outbox {
-	// Numbers start at the clock, in microseconds, so that a client made
-	// again with the same id (a proxy joining the session again) numbers
-	// above the one before it, whose numbers the hub remembers.
-	return &outbox{wake: make(chan struct{}, 1), lastNum: uint64(time.Now().UnixMicro())}
-}
-
-func numbered(f wire.Frame) bool {
-	return f.Type == wire.TypeNav && (f.Kind == wire.KindJump || f.Kind == wire.KindOpen)
+func newOutbox(callers bool) *outbox {
+	o := &outbox{wake: make(chan struct{}, 1), callers: callers}
+	if !callers {
+		// Numbers start at the clock, in microseconds, so that a client
+		// made again with the same id (a proxy joining the session again)
+		// numbers above the one before it, whose numbers the hub remembers.
+		o.lastNum = uint64(time.Now().UnixMicro())
+	}
+	return o
 }
 
 // push adds f. It returns why something was dropped, or "".
@@ -52,10 +53,14 @@ func (o *outbox) push(f wire.Frame) (lost string) {
 		return ""
 	case !o.online && f.Type == wire.TypeAnswer:
 		return ""
-	case numbered(f):
+	case wire.Numbered(f):
 		o.cursor = nil // older than this move
-		o.lastNum++
-		f.Num = o.lastNum
+		if o.callers && f.Num > o.lastNum {
+			o.lastNum = f.Num
+		} else {
+			o.lastNum++
+			f.Num = o.lastNum
+		}
 		o.frames = append(o.frames, f)
 		return o.bound()
 	case o.others >= backlogSize:
@@ -76,7 +81,7 @@ func (o *outbox) bound() (lost string) {
 		return "too many moves unacknowledged: the oldest is lost"
 	}
 	for i, f := range o.frames {
-		if numbered(f) {
+		if wire.Numbered(f) {
 			o.frames = append(o.frames[:i], o.frames[i+1:]...)
 			break
 		}
@@ -99,7 +104,7 @@ func (o *outbox) take() []wire.Frame {
 	out := o.frames
 	o.frames, o.others = nil, 0
 	for _, f := range out {
-		if numbered(f) {
+		if wire.Numbered(f) {
 			o.sent = append(o.sent, f)
 		}
 	}
@@ -118,11 +123,7 @@ func (o *outbox) take() []wire.Frame {
 func (o *outbox) ack(num uint64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	i := 0
-	for i < len(o.sent) && o.sent[i].Num <= num {
-		i++
-	}
-	o.sent = o.sent[i:]
+	o.sent = wire.Unacked(o.sent, num)
 }
 
 // resume readies a new connection whose welcome says the hub has this
@@ -130,19 +131,20 @@ func (o *outbox) ack(num uint64) {
 // out again first, in order, less those the hub has. A hub that knows a
 // number this client never gave had the participant from an earlier client
 // with its id and a clock ahead of this one's: the moves are numbered again
-// above it.
+// above it, unless the caller numbers them (its numbers are the ones the
+// hub may have).
 func (o *outbox) resume(acked uint64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	all := append(o.sent, o.frames...)
 	o.sent, o.frames, o.others = nil, all[:0], 0
-	renumber := acked >= o.lastNum
+	renumber := !o.callers && acked >= o.lastNum
 	if renumber {
 		o.lastNum = acked
 	}
 	for _, f := range all {
 		switch {
-		case !numbered(f):
+		case !wire.Numbered(f):
 			o.others++
 		case renumber:
 			o.lastNum++

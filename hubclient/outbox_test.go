@@ -37,7 +37,7 @@ func (o *outbox) unacked() int {
 }
 
 func TestOutboxKeepsWhatMatters(t *testing.T) {
-	o := newOutbox()
+	o := newOutbox(false)
 	cursor := func(line int) wire.Frame { return wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: at(line)} }
 	// Offline: every move is kept, numbered, in order; a cursor only when
 	// newer than the last move; answers are dropped; the follow state goes
@@ -82,7 +82,7 @@ func TestOutboxKeepsWhatMatters(t *testing.T) {
 // acknowledged go again first, in order, less those the welcome says the hub
 // has; at most maxUnacked wait, the oldest dropped first.
 func TestOutboxResendsUnacknowledged(t *testing.T) {
-	o := newOutbox()
+	o := newOutbox(false)
 	o.setOnline(true)
 	for i := 1; i <= 5; i++ {
 		o.push(jump(i))
@@ -117,7 +117,7 @@ func TestOutboxResendsUnacknowledged(t *testing.T) {
 // A hub that knows higher numbers than this client ever gave (an earlier
 // client with the same id) gets the moves numbered again above its own.
 func TestOutboxNumbersAboveTheHub(t *testing.T) {
-	o := newOutbox()
+	o := newOutbox(false)
 	o.push(jump(1))
 	o.push(jump(2))
 	ahead := o.lastNum + 1000

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/lspshare/lspshare/files"
@@ -18,7 +17,7 @@ import (
 
 // Questions between proxies, carried by the hub's ask frames.
 const (
-	askLSP = "lsp" // params lspQuestion; result: the server's answer
+	askLSP = wire.AskLSP // params lspQuestion; result: the server's answer
 	// files.AskMethod: params files.Question; answered with a wire.Chunk
 )
 
@@ -128,61 +127,25 @@ func (p *Participant) answeredRemotely(wheel string) {
 	}
 }
 
-// Portable URIs name a portable location inside LSP payloads that cross
-// machines: lspshare:/workspace/PATH, lspshare:/module/MOD@VER/PATH,
-// lspshare:/goroot/PATH.
-const portableScheme = "lspshare:/"
-
-func portableURIOf(l location.Location) string {
-	if l.Space == location.Module {
-		return portableScheme + string(l.Space) + "/" + l.Module + "/" + l.Path
-	}
-	return portableScheme + string(l.Space) + "/" + l.Path
-}
-
-func parsePortableURI(u string) (location.Location, error) {
-	rest, ok := strings.CutPrefix(u, portableScheme)
-	if !ok {
-		return location.Location{}, fmt.Errorf("not a portable URI: %.80q", u)
-	}
-	space, rest, _ := strings.Cut(rest, "/")
-	l := location.Location{Space: location.Space(space), Path: rest}
-	if l.Space == location.Module {
-		at := strings.IndexByte(rest, '@')
-		if at < 0 {
-			return location.Location{}, fmt.Errorf("portable URI without module version: %.80q", u)
-		}
-		slash := strings.IndexByte(rest[at:], '/')
-		if slash < 0 {
-			return location.Location{}, fmt.Errorf("portable URI without path: %.80q", u)
-		}
-		l.Module, l.Path = rest[:at+slash], rest[at+slash+1:]
-	}
-	if err := l.Validate(); err != nil {
-		return location.Location{}, err
-	}
-	return l, nil
-}
-
 // portableURI maps a file URI of this machine (a checkout file or a cached
 // one) to a portable URI.
 func (v *view) portableURI(u string) (string, error) {
 	if v.cache != nil {
 		if _, l, ok := v.cache.Location(u); ok {
-			return portableURIOf(l), nil
+			return location.PortableURI(l), nil
 		}
 	}
 	l, err := v.mapper.ToPortable(u)
 	if err != nil {
 		return "", err
 	}
-	return portableURIOf(l), nil
+	return location.PortableURI(l), nil
 }
 
 // localURI maps a portable URI to a file of this machine, fetching it into
 // the cache from the navigator when it is missing.
 func (p *Participant) localURI(ctx context.Context, v *view, u string) (string, error) {
-	l, err := parsePortableURI(u)
+	l, err := location.ParsePortableURI(u)
 	if err != nil {
 		return "", err
 	}
@@ -197,7 +160,7 @@ func (p *Participant) localURI(ctx context.Context, v *view, u string) (string, 
 // file of this machine's trees, which must be there: a request is about
 // files the answering server can read.
 func (v *view) checkoutURI(u string) (string, error) {
-	l, err := parsePortableURI(u)
+	l, err := location.ParsePortableURI(u)
 	if err != nil {
 		return "", err
 	}

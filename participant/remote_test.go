@@ -14,10 +14,10 @@ func TestPortableURI(t *testing.T) {
 		{Space: location.Module, Module: "golang.org/x/text@v0.3.0", Path: "unicode/norm/x.go"},
 		{Space: location.GOROOT, Path: "src/fmt/print.go"},
 	} {
-		u := portableURIOf(l)
-		got, err := parsePortableURI(u)
+		u := location.PortableURI(l)
+		got, err := location.ParsePortableURI(u)
 		if err != nil || got != l {
-			t.Errorf("parsePortableURI(%q) = %+v, %v; want %+v", u, got, err, l)
+			t.Errorf("location.ParsePortableURI(%q) = %+v, %v; want %+v", u, got, err, l)
 		}
 	}
 	for _, bad := range []string{
@@ -31,8 +31,8 @@ func TestPortableURI(t *testing.T) {
 		"lspshare:/elsewhere/x.go",
 		"lspshare:/workspace/",
 	} {
-		if l, err := parsePortableURI(bad); err == nil {
-			t.Errorf("parsePortableURI(%q) = %+v, want an error", bad, l)
+		if l, err := location.ParsePortableURI(bad); err == nil {
+			t.Errorf("location.ParsePortableURI(%q) = %+v, want an error", bad, l)
 		}
 	}
 }
@@ -82,7 +82,7 @@ func FuzzPortableURI(f *testing.F) {
 		trees = append(trees, tree{m, cfg.Root, cfg.GOMODCACHE, cfg.GOROOT})
 	}
 	f.Fuzz(func(t *testing.T, u string) {
-		l, err := parsePortableURI(u)
+		l, err := location.ParsePortableURI(u)
 		if err != nil {
 			return
 		}

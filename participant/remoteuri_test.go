@@ -174,7 +174,7 @@ func TestAnswersAcrossSystems(t *testing.T) {
 		for v, uris := range want {
 			// What localURI does before it would bring a missing file.
 			local, err := rewriteURIs(portable, func(u string) (string, error) {
-				l, err := parsePortableURI(u)
+				l, err := location.ParsePortableURI(u)
 				if err != nil {
 					return "", err
 				}

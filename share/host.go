@@ -45,6 +45,8 @@ type host struct {
 	navShown  bool        // by a member (else the next to join shows it)
 	notes     map[uint64]wire.Frame
 	lastSeq   uint64
+	lastNum   uint64 // the newest move number given to the hub
+	acked     uint64 // the newest the hub acknowledged
 }
 
 // member is one proxy attached to the host.
@@ -54,7 +56,12 @@ type member struct {
 	out    chan wire.Frame
 	mapper *location.Mapper // nil when its workspace cannot be mapped
 	active time.Time        // of its newest move, or its attachment
+	sent   []numbers        // its moves given to the hub, not acknowledged, oldest first
 }
+
+// numbers are a member's number of a move and the hub's: the same unless
+// another member's move came first with a higher one.
+type numbers struct{ own, hub uint64 }
 
 func newHost(hub *hubclient.Conn, id string, ln net.Listener, log *slog.Logger) *host {
 	return &host{hub: hub, id: id, ln: ln, log: log, asking: make(chan struct{}, maxAsking),
@@ -180,7 +187,7 @@ func (h *host) join(m *member) bool {
 	}
 	h.next++
 	m.key = "m" + strconv.Itoa(h.next)
-	first := []wire.Frame{{Type: wire.TypeWelcome, ID: h.id, Seq: h.lastSeq}}
+	first := []wire.Frame{{Type: wire.TypeWelcome, ID: h.id, Seq: h.lastSeq, Num: h.acked}}
 	if h.connected != nil {
 		first = append(first, *h.connected)
 	}
@@ -240,9 +247,8 @@ func (h *host) sendLocked(m *member, f wire.Frame) {
 func (h *host) fromMember(ctx context.Context, m *member, f wire.Frame) {
 	switch f.Type {
 	case wire.TypeNav:
-		h.mu.Lock()
-		m.active = time.Now()
-		h.mu.Unlock()
+		h.moved(m, f)
+		return
 	case wire.TypeFollow:
 		h.followed(m, f.Following)
 		return
@@ -257,6 +263,50 @@ func (h *host) fromMember(ctx context.Context, m *member, f wire.Frame) {
 		return
 	}
 	h.hub.Send(f)
+}
+
+// moved passes a member's move on to the hub. A jump or open keeps the
+// member's number, by which the hub drops one it has, unless another
+// member's came first with a higher one (the hub would drop it): it is
+// numbered next, and the acknowledgement mapped back to the member.
+func (h *host) moved(m *member, f wire.Frame) {
+	h.mu.Lock()
+	defer h.mu.Unlock() // the hub gets the moves in the order of their numbers
+	m.active = time.Now()
+	if !wire.Numbered(f) {
+		h.hub.Send(f)
+		return
+	}
+	own := f.Num
+	switch {
+	case own != 0 && own <= h.acked: // sent again after a takeover; the hub has it
+		h.sendLocked(m, wire.Frame{Type: wire.TypeAck, Num: own})
+		return
+	case own <= h.lastNum:
+		f.Num = h.lastNum + 1
+	}
+	h.lastNum = f.Num
+	m.sent = append(m.sent, numbers{own: own, hub: f.Num})
+	if len(m.sent) > maxUnacked { // the hub connection's outbox dropped it too
+		m.sent = m.sent[1:]
+	}
+	h.hub.Send(f)
+}
+
+// ackedLocked tells each member which of its moves the hub acknowledged,
+// up to num, in the member's numbers.
+func (h *host) ackedLocked(num uint64) {
+	h.acked = max(h.acked, num)
+	for m := range h.members {
+		i := 0
+		for i < len(m.sent) && m.sent[i].hub <= num {
+			i++
+		}
+		if i > 0 {
+			h.sendLocked(m, wire.Frame{Type: wire.TypeAck, Num: m.sent[i-1].own})
+			m.sent = m.sent[i:]
+		}
+	}
 }
 
 // followed applies a member's follow choice: the person's, for the hub and
@@ -305,8 +355,12 @@ func (h *host) dispatch(f wire.Frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch f.Type {
-	case wire.TypeConnected:
+	case wire.TypeConnected: // its num: the hub's newest acknowledged
 		h.connected = &f
+		h.ackedLocked(f.Num)
+	case wire.TypeAck:
+		h.ackedLocked(f.Num)
+		return
 	case wire.TypeDisconnected, wire.TypeRefused:
 		h.connected = nil
 	case wire.TypeState:
@@ -364,13 +418,38 @@ func (h *host) shower(to json.RawMessage) *member {
 }
 
 // asked is the member that answers a remote request of the hub: for a
-// file, one that has it; else the one in use, where the person reads.
+// file, or an LSP request about one, one that has the file; else the one
+// in use, where the person reads.
 func (h *host) asked(f wire.Frame) *member {
-	var q files.Question
-	if f.Method == files.AskMethod && json.Unmarshal(f.Params, &q) == nil && q.Location.Validate() == nil {
-		return h.holder(q.Location)
+	if loc, ok := askedAbout(f); ok {
+		return h.holder(loc)
 	}
 	return h.mostActive(nil)
+}
+
+// askedAbout is the file a remote request is about: the one a file
+// request asks for, or an LSP request's textDocument.
+func askedAbout(f wire.Frame) (location.Location, bool) {
+	switch f.Method {
+	case files.AskMethod:
+		var q files.Question
+		if json.Unmarshal(f.Params, &q) == nil && q.Location.Validate() == nil {
+			return q.Location, true
+		}
+	case wire.AskLSP:
+		var q struct {
+			Params struct {
+				TextDocument struct {
+					URI string `json:"uri"`
+				} `json:"textDocument"`
+			} `json:"params"`
+		}
+		if json.Unmarshal(f.Params, &q) == nil {
+			loc, err := location.ParsePortableURI(q.Params.TextDocument.URI)
+			return loc, err == nil
+		}
+	}
+	return location.Location{}, false
 }
 
 // holder is the most recently active of the members whose trees hold

@@ -22,6 +22,9 @@ import (
 //     holder hands it what a hub connection would deliver, as its
 //     Events: frames from the hub, the connection's news, and follow
 //     frames when another of the person's proxies chose to follow or not;
+//   - a member numbers its jumps and opens (num) and keeps them until an
+//     ack in its numbers comes back, sending them again to a new holder
+//     (see moves, host.moved);
 //   - an ask from a member is a remote request the holder makes for it;
 //     the answer comes back with the member's ref. Refs of locate and of
 //     notes are the holder's to keep apart (see host.send).

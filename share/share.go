@@ -7,11 +7,13 @@
 // Every proxy, the holder's own included, talks to the holder through a
 // Link, which offers what a hub connection does; the holder (host) routes
 // the hub's frames to its members: a move of the navigator to the one proxy
-// whose workspace holds the file (see host.shower), the rest to all.
+// whose workspace holds the file (see host.shower), a remote request about
+// a file to one that holds it (host.asked), the rest to all.
 package share
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +74,7 @@ type Link struct {
 	key     string          // the endpoint's name
 	events  chan wire.Frame // closed when Run returns
 	out     chan wire.Frame
+	moves   moves // sent again to each new holder until acknowledged
 	running atomic.Bool
 
 	mu        sync.Mutex // guards the fields below
@@ -88,6 +91,9 @@ type Link struct {
 func New(cfg Config) (*Link, error) {
 	if _, err := hubclient.New(cfg.Hub); err != nil { // the link, and whom TLS trusts
 		return nil, err
+	}
+	if cfg.Hub.ID == "" { // made here, not by each holder's hub connection: the participant's for good
+		cfg.Hub.ID = rand.Text()
 	}
 	log := cfg.Hub.Logger
 	if log == nil {
@@ -109,8 +115,16 @@ func New(cfg Config) (*Link, error) {
 // proxies chose to follow or not. It is closed when Run returns.
 func (l *Link) Events() <-chan wire.Frame { return l.events }
 
-// Send queues a frame for the hub, dropping it when the queue is full.
+// Send queues a frame for the hub, dropping it when the queue is full. A
+// jump or open is numbered and kept until the hub acknowledges it, and
+// sent again to every new holder until then.
 func (l *Link) Send(f wire.Frame) {
+	if wire.Numbered(f) {
+		var lost bool
+		if f, lost = l.moves.add(f); lost {
+			l.log.Warn("too many moves unacknowledged: the oldest is lost")
+		}
+	}
 	select {
 	case l.out <- f:
 	default:
@@ -249,6 +263,7 @@ func (l *Link) host(ctx context.Context, ln net.Listener) error {
 	l.mu.Lock()
 	cfg := l.cfg.Hub
 	cfg.ID, cfg.After = l.id, l.lastSeq
+	cfg.CallerNumbers = true // the members number their moves (moves)
 	following := l.following
 	l.mu.Unlock()
 	hub, err := hubclient.New(cfg)
@@ -295,13 +310,21 @@ func (l *Link) serve(ctx context.Context, conn net.Conn) error {
 	}
 	l.setAttached(welcome.ID)
 	l.sawSeq(welcome.Seq) // the holder's newest: a takeover asks for what is newer
+	l.moves.above(welcome.Num)
 	defer l.setDetached()
+	var resent uint64 // moves up to it are written, not to be written again from out
+	for _, f := range l.moves.pending() {
+		if err := p.write(f); err != nil {
+			return fmt.Errorf("send the holder the moves not acknowledged: %w", err)
+		}
+		resent = f.Num
+	}
 
 	wctx, stop := context.WithCancel(ctx)
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		l.writeLoop(wctx, p)
+		l.writeLoop(wctx, p, resent)
 	}()
 	err = l.readLoop(ctx, p)
 	stop()
@@ -313,12 +336,17 @@ func (l *Link) serve(ctx context.Context, conn net.Conn) error {
 	return err
 }
 
-func (l *Link) writeLoop(ctx context.Context, p *peer) {
+// writeLoop writes out's frames to the holder, less the moves numbered up
+// to resent, which it has already.
+func (l *Link) writeLoop(ctx context.Context, p *peer, resent uint64) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case f := <-l.out:
+			if wire.Numbered(f) && f.Num <= resent {
+				continue
+			}
 			if err := p.write(f); err != nil {
 				l.log.Debug("frame for the holder lost", "type", f.Type, "err", err)
 				return
@@ -337,10 +365,15 @@ func (l *Link) readLoop(ctx context.Context, p *peer) error {
 		case wire.TypeAnswer:
 			l.deliverAnswer(f)
 			continue
+		case wire.TypeAck:
+			l.moves.ack(f.Num)
+			continue
 		case wire.TypeNav:
 			l.sawSeq(f.Seq)
 		case wire.TypeFollow:
 			l.sawFollowing(f.Following)
+		case wire.TypeConnected:
+			l.moves.above(f.Num)
 		case wire.TypeRefused:
 			l.mu.Lock()
 			l.refused = &f

@@ -238,9 +238,11 @@ func TestStaleSocketReplaced(t *testing.T) {
 	}
 }
 
-// A request for a file of the navigator's goes to the proxy whose
-// workspace has it.
-func TestFileAskedOfItsHolder(t *testing.T) {
+// A request of another participant's for a file of the navigator's, or
+// an LSP request about one (definition, hover, references), goes to the
+// proxy whose workspace has the file; one about a file neither has, to the
+// one in use (here b, attached last).
+func TestAskedOfTheFilesHolder(t *testing.T) {
 	th := hubtest.StartHub(t, hub.Config{}, "", nil)
 	dir := testDir(t)
 	rootA, rootB := t.TempDir(), t.TempDir()
@@ -253,38 +255,53 @@ func TestFileAskedOfItsHolder(t *testing.T) {
 	await(t, a, isConnected, "a connected")
 	b, _ := runLinkAt(t, th.Links.Drive, "ann", dir, rootB)
 	await(t, b, func(f wire.Frame) bool { return f.Type == wire.TypeState && f.Navigator == "ann" }, "ann at the wheel")
-
-	asks := map[*Link][]string{}
-	for _, path := range []string{"b.go", "a.go", "b.go"} {
+	fileAsk := func(path string) (string, json.RawMessage) {
 		params, err := json.Marshal(files.Question{Location: location.Location{Space: location.Workspace, Path: path}, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
+		return files.AskMethod, params
+	}
+	lspAsk := func(method string) func(string) (string, json.RawMessage) {
+		return func(path string) (string, json.RawMessage) {
+			uri := location.PortableURI(location.Location{Space: location.Workspace, Path: path})
+			return wire.AskLSP, json.RawMessage(fmt.Sprintf(`{"method":%q,"params":{"textDocument":{"uri":%q},"position":{"line":0,"character":8}}}`, method, uri))
+		}
+	}
+	asks := map[*Link][]string{}
+	for _, q := range []struct {
+		path string
+		ask  func(string) (string, json.RawMessage)
+		want *Link
+	}{
+		{"b.go", fileAsk, b}, {"a.go", fileAsk, a}, {"b.go", fileAsk, b},
+		{"b.go", lspAsk("textDocument/definition"), b}, {"a.go", lspAsk("textDocument/hover"), a},
+		{"b.go", lspAsk("textDocument/references"), b}, {"c.go", lspAsk("textDocument/hover"), b},
+	} {
+		method, params := q.ask(q.path)
 		answered := make(chan error, 1)
 		go func() {
-			c, err := th.AskNavigator(context.Background(), "demo", files.AskMethod, params)
+			// The hub's own asks take a file chunk for an answer: every
+			// ask here gets one, which also crosses the local socket for
+			// the attached link.
+			c, err := th.AskNavigator(context.Background(), "demo", method, params)
 			if err == nil && string(c.Data) != "package x\n" {
 				err = fmt.Errorf("the chunk came as %q", c.Data)
 			}
 			answered <- err
 		}()
-		want := map[string]*Link{"a.go": a, "b.go": b}[path]
-		ask := await(t, want, func(f wire.Frame) bool { return f.Type == wire.TypeAsk }, "the ask for "+path)
-		var q files.Question
-		if err := json.Unmarshal(ask.Params, &q); err != nil {
-			t.Fatal(err)
-		}
-		asks[want] = append(asks[want], q.Location.Path)
-		// The file's bytes go as a binary chunk, through the local socket
-		// for the attached link.
-		want.Send(wire.Frame{Type: wire.TypeAnswer, Ref: ask.Ref, Chunk: &wire.Chunk{Size: 10, Data: []byte("package x\n")}})
+		ask := await(t, q.want, func(f wire.Frame) bool { return f.Type == wire.TypeAsk }, "the ask about "+q.path)
+		asks[q.want] = append(asks[q.want], ask.Method+" "+q.path)
+		q.want.Send(wire.Frame{Type: wire.TypeAnswer, Ref: ask.Ref, Chunk: &wire.Chunk{Size: 10, Data: []byte("package x\n")}})
 		if err := <-answered; err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Each link's asks come in order: one that went astray would have come
 	// to the other before that one's next.
-	if !slices.Equal(asks[b], []string{"b.go", "b.go"}) || !slices.Equal(asks[a], []string{"a.go"}) {
-		t.Errorf("asks reached a: %v, b: %v", asks[a], asks[b])
+	wantA := []string{"file a.go", "lsp a.go"}
+	wantB := []string{"file b.go", "file b.go", "lsp b.go", "lsp b.go", "lsp c.go"}
+	if !slices.Equal(asks[a], wantA) || !slices.Equal(asks[b], wantB) {
+		t.Errorf("asks reached a: %v, b: %v; want a: %v, b: %v", asks[a], asks[b], wantA, wantB)
 	}
 }

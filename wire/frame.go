@@ -261,3 +261,24 @@ type AnswerError struct {
 }
 
 func (e *AnswerError) Error() string { return e.Message }
+
+// Unacked is moves, numbered moves oldest first, less those an ack of num
+// covers.
+func Unacked(moves []Frame, num uint64) []Frame {
+	i := 0
+	for i < len(moves) && moves[i].Num <= num {
+		i++
+	}
+	return moves[i:]
+}
+
+// Numbered says whether f is a move its sender numbers (Num) and keeps
+// until the hub acknowledges it: a jump or an open.
+func Numbered(f Frame) bool {
+	return f.Type == TypeNav && (f.Kind == KindJump || f.Kind == KindOpen)
+}
+
+// AskLSP is the method of an ask that carries a read-only LSP request of
+// another participant's editor: params {"method", "params"}, with portable
+// URIs (location.PortableURI); the result is the server's answer.
+const AskLSP = "lsp"

@@ -82,13 +82,22 @@ function! lspshare#execute(command, arguments) abort
   endif
 endfunction
 
-" s:execute sends workspace/executeCommand to every running proxy and
+" Commands that every running proxy must get: each proxy joins and leaves
+" the session itself (one leaving keeps the others in). The rest are the
+" person's, whose proxies on this machine are one participant, so one proxy
+" acts for all: sent to every one, a reply would be posted, a hand raised,
+" a jump made once per proxy.
+let s:to_every_proxy = ['lspshare.join', 'lspshare.leave']
+
+" s:execute sends workspace/executeCommand to every running proxy, or, for
+" a command of the person's, to one (the current buffer's, else any), and
 " reports whether there was one. Answers come to lspshare#on_answer.
 function! s:execute(command, arguments) abort
+  let all = index(s:to_every_proxy, a:command) >= 0 ? v:true : v:false
   if has('nvim')
-    return luaeval('require("lspshare").execute(_A[1], _A[2])', [a:command, a:arguments])
+    return luaeval('require("lspshare").execute(_A[1], _A[2], _A[3])', [a:command, a:arguments, all])
   endif
-  return lspshare#channel#execute(a:command, a:arguments)
+  return lspshare#channel#execute(a:command, a:arguments, all)
 endfunction
 
 " lspshare#on_answer takes a proxy's answer to a command: an error message to

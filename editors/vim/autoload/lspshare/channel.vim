@@ -372,17 +372,20 @@ function! s:show_document(params) abort
 endfunction
 
 " lspshare#channel#execute sends workspace/executeCommand to every running
-" proxy and reports whether there was one.
-function! lspshare#channel#execute(command, arguments) abort
-  let sent = 0
-  for server in values(s:servers)
-    if job_status(server.job) ==# 'run'
-      let sent += s:request(server, 'workspace/executeCommand',
-            \ {'command': a:command, 'arguments': a:arguments},
-            \ function('s:on_command', [a:command]))
-    endif
+" proxy if all is true, else to one: the current buffer's, or any; it
+" reports whether there was one.
+function! lspshare#channel#execute(command, arguments, all) abort
+  let servers = filter(values(s:servers), 'job_status(v:val.job) ==# "run"')
+  if !a:all
+    let mine = s:server_of(bufnr('%'))
+    let servers = empty(mine) ? servers[:0] : [mine]
+  endif
+  for server in servers
+    call s:request(server, 'workspace/executeCommand',
+          \ {'command': a:command, 'arguments': a:arguments},
+          \ function('s:on_command', [a:command]))
   endfor
-  return sent > 0
+  return !empty(servers)
 endfunction
 
 " lspshare#channel#note pins a note (a question if question is true) to a

@@ -141,10 +141,14 @@ local function execute_on(client, command, arguments)
     end)
 end
 
---- execute sends workspace/executeCommand to every proxy and reports
---- whether there was one.
-function M.execute(command, arguments)
+--- execute sends workspace/executeCommand to every proxy if all is true,
+--- else to one (the current buffer's, else the first), and reports whether
+--- there was one.
+function M.execute(command, arguments, all)
   local clients = proxies()
+  if not all then
+    clients = { proxies(api.nvim_get_current_buf())[1] or clients[1] }
+  end
   for _, client in ipairs(clients) do
     execute_on(client, command, arguments)
   end
