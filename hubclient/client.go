@@ -15,8 +15,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,13 +25,12 @@ import (
 
 // Client timing and bounds.
 const (
-	dialTimeout   = 10 * time.Second
-	writeTimeout  = 10 * time.Second
-	hubSilence    = 90 * time.Second // the hub pings every 30s by default
-	eventsSize    = 512              // incoming frames the consumer may lag behind
-	eventWait     = time.Second      // longest the reader waits for a full Events
-	backlogSize   = 256              // outgoing frames kept while the socket is busy or down
-	defaultAskTTL = 30 * time.Second // for an Ask whose context has no deadline
+	dialTimeout  = 10 * time.Second
+	writeTimeout = 10 * time.Second
+	hubSilence   = 90 * time.Second // the hub pings every 30s by default
+	eventsSize   = 512              // incoming frames the consumer may lag behind
+	eventWait    = time.Second      // longest the reader waits for a full Events
+	backlogSize  = 256              // outgoing frames kept while the socket is busy or down
 	// writeBufferSize is the socket's write buffer. A client masks what it
 	// sends, so gorilla copies every message through this buffer and sends
 	// it a buffer at a time, as one websocket frame and one write call: at
@@ -98,10 +95,7 @@ type Conn struct {
 	out         *outbox         // safe for concurrent use
 	running     atomic.Bool
 
-	mu        sync.Mutex // guards connected, pending and lastRef
-	connected bool
-	pending   map[string]chan wire.Frame // Ask waiters by ref
-	lastRef   uint64
+	asks Asks // open while connected
 
 	lastSeq uint64 // newest nav seq seen; used by Run's goroutine only
 }
@@ -157,7 +151,6 @@ func New(cfg Config) (*Conn, error) {
 		dialer:  cfg.Dialer,
 		events:  make(chan wire.Frame, eventsSize),
 		out:     newOutbox(cfg.CallerNumbers),
-		pending: map[string]chan wire.Frame{},
 		lastSeq: cfg.After,
 	}
 	if c.log == nil {
@@ -223,45 +216,7 @@ func (c *Conn) AskChunk(ctx context.Context, to, method string, params json.RawM
 // result or a file chunk), or the answer's error: for a relay of answers,
 // as a person's holder of the connection is (package share).
 func (c *Conn) AskFrame(ctx context.Context, to, method string, params json.RawMessage) (wire.Frame, error) {
-	if err := ctx.Err(); err != nil { // the asker stopped waiting: ask nobody
-		return wire.Frame{}, fmt.Errorf("ask %s: %w", method, err)
-	}
-	ttl := defaultAskTTL
-	if dl, ok := ctx.Deadline(); ok {
-		ttl = time.Until(dl)
-	}
-	if ttl < time.Millisecond {
-		return wire.Frame{}, context.DeadlineExceeded
-	}
-	ctx, cancel := context.WithTimeout(ctx, ttl)
-	defer cancel()
-
-	c.mu.Lock()
-	if !c.connected {
-		c.mu.Unlock()
-		return wire.Frame{}, ErrNotConnected
-	}
-	c.lastRef++
-	ref := "a" + strconv.FormatUint(c.lastRef, 10)
-	answer := make(chan wire.Frame, 1)
-	c.pending[ref] = answer
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.pending, ref)
-		c.mu.Unlock()
-	}()
-
-	c.Send(wire.Frame{Type: wire.TypeAsk, Ref: ref, Name: to, Method: method, Params: params, DeadlineMS: ttl.Milliseconds()})
-	select {
-	case f := <-answer:
-		if f.Error != "" {
-			return wire.Frame{}, &wire.AnswerError{Message: f.Error}
-		}
-		return f, nil
-	case <-ctx.Done():
-		return wire.Frame{}, fmt.Errorf("ask %s: %w", method, ctx.Err())
-	}
+	return c.asks.Ask(ctx, c.Send, to, method, params)
 }
 
 // Run connects to the hub and keeps reconnecting, with jitter, until ctx
@@ -410,7 +365,7 @@ func (c *Conn) readLoop(ctx context.Context, ws *websocket.Conn) error {
 		}
 		switch {
 		case f.Type == wire.TypeAnswer:
-			c.deliverAnswer(f)
+			c.asks.Answer(f)
 			continue
 		case f.Type == wire.TypeAck:
 			c.out.ack(f.Num)
@@ -488,23 +443,5 @@ func (c *Conn) emit(ctx context.Context, f wire.Frame) {
 
 func (c *Conn) setConnected(on bool) {
 	c.out.setOnline(on)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.connected = on
-	if on {
-		return
-	}
-	for ref, ch := range c.pending {
-		ch <- wire.Frame{Type: wire.TypeAnswer, Ref: ref, Error: "the connection to the hub broke before the answer came"}
-		delete(c.pending, ref)
-	}
-}
-
-func (c *Conn) deliverAnswer(f wire.Frame) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if ch := c.pending[f.Ref]; ch != nil {
-		ch <- f // capacity 1, one answer per ref
-		delete(c.pending, f.Ref)
-	}
+	c.asks.SetOpen(on)
 }

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,7 +61,6 @@ const (
 	eventsSize = 512                   // frames the participant may lag behind
 	eventWait  = time.Second           // longest a frame waits for a full Events
 	retryWait  = 20 * time.Millisecond // before attaching again when a holder is on its way
-	defaultTTL = 30 * time.Second      // an Ask whose context has no deadline
 )
 
 // Link is one proxy's side of the person's shared hub connection. Run
@@ -76,13 +74,11 @@ type Link struct {
 	out     chan wire.Frame
 	moves   moves // sent again to each new holder until acknowledged
 	running atomic.Bool
+	asks    hubclient.Asks // open while attached to a holder
 
-	mu        sync.Mutex // guards the fields below
-	id        string     // the participant's id at the hub
-	lastSeq   uint64     // newest nav seq delivered, asked for after a takeover
-	pending   map[string]chan wire.Frame
-	lastRef   uint64
-	attached  bool
+	mu        sync.Mutex  // guards the fields below
+	id        string      // the participant's id at the hub
+	lastSeq   uint64      // newest nav seq delivered, asked for after a takeover
 	following *bool       // the person's follow choice, for a hub connection made on takeover
 	refused   *wire.Frame // the hub refused the link: Run ends
 }
@@ -100,13 +96,12 @@ func New(cfg Config) (*Link, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Link{
-		cfg:     cfg,
-		log:     log,
-		key:     endpointKey(cfg.Hub.Link, cfg.Hub.Name),
-		events:  make(chan wire.Frame, eventsSize),
-		out:     make(chan wire.Frame, outSize),
-		id:      cfg.Hub.ID,
-		pending: map[string]chan wire.Frame{},
+		cfg:    cfg,
+		log:    log,
+		key:    endpointKey(cfg.Hub.Link, cfg.Hub.Name),
+		events: make(chan wire.Frame, eventsSize),
+		out:    make(chan wire.Frame, outSize),
+		id:     cfg.Hub.ID,
 	}, nil
 }
 
@@ -166,40 +161,7 @@ func (l *Link) AskChunk(ctx context.Context, to, method string, params json.RawM
 
 // ask sends the request and returns its answer frame, or the answer's error.
 func (l *Link) ask(ctx context.Context, to, method string, params json.RawMessage) (wire.Frame, error) {
-	if err := ctx.Err(); err != nil {
-		return wire.Frame{}, fmt.Errorf("ask %s: %w", method, err)
-	}
-	ttl := defaultTTL
-	if dl, ok := ctx.Deadline(); ok {
-		ttl = time.Until(dl)
-	}
-	ctx, cancel := context.WithTimeout(ctx, ttl)
-	defer cancel()
-	l.mu.Lock()
-	if !l.attached {
-		l.mu.Unlock()
-		return wire.Frame{}, hubclient.ErrNotConnected
-	}
-	l.lastRef++
-	ref := "a" + strconv.FormatUint(l.lastRef, 10)
-	answer := make(chan wire.Frame, 1)
-	l.pending[ref] = answer
-	l.mu.Unlock()
-	defer func() {
-		l.mu.Lock()
-		delete(l.pending, ref)
-		l.mu.Unlock()
-	}()
-	l.Send(wire.Frame{Type: wire.TypeAsk, Ref: ref, Name: to, Method: method, Params: params, DeadlineMS: ttl.Milliseconds()})
-	select {
-	case f := <-answer:
-		if f.Error != "" {
-			return wire.Frame{}, &wire.AnswerError{Message: f.Error}
-		}
-		return f, nil
-	case <-ctx.Done():
-		return wire.Frame{}, fmt.Errorf("ask %s: %w", method, ctx.Err())
-	}
+	return l.asks.Ask(ctx, l.Send, to, method, params)
 }
 
 // Run keeps the link attached to the person's holder of the hub
@@ -363,7 +325,7 @@ func (l *Link) readLoop(ctx context.Context, p *peer) error {
 		}
 		switch f.Type {
 		case wire.TypeAnswer:
-			l.deliverAnswer(f)
+			l.asks.Answer(f)
 			continue
 		case wire.TypeAck:
 			l.moves.ack(f.Num)
@@ -420,9 +382,9 @@ func (l *Link) refusal() error {
 }
 
 func (l *Link) setAttached(id string) {
+	l.asks.SetOpen(true)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.attached = true
 	if id != "" {
 		l.id = id
 	}
@@ -430,21 +392,4 @@ func (l *Link) setAttached(id string) {
 
 // setDetached fails the asks waiting: the holder that would have answered
 // them is gone.
-func (l *Link) setDetached() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.attached = false
-	for ref, ch := range l.pending {
-		ch <- wire.Frame{Type: wire.TypeAnswer, Ref: ref, Error: "the connection to the hub broke before the answer came"}
-		delete(l.pending, ref)
-	}
-}
-
-func (l *Link) deliverAnswer(f wire.Frame) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if ch := l.pending[f.Ref]; ch != nil {
-		ch <- f
-		delete(l.pending, f.Ref)
-	}
-}
+func (l *Link) setDetached() { l.asks.SetOpen(false) }
