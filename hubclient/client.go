@@ -422,9 +422,15 @@ func writeFrame(ws *websocket.Conn, f wire.Frame) error {
 }
 
 // emit hands f to the consumer; see Events for when it gives up.
-func (c *Conn) emit(ctx context.Context, f wire.Frame) {
+func (c *Conn) emit(ctx context.Context, f wire.Frame) { Deliver(ctx, c.events, f, c.log) }
+
+// Deliver hands f to events as a Conn does to its Events: when events is
+// full, a cursor is dropped at once (a newer one comes) and another frame
+// after a second, with a log line, so that a consumer that stopped does
+// not stall the connection; or when ctx ends.
+func Deliver(ctx context.Context, events chan<- wire.Frame, f wire.Frame, log *slog.Logger) {
 	select {
-	case c.events <- f:
+	case events <- f:
 		return
 	default:
 	}
@@ -434,9 +440,9 @@ func (c *Conn) emit(ctx context.Context, f wire.Frame) {
 	t := time.NewTimer(eventWait)
 	defer t.Stop()
 	select {
-	case c.events <- f:
+	case events <- f:
 	case <-t.C:
-		c.log.Warn("incoming frame dropped: Events is full", "type", f.Type)
+		log.Warn("incoming frame dropped: Events is full", "type", f.Type)
 	case <-ctx.Done():
 	}
 }

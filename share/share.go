@@ -59,7 +59,6 @@ func (w Workspace) mapper() (*location.Mapper, error) {
 const (
 	outSize    = 512                   // frames for the holder while it is busy or being replaced
 	eventsSize = 512                   // frames the participant may lag behind
-	eventWait  = time.Second           // longest a frame waits for a full Events
 	retryWait  = 20 * time.Millisecond // before attaching again when a holder is on its way
 )
 
@@ -345,26 +344,8 @@ func (l *Link) readLoop(ctx context.Context, p *peer) error {
 	}
 }
 
-// emit hands f to the participant; like a hub connection, it drops a
-// cursor at once and other frames after eventWait when Events is full.
-func (l *Link) emit(ctx context.Context, f wire.Frame) {
-	select {
-	case l.events <- f:
-		return
-	default:
-	}
-	if f.Type == wire.TypeNav && f.Kind == wire.KindCursor {
-		return
-	}
-	t := time.NewTimer(eventWait)
-	defer t.Stop()
-	select {
-	case l.events <- f:
-	case <-t.C:
-		l.log.Warn("incoming frame dropped: Events is full", "type", f.Type)
-	case <-ctx.Done():
-	}
-}
+// emit hands f to the participant, as a hub connection does.
+func (l *Link) emit(ctx context.Context, f wire.Frame) { hubclient.Deliver(ctx, l.events, f, l.log) }
 
 func (l *Link) sawSeq(seq uint64) {
 	l.mu.Lock()
