@@ -5,8 +5,8 @@
 run:
 	go run ./cmd/lspshare hub
 
-# Installs what the tests need (gopls, Neovim, Vim, tmux, Chromium, Caddy, nginx,
-# code-server) and runs every test.
+# Installs what the tests need (gopls, Neovim, Vim, Emacs, tmux, Chromium, Caddy,
+# nginx, systemd-analyze, code-server) and runs every test.
 test:
 	scripts/test.sh
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what lspshare's tests need on a fresh Debian 12 machine: gopls,
 # Neovim, Vim, tmux, Chromium, Caddy and nginx (reverse proxies in front of a
-# hub), and (for the VS Code end-to-end test) a local
-# code-server. Idempotent: what is already there is kept.
+# hub), systemd (systemd-analyze checks the documented unit), and through the
+# hooks in install-test-deps.d the current Neovim, Emacs 30 with package-lint,
+# and (for the VS Code end-to-end test) a local code-server. Idempotent: what
+# is already there is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
