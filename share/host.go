@@ -35,7 +35,8 @@ type host struct {
 
 	mu      sync.Mutex // guards the fields below
 	members map[*member]bool
-	closed  bool // run is ending: no member joins any more
+	closed  bool        // run is ending: no member joins any more, but to hear refused
+	refused *wire.Frame // the hub refused the link
 	next    int
 	// What a member attaching later is told first.
 	connected *wire.Frame
@@ -182,7 +183,7 @@ func writeMember(m *member) {
 func (h *host) join(m *member) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
+	if h.closed && h.refused == nil {
 		return false
 	}
 	h.next++
@@ -206,10 +207,18 @@ func (h *host) join(m *member) bool {
 		h.navShown = true
 		first = append(first, at)
 	}
+	if h.refused != nil {
+		// A member attaching after the hub refused the link (the hub may
+		// answer before the holder's own proxy has attached) hears it too.
+		first = append(first, *h.refused)
+	}
 	m.out = make(chan wire.Frame, memberQueue+len(first))
 	h.members[m] = true
 	for _, f := range first {
 		h.sendLocked(m, f)
+	}
+	if h.closed {
+		h.dropLocked(m) // its writer sends the refusal, then closes
 	}
 	return true
 }
@@ -361,8 +370,10 @@ func (h *host) dispatch(f wire.Frame) {
 	case wire.TypeAck:
 		h.ackedLocked(f.Num)
 		return
-	case wire.TypeDisconnected, wire.TypeRefused:
+	case wire.TypeDisconnected:
 		h.connected = nil
+	case wire.TypeRefused:
+		h.connected, h.refused = nil, &f
 	case wire.TypeState:
 		h.state = &f
 	case wire.TypeNav, wire.TypeSummon:
