@@ -32,21 +32,9 @@ fi
 
 tmp=$dir.tmp
 rm -rf "$tmp"
-mkdir -p "$tmp/apt/lists/partial" "$tmp/apt/cache/archives/partial" "$tmp/debs" "$tmp/root" "$tmp/bin"
-
-# The mirror the machine already uses.
-uri=$(awk '$1 == "URIs:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-uri=${uri:-http://deb.debian.org/debian}
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri sid main" >"$tmp/apt/sources.list"
-apt_opts=(
-  -o "Dir::Etc::SourceList=$tmp/apt/sources.list"
-  -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$tmp/apt/lists"
-  -o "Dir::Cache=$tmp/apt/cache"
-  # The folders are the caller's, which apt's _apt user may not write.
-  -o "APT::Sandbox::User=$(id -un)"
-)
-apt-get "${apt_opts[@]}" -qq update
+mkdir -p "$tmp/debs" "$tmp/root" "$tmp/bin"
+. "$(dirname "$0")/../lib/apt-suite.bash"
+apt_suite "$tmp/apt" sid
 
 # neovim's own dependencies (today libluajit-5.1-2, libtree-sitter0.26,
 # libunibilium4, libutf8proc3, libuv1t64, lua-lpeg, lua-luv), with the C

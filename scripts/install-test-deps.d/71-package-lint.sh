@@ -19,19 +19,10 @@ fi
 start=$SECONDS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs" "$tmp/root"
-uri=$(awk '$1 == "URIs:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-uri=${uri:-http://deb.debian.org/debian}
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri trixie main" >"$tmp/sources.list"
-apt_opts=(
-  -o "Dir::Etc::SourceList=$tmp/sources.list"
-  -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$tmp/lists"
-  -o "Dir::Cache=$tmp/cache"
-  -o "APT::Sandbox::User=$(id -un)"
-)
+mkdir -p "$tmp/debs" "$tmp/root"
 echo "71-package-lint: fetching package-lint from Debian trixie into $dir"
-apt-get "${apt_opts[@]}" -qq update
+. "$(dirname "$0")/../lib/apt-suite.bash"
+apt_suite "$tmp/apt" trixie
 (cd "$tmp/debs" && apt-get "${apt_opts[@]}" -qq download elpa-package-lint)
 dpkg -x "$tmp"/debs/elpa-package-lint_*.deb "$tmp/root"
 src=$(echo "$tmp"/root/usr/share/emacs/site-lisp/elpa-src/package-lint-*)
