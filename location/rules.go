@@ -191,13 +191,6 @@ func (r Rules) sameName(a, b string) bool {
 	return a == b
 }
 
-// isRoot reports whether the clean absolute path p is a whole file system
-// ("/", "C:\", `\\server\share\`).
-func (r Rules) isRoot(p string) bool {
-	rest := p[r.volumeLen(p):]
-	return len(rest) == 1 && r.isSep(rest[0])
-}
-
 // spellings returns the clean absolute directory dir and the other
 // spellings r knows for it without looking at the disk: on macOS,
 // /private/var/x for /var/x and back.

@@ -91,14 +91,6 @@ func findNeovim(kind, name string) neovim {
 	return nv
 }
 
-// currentNeovim is the current release, for tests of what only it has.
-func currentNeovim(t testing.TB) neovim {
-	t.Helper()
-	nv := neovims()[1]
-	nv.need(t)
-	return nv
-}
-
 // forEachNeovim runs test on every Neovim, each as a subtest.
 func forEachNeovim(t *testing.T, test func(t *testing.T, nv neovim)) {
 	for _, nv := range neovims() {

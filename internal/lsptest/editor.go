@@ -158,9 +158,6 @@ func (c *Editor) Close() {
 	c.work.Wait()
 }
 
-// Done is closed when the server's stream has ended.
-func (c *Editor) Done() <-chan struct{} { return c.done }
-
 // Err returns why the server's stream ended (io.EOF for a clean end), or nil
 // while it is open.
 func (c *Editor) Err() error {
