@@ -438,6 +438,18 @@ func TestWrongKey(t *testing.T) {
 	e.lspWorks(t, ctx)
 }
 
+// vendoredDemo is the demo workspace with its dependency in vendor/.
+func vendoredDemo(t *testing.T) *lsptest.Sandbox {
+	t.Helper()
+	sb := lsptest.NewDemo(t)
+	cmd := exec.Command("go", "mod", "vendor")
+	cmd.Dir, cmd.Env = sb.Workdir, sb.Env()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go mod vendor: %v\n%s", err, out)
+	}
+	return sb
+}
+
 // TestVendorMeetsModuleCache: a navigator whose dependency is vendored and
 // an attendee who has it in the module cache read the same file, in both
 // directions.
@@ -445,13 +457,7 @@ func TestVendorMeetsModuleCache(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	_, links, _ := startHub(t)
-	vendored := lsptest.NewDemo(t)
-	cmd := exec.Command("go", "mod", "vendor")
-	cmd.Dir, cmd.Env = vendored.Workdir, vendored.Env()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go mod vendor: %v\n%s", err, out)
-	}
-	ven := startEditorIn(t, ctx, vendored, "ven", links.Drive)
+	ven := startEditorIn(t, ctx, vendoredDemo(t), "ven", links.Drive)
 	mod := startEditor(t, ctx, "mod", links.Drive)
 	ven.awaitState(t, ctx, 0, func(s state) bool { return len(s.Participants) == 2 && s.Wheel == "ven" })
 	for _, e := range []*editor{ven, mod} {

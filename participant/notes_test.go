@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -274,17 +273,8 @@ func TestNoteInVendoredFile(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	_, links, _ := startHub(t)
-	vendored := func() *lsptest.Sandbox {
-		sb := lsptest.NewDemo(t)
-		cmd := exec.Command("go", "mod", "vendor")
-		cmd.Dir, cmd.Env = sb.Workdir, sb.Env()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go mod vendor: %v\n%s", err, out)
-		}
-		return sb
-	}
-	ven := startEditorIn(t, ctx, vendored(), "ven", links.Drive)
-	vic := startEditorIn(t, ctx, vendored(), "vic", links.Attend)
+	ven := startEditorIn(t, ctx, vendoredDemo(t), "ven", links.Drive)
+	vic := startEditorIn(t, ctx, vendoredDemo(t), "vic", links.Attend)
 	mod := startEditor(t, ctx, "mod", links.Attend)
 	ven.awaitState(t, ctx, 0, func(s state) bool { return len(s.Participants) == 3 })
 
