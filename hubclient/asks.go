@@ -84,6 +84,29 @@ func (a *Asks) Ask(ctx context.Context, send func(wire.Frame), to, method string
 	}
 }
 
+// Result is Ask for a request answered with a JSON result; a file chunk
+// for an answer is an error.
+func (a *Asks) Result(ctx context.Context, send func(wire.Frame), to, method string, params json.RawMessage) (json.RawMessage, error) {
+	f, err := a.Ask(ctx, send, to, method, params)
+	if err == nil && f.Chunk != nil {
+		err = fmt.Errorf("ask %s: answered with a file chunk", method)
+	}
+	return f.Result, err
+}
+
+// Chunk is Ask for a request answered with a file chunk, which comes as a
+// binary message, its bytes untouched on the way.
+func (a *Asks) Chunk(ctx context.Context, send func(wire.Frame), to, method string, params json.RawMessage) (wire.Chunk, error) {
+	f, err := a.Ask(ctx, send, to, method, params)
+	if err != nil {
+		return wire.Chunk{}, err
+	}
+	if f.Chunk == nil {
+		return wire.Chunk{}, fmt.Errorf("ask %s: answered without a file chunk", method)
+	}
+	return *f.Chunk, nil
+}
+
 func (a *Asks) start() (string, chan wire.Frame, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -192,24 +192,12 @@ func (c *Conn) SetFollowing(following bool) {
 // empty) and waits for its answer, until ctx ends. The request's deadline
 // is ctx's (30s if none).
 func (c *Conn) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
-	f, err := c.AskFrame(ctx, to, method, params)
-	if err == nil && f.Chunk != nil {
-		err = fmt.Errorf("ask %s: answered with a file chunk", method)
-	}
-	return f.Result, err
+	return c.asks.Result(ctx, c.Send, to, method, params)
 }
 
-// AskChunk is Ask for a request answered with a file chunk, which comes as
-// a binary message, its bytes untouched on the way.
+// AskChunk is Ask for a request answered with a file chunk.
 func (c *Conn) AskChunk(ctx context.Context, to, method string, params json.RawMessage) (wire.Chunk, error) {
-	f, err := c.AskFrame(ctx, to, method, params)
-	if err != nil {
-		return wire.Chunk{}, err
-	}
-	if f.Chunk == nil {
-		return wire.Chunk{}, fmt.Errorf("ask %s: answered without a file chunk", method)
-	}
-	return *f.Chunk, nil
+	return c.asks.Chunk(ctx, c.Send, to, method, params)
 }
 
 // AskFrame sends the request and returns its answer frame as it came (a

@@ -142,25 +142,12 @@ func (l *Link) sawFollowing(on bool) {
 // Ask sends a remote request to the participant named to (the navigator if
 // empty) through the hub and waits for its answer, until ctx ends.
 func (l *Link) Ask(ctx context.Context, to, method string, params json.RawMessage) (json.RawMessage, error) {
-	f, err := l.ask(ctx, to, method, params)
-	return f.Result, err
+	return l.asks.Result(ctx, l.Send, to, method, params)
 }
 
 // AskChunk is Ask for a request answered with a file chunk.
 func (l *Link) AskChunk(ctx context.Context, to, method string, params json.RawMessage) (wire.Chunk, error) {
-	f, err := l.ask(ctx, to, method, params)
-	if err != nil {
-		return wire.Chunk{}, err
-	}
-	if f.Chunk == nil {
-		return wire.Chunk{}, fmt.Errorf("ask %s: answered without a file chunk", method)
-	}
-	return *f.Chunk, nil
-}
-
-// ask sends the request and returns its answer frame, or the answer's error.
-func (l *Link) ask(ctx context.Context, to, method string, params json.RawMessage) (wire.Frame, error) {
-	return l.asks.Ask(ctx, l.Send, to, method, params)
+	return l.asks.Chunk(ctx, l.Send, to, method, params)
 }
 
 // Run keeps the link attached to the person's holder of the hub
