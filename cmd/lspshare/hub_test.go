@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lspshare/lspshare/hubclient"
+	"github.com/lspshare/lspshare/internal/hubtest"
 	"github.com/lspshare/lspshare/internal/lsptest"
 	"github.com/lspshare/lspshare/store"
 	"github.com/lspshare/lspshare/wire"
@@ -120,21 +120,8 @@ func (h *hubProcess) signal(t *testing.T, sig syscall.Signal) error {
 // runClient connects a session client and returns it with its events.
 func runClient(t *testing.T, link, name string) *hubclient.Conn {
 	t.Helper()
-	c, err := hubclient.New(hubclient.Config{Link: link, Name: name, ID: "id-" + name,
+	c, _ := hubtest.RunConn(t, hubclient.Config{Link: link, Name: name, ID: "id-" + name,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
 	return c
 }
 
