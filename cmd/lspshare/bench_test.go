@@ -45,6 +45,12 @@ type benchTarget struct {
 // reports the proxy's ratio to it, of the means (proxy/socat) and of the
 // medians (proxy/socat-p50).
 //
+// With LSPSHARE_BENCH_BASE=PATH, one more contender runs PATH lsp, an
+// lspshare built from another commit, so that a change is measured against
+// what it changes in the same run: the benchmark then reports base-µs/op,
+// base-p50-µs, base-cpu-µs/op and the proxy's ratio of medians to it
+// (proxy/base-p50).
+//
 // It runs on the demo workspace, and on the workspace named by the
 // environment variable LSPSHARE_BENCH_WORKSPACE if set. There, the file is
 // LSPSHARE_BENCH_FILE (relative to the workspace) and the position
@@ -153,6 +159,9 @@ func race(b *testing.B, cs []contender, call func(*lsptest.Process)) {
 		b.ReportMetric(float64(mean["proxy"])/float64(mean["socat"]), "proxy/socat")
 		b.ReportMetric(float64(p50["proxy"])/float64(p50["socat"]), "proxy/socat-p50")
 	}
+	if _, ok := p50["base"]; ok {
+		b.ReportMetric(float64(p50["proxy"])/float64(p50["base"]), "proxy/base-p50")
+	}
 	mem, err := lsptest.MemoryOf(cs[len(cs)-1].PID())
 	if err != nil {
 		b.Fatal(err)
@@ -162,7 +171,8 @@ func race(b *testing.B, cs []contender, call func(*lsptest.Process)) {
 }
 
 // startContenders starts server straight, behind a copy relay, behind
-// socat if LSPSHARE_BENCH_SOCAT=1, and behind lspshare lsp, in that order.
+// socat if LSPSHARE_BENCH_SOCAT=1, behind the lspshare of
+// LSPSHARE_BENCH_BASE if set, and behind lspshare lsp, in that order.
 func startContenders(b *testing.B, server []string, opts lsptest.Options) []contender {
 	cs := []contender{
 		{"direct", lsptest.Start(b, server, opts)},
@@ -170,6 +180,9 @@ func startContenders(b *testing.B, server []string, opts lsptest.Options) []cont
 	}
 	if os.Getenv("LSPSHARE_BENCH_SOCAT") == "1" {
 		cs = append(cs, contender{"socat", lsptest.Start(b, socatRelay(b, server), opts)})
+	}
+	if base := os.Getenv("LSPSHARE_BENCH_BASE"); base != "" {
+		cs = append(cs, contender{"base", lsptest.Start(b, []string{base, "lsp", "--server", strings.Join(server, " ")}, opts)})
 	}
 	return append(cs, contender{"proxy", lsptest.Start(b, []string{lsptest.Lspshare(b), "lsp", "--server", strings.Join(server, " ")}, opts)})
 }

@@ -152,7 +152,7 @@ func runLSP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	log := slog.New(slog.NewTextHandler(logOut, nil)).With("pid", os.Getpid())
 
-	px, part := newParticipantProxy(o, os.Stdin, stdout, logOut, log)
+	px, part := newParticipantProxy(o, editorInput(), stdout, logOut, log)
 	ctx, cancel := context.WithCancel(ctx)
 	partDone := make(chan error, 1)
 	go func() { partDone <- part.Run(ctx) }()
