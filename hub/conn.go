@@ -28,9 +28,12 @@ type conn struct {
 	send chan []byte   // encoded frames, in order; written by any, read by the writer
 	wake chan struct{} // a slot was filled (capacity 1)
 
-	slotMu sync.Mutex // guards state and cursor
-	state  []byte     // newest state frame not yet written
-	cursor []byte     // newest cursor frame not yet written
+	slotMu     sync.Mutex // guards state, cursor and cursorHeld
+	state      []byte     // newest state frame not yet written
+	cursor     []byte     // newest cursor frame not yet written
+	cursorHeld bool       // the writer holds cursor until its turn: no need to wake it
+
+	cursorWritten time.Time // when the writer last wrote a cursor; the writer's own
 
 	closeOnce sync.Once
 	closing   chan struct{} // closed by finish: flush, say goodbye, stop
@@ -210,55 +213,80 @@ func (c *conn) writeLoop(preamble [][]byte) {
 	}
 	ping := time.NewTicker(c.hub.cfg.PingInterval)
 	defer ping.Stop()
+	held := time.NewTimer(time.Hour) // runs while a cursor waits its turn
+	held.Stop()
+	defer held.Stop()
 	for {
+		var err error
 		select {
 		case <-c.done:
 			return
 		case <-c.closing:
-			if c.flush() == nil {
+			if _, err := c.flush(); err == nil {
 				c.ws.WriteControl(websocket.CloseMessage,
 					websocket.FormatCloseMessage(c.closeCode, c.closeText),
 					time.Now().Add(c.hub.cfg.WriteTimeout))
 			}
 			return
 		case <-ping.C:
-			if c.write(websocket.PingMessage, nil) != nil {
-				return
-			}
+			err = c.write(websocket.PingMessage, nil)
 		case b := <-c.send:
-			if c.write(messageType(b), b) != nil || c.flush() != nil {
-				return
+			if err = c.write(messageType(b), b); err == nil {
+				err = c.flushThen(held)
 			}
 		case <-c.wake:
-			if c.flush() != nil {
-				return
-			}
+			err = c.flushThen(held)
+		case <-held.C:
+			err = c.flushThen(held)
+		}
+		if err != nil {
+			return
 		}
 	}
 }
 
+// flushThen flushes, and sets held to go off when a cursor it left in its
+// slot may be written.
+func (c *conn) flushThen(held *time.Timer) error {
+	wait, err := c.flush()
+	if err == nil && wait > 0 {
+		held.Reset(wait)
+	}
+	return err
+}
+
 // flush writes what is queued now, then the slots. Slots go last so a
-// cursor never overtakes a jump queued before it.
-func (c *conn) flush() error {
+// cursor never overtakes a jump queued before it. A cursor within
+// CursorInterval of the last one written stays in its slot: flush returns
+// how long until it may go.
+func (c *conn) flush() (wait time.Duration, err error) {
 	for n := len(c.send); n > 0; n-- {
 		b := <-c.send
 		if err := c.write(messageType(b), b); err != nil {
-			return err
+			return 0, err
 		}
 	}
+	now := time.Now()
 	c.slotMu.Lock()
 	state, cursor := c.state, c.cursor
-	c.state, c.cursor = nil, nil
+	c.state = nil
+	if wait = c.hub.cfg.CursorInterval - now.Sub(c.cursorWritten); cursor != nil && wait > 0 {
+		cursor = nil // its turn comes
+	} else {
+		c.cursor, wait = nil, 0
+	}
+	c.cursorHeld = wait > 0
 	c.slotMu.Unlock()
-	for _, b := range [][]byte{state, cursor} {
-		if b == nil {
-			continue
-		}
-		if err := c.write(websocket.TextMessage, b); err != nil {
-			return err
+	if state != nil {
+		if err := c.write(websocket.TextMessage, state); err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	if cursor != nil {
+		c.cursorWritten = now
+		return 0, c.write(websocket.TextMessage, cursor)
+	}
+	return wait, nil
 }
 
 // messageType is the websocket message type of an encoded frame: binary
@@ -306,7 +334,11 @@ func (c *conn) setSlot(slot *[]byte, b []byte) {
 	c.slotMu.Lock()
 	c.supersede(*slot)
 	*slot = b
+	held := slot == &c.cursor && c.cursorHeld
 	c.slotMu.Unlock()
+	if held {
+		return // the writer's timer will write it
+	}
 	select {
 	case c.wake <- struct{}{}:
 	default:

@@ -37,11 +37,22 @@ const groupSize = 10
 // of jumps, from the navigator's write to each attendee's read: over all
 // jumps (p50-ms, p99-ms) and per session (the median and the worst of the
 // sessions' own p99, session-p99-median-ms, session-p99-max-ms); and the
-// participants' process's CPU (participants-cores) and the jumps it sent
-// per session and second (jumps/s/session: 1 when it keeps up).
+// participants' process's CPU (participants-cores), the jumps it sent
+// per session and second (jumps/s/session: 1 when it keeps up) and the
+// cursor frames an attendee got a second (cursors/s/attendee).
+//
+// Each size runs twice in turn: with the hub's default CursorInterval
+// (cursors=paced, at most 10 a second to each participant) and with none
+// (cursors=all, every one of the navigator's 20), so that what pacing
+// saves is measured side by side.
 func BenchmarkManyGroups(b *testing.B) {
 	for _, n := range []int{10, 50, 100, 200} {
-		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) { benchManyGroups(b, n) })
+		for _, pace := range []struct {
+			name     string
+			interval time.Duration
+		}{{"paced", 0}, {"all", -1}} {
+			b.Run(fmt.Sprintf("sessions=%d/cursors=%s", n, pace.name), func(b *testing.B) { benchManyGroups(b, n, pace.interval) })
+		}
 	}
 }
 
@@ -57,11 +68,13 @@ type groupResult struct {
 	Sessions [][]time.Duration `json:"sessions"` // each session's follow latencies
 	Dropped  int               `json:"dropped"`  // connections that ended early
 	Jumps    int               `json:"jumps"`    // jumps the navigators sent
+	Cursors  int               `json:"cursors"`  // cursor frames the attendees got
 	CPU      time.Duration     `json:"cpu"`      // the child's own CPU time
 }
 
-func benchManyGroups(b *testing.B, n int) {
+func benchManyGroups(b *testing.B, n int, cursorInterval time.Duration) {
 	cfg := benchConfig
+	cfg.CursorInterval = cursorInterval
 	cfg.FrameRate, cfg.FrameBurst = 0, 0 // navigators send 21 frames a second: the default limit holds
 	cfg.Store = benchStore(b, "bolt")
 	th := hubtest.StartHub(b, cfg, "", nil)
@@ -123,6 +136,7 @@ func benchManyGroups(b *testing.B, n int) {
 	// that falls behind first.
 	b.ReportMetric(res.CPU.Seconds()/window.Seconds(), "participants-cores")
 	b.ReportMetric(float64(res.Jumps)/(window.Seconds()*float64(n)), "jumps/s/session")
+	b.ReportMetric(float64(res.Cursors)/(window.Seconds()*float64(n*(groupSize-1))), "cursors/s/attendee")
 }
 
 // memoryOfSelf returns this process's resident memory now and at its
@@ -227,9 +241,10 @@ func TestHelperGroups(t *testing.T) {
 	time.Sleep(window)
 	res := groupResult{CPU: cpuTime() - cpu0}
 	for _, g := range groups {
-		lat, jumps := g.record(false)
+		lat, jumps, cursors := g.record(false)
 		res.Sessions = append(res.Sessions, lat)
 		res.Jumps += jumps
+		res.Cursors += cursors
 		res.Dropped += g.dropped()
 	}
 	close(stop)
@@ -252,6 +267,7 @@ type group struct {
 	recording bool
 	lat       []time.Duration
 	jumps     int // sent while recording
+	cursors   int // got by attendees while recording
 	ended     int // readers whose connection ended
 }
 
@@ -278,15 +294,16 @@ func joinGroup(hubURL string, s groupSpec) (*group, error) {
 		}
 		g.conns = append(g.conns, ws)
 		g.wg.Add(1)
-		go g.read(ws)
+		go g.read(ws, i > 0)
 	}
 	g.nav = g.conns[0]
 	return g, nil
 }
 
-// read reads what a participant gets, and the latency of every jump: its
-// symbol is the time the navigator sent it.
-func (g *group) read(ws *websocket.Conn) {
+// read reads what a participant gets, the latency of every jump (its
+// symbol is the time the navigator sent it) and, for an attendee, the
+// cursors.
+func (g *group) read(ws *websocket.Conn, attendee bool) {
 	defer g.wg.Done()
 	defer func() {
 		g.mu.Lock()
@@ -298,7 +315,14 @@ func (g *group) read(ws *websocket.Conn) {
 		if err != nil {
 			return
 		}
-		if !strings.Contains(string(data[:min(len(data), 100)]), `"kind":"jump"`) {
+		if head := string(data[:min(len(data), 100)]); !strings.Contains(head, `"kind":"jump"`) {
+			if attendee && strings.Contains(head, `"kind":"cursor"`) {
+				g.mu.Lock()
+				if g.recording {
+					g.cursors++
+				}
+				g.mu.Unlock()
+			}
 			continue
 		}
 		f, err := wire.DecodeFrame(data)
@@ -343,15 +367,15 @@ func (g *group) navigate(stop <-chan struct{}) {
 	}
 }
 
-// record starts recording (on), or stops and returns the latencies and
-// the jumps sent since it started.
-func (g *group) record(on bool) ([]time.Duration, int) {
+// record starts recording (on), or stops and returns the latencies, the
+// jumps sent and the cursors got since it started.
+func (g *group) record(on bool) ([]time.Duration, int, int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.recording = on
-	lat, jumps := g.lat, g.jumps
-	g.lat, g.jumps = nil, 0
-	return lat, jumps
+	lat, jumps, cursors := g.lat, g.jumps, g.cursors
+	g.lat, g.jumps, g.cursors = nil, 0, 0
+	return lat, jumps, cursors
 }
 
 func (g *group) dropped() int {

@@ -59,6 +59,14 @@ type Config struct {
 	MaxConnsPerAddr int           // websockets per client address, except from the hub's own machine (100)
 	MaxAsks         int           // remote requests in flight per session (1024)
 	ReplayMax       int           // newest missed jumps replayed on reconnect (256)
+	// CursorInterval is the least time between two cursor frames written to
+	// one participant; a newer cursor waits in its slot, replacing older
+	// ones, and a jump or open is never held (100ms; negative: no wait).
+	// Cursors are most of what a hub writes, and it writes each frame to
+	// each receiver on its own: at 10 a second a follower still sees the
+	// cursor move, for half the writes of a navigator's 20
+	// (docs/performance.md, "Many groups on one hub").
+	CursorInterval time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -74,6 +82,9 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.MaxConnsPerAddr, 100)
 	setDefault(&c.MaxAsks, 1024)
 	setDefault(&c.ReplayMax, 256)
+	if c.CursorInterval == 0 {
+		c.CursorInterval = 100 * time.Millisecond
+	}
 	if c.Store == nil {
 		c.Store = store.NewMemStore()
 	}

@@ -582,3 +582,61 @@ func TestSummon(t *testing.T) {
 		}
 	}
 }
+
+// TestCursorPacing: a participant gets at most one cursor per
+// CursorInterval, the newest when its turn comes, and a jump is never held
+// behind a cursor nor followed by one older than it.
+func TestCursorPacing(t *testing.T) {
+	cursor := func(line int) wire.Frame {
+		return wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: hubtest.Loc("main.go", line)}
+	}
+	isNav := hubtest.IsType(wire.TypeNav)
+	lineOf := func(to json.RawMessage) int {
+		for line := 1; line <= 5; line++ {
+			if bytes.Equal(to, hubtest.Loc("main.go", line)) {
+				return line
+			}
+		}
+		return -1
+	}
+
+	t.Run("newest on its turn", func(t *testing.T) {
+		th := hubtest.StartHub(t, Config{CursorInterval: 500 * time.Millisecond}, "", nil)
+		bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
+		ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
+		bob.Send(cursor(1))
+		if got := ann.Await(isNav, "the first cursor"); got.Kind != wire.KindCursor || lineOf(got.To) != 1 {
+			t.Fatalf("got %s at line %d, want the first cursor at once", got.Kind, lineOf(got.To))
+		}
+		// 2–4 are replaced while they wait for their turn (only a hub that
+		// took half a second between two of them could write one), and 5
+		// goes when the turn comes, on the writer's timer.
+		for line := 2; line <= 5; line++ {
+			bob.Send(cursor(line))
+		}
+		if got := ann.Await(isNav, "the newest cursor"); got.Kind != wire.KindCursor || lineOf(got.To) != 5 {
+			t.Fatalf("got %s at line %d, want the newest cursor, line 5", got.Kind, lineOf(got.To))
+		}
+	})
+
+	t.Run("a jump is not held", func(t *testing.T) {
+		th := hubtest.StartHub(t, Config{CursorInterval: time.Hour}, "", nil)
+		bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
+		ann := hubtest.Join(t, th, hubtest.Key(t, th.Links.Attend), "ann")
+		bob.Send(cursor(1))
+		if got := ann.Await(isNav, "the first cursor"); got.Kind != wire.KindCursor {
+			t.Fatalf("got %s, want the first cursor at once", got.Kind)
+		}
+		bob.Send(cursor(2)) // held for an hour
+		bob.Send(hubtest.Jump("main.go", 3))
+		if got := ann.Await(isNav, "the jump"); got.Kind != wire.KindJump || lineOf(got.To) != 3 {
+			t.Fatalf("got %s at line %d, want the jump to line 3, not the held cursor", got.Kind, lineOf(got.To))
+		}
+		// The jump dropped the held cursor: the next move ann gets is the
+		// one after it.
+		bob.Send(hubtest.Jump("main.go", 4))
+		if got := ann.Await(isNav, "the second jump"); got.Kind != wire.KindJump || lineOf(got.To) != 4 {
+			t.Fatalf("got %s at line %d, want the jump to line 4", got.Kind, lineOf(got.To))
+		}
+	})
+}
