@@ -13,6 +13,7 @@ import (
 
 	"github.com/lspshare/lspshare/internal/child"
 	"github.com/lspshare/lspshare/internal/goenv"
+	"github.com/lspshare/lspshare/internal/relayio"
 )
 
 // ErrNoServer reports that no language server is configured or can be found.
@@ -83,22 +84,32 @@ func startServer(ctx context.Context, argv []string, stderr io.Writer) (*server,
 	cmd.Stderr = stderr
 	cmd.Cancel = func() error { return child.Terminate(cmd.Process) }
 	cmd.WaitDelay = 2 * time.Second
-	// exec's pipes are non-blocking and read and written through Go's
-	// network poller, as the editor's side is (editorInput): a relay whose
-	// reads all wait in the poller costs a third less CPU per round trip
-	// than one whose threads block in read (docs/performance.md).
-	stdin, err := cmd.StdinPipe()
+	// This side's ends of the pipes are non-blocking (os.Pipe), read and
+	// written through relayio, as lspshare lsp's own standard streams are:
+	// a relay whose reads all wait in Go's poller costs a third less CPU per
+	// round trip than one whose threads block in read, and raw system calls
+	// a third less again (docs/performance.md, "Relay"). exec.Cmd's
+	// StdinPipe would hide the File.
+	fromServer, serverOut, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
-	stdout, err := cmd.StdoutPipe()
+	serverIn, toServer, err := os.Pipe()
 	if err != nil {
+		fromServer.Close()
+		serverOut.Close()
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
-	if err := child.Start(cmd); err != nil {
-		return nil, fmt.Errorf("start %s: %w", path, err) // Start closed the pipes
+	cmd.Stdin, cmd.Stdout = serverIn, serverOut
+	err = child.Start(cmd)
+	serverIn.Close() // the server's ends are the server's now
+	serverOut.Close()
+	if err != nil {
+		fromServer.Close()
+		toServer.Close()
+		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
-	s := &server{cmd: cmd, stdin: stdin, stdout: stdout, done: make(chan struct{})}
+	s := &server{cmd: cmd, stdin: relayio.Wrap(toServer), stdout: relayio.Wrap(fromServer), done: make(chan struct{})}
 	go func() {
 		s.err = cmd.Wait()
 		close(s.done)

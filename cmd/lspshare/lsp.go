@@ -152,7 +152,8 @@ func runLSP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	log := slog.New(slog.NewTextHandler(logOut, nil)).With("pid", os.Getpid())
 
-	px, part := newParticipantProxy(o, editorInput(), stdout, logOut, log)
+	in, out := editorStdio(stdout)
+	px, part := newParticipantProxy(o, in, out, logOut, log)
 	ctx, cancel := context.WithCancel(ctx)
 	partDone := make(chan error, 1)
 	go func() { partDone <- part.Run(ctx) }()

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -146,4 +148,59 @@ func CPUTime(pid int) (time.Duration, error) {
 		return 0, err
 	}
 	return time.Duration(st.cpu) * clockTick, nil
+}
+
+// awaitEnvGone waits, bounded, until no process but this one has kv
+// ("HOME=…") in its environment, and kills those left after that. A
+// sandbox's cleanup calls it before its folder is removed: an editor that
+// quit leaves its language servers finishing (a proxy stopping gopls,
+// gopls's go commands), and a file one of them writes meanwhile makes the
+// removal fail.
+func awaitEnvGone(t testing.TB, kv string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		left := processesWith(kv)
+		if len(left) == 0 {
+			return
+		}
+		select {
+		case <-tick.C:
+			continue
+		case <-ctx.Done():
+		}
+		for _, p := range left {
+			t.Logf("%s (pid %d) still runs at the end of the test: killed", p.Comm, p.PID)
+			if proc, err := os.FindProcess(p.PID); err == nil && Alive(p) {
+				proc.Kill()
+			}
+		}
+		return
+	}
+}
+
+// processesWith returns the running processes, this one aside, whose
+// environment holds kv.
+func processesWith(kv string) []ProcessID {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []ProcessID
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil || !slices.ContainsFunc(bytes.Split(env, []byte{0}), func(e []byte) bool { return string(e) == kv }) {
+			continue
+		}
+		if st, err := readStat(pid); err == nil && st.state != 'Z' && st.state != 'X' {
+			out = append(out, ProcessID{PID: pid, Start: st.start, Comm: st.comm})
+		}
+	}
+	return out
 }

@@ -130,6 +130,7 @@ func homeEnv(t testing.TB, home string) map[string]string {
 		}
 	}
 	telemetryOff(t, set["XDG_CONFIG_HOME"])
+	t.Cleanup(func() { awaitEnvGone(t, "HOME="+home) }) // before home's removal, registered earlier
 	return set
 }
 
