@@ -89,6 +89,7 @@ func benchmarkTarget(b *testing.B, target benchTarget) {
 			b.Fatal(err)
 		}
 	}
+	awaitQuiet(b, sides)
 	params := protocol.TextDocumentPositionParams{
 		TextDocument: protocol.TextDocumentIdentifier{URI: protocol.DocumentURI(uri)},
 		Position:     target.at,
@@ -195,6 +196,39 @@ func socatRelay(b *testing.B, server []string) []string {
 		b.Fatalf("LSPSHARE_BENCH_SOCAT=1 needs socat (apt-get install socat): %v", err)
 	}
 	return []string{socat, "STDIO", "EXEC:" + strings.Join(server, " ")}
+}
+
+// awaitQuiet waits until the contenders' servers have finished the work
+// they do after the file's diagnostics (gopls goes on loading and checking a
+// large workspace for a while), so that one contender's server does not
+// take the CPU from another's round trips: until all their processes
+// together use less than 2% of a core over a second, for at most 5 minutes.
+func awaitQuiet(b *testing.B, cs []contender) {
+	used := func() (d time.Duration) {
+		for _, c := range cs {
+			d += treeCPU(c.PID())
+		}
+		return d
+	}
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); {
+		before := used()
+		time.Sleep(time.Second)
+		if used()-before < 20*time.Millisecond {
+			return
+		}
+	}
+	b.Log("the servers were still busy after 5 minutes; measuring anyway")
+}
+
+// treeCPU is the CPU time pid and its descendants have used (0 for those
+// gone meanwhile).
+func treeCPU(pid int) time.Duration {
+	d, _ := lsptest.CPUTime(pid)
+	kids, _ := lsptest.Children(pid)
+	for _, k := range kids {
+		d += treeCPU(k.PID)
+	}
+	return d
 }
 
 // cpuTime is the CPU time a process (not its children) has used.
