@@ -25,7 +25,7 @@ type conn struct {
 	role string
 	log  *slog.Logger
 
-	send chan []byte   // encoded frames, in order; written by any, read by the writer
+	send chan outgoing // encoded frames, in order; written by any, read by the writer
 	wake chan struct{} // a slot was filled (capacity 1)
 
 	slotMu     sync.Mutex // guards state, cursor and cursorHeld
@@ -49,6 +49,13 @@ type conn struct {
 	release func() // uncounts the connection from its client's address
 
 	bucket tokenBucket // used by the serve goroutine only
+	read   time.Time   // when the serve goroutine read the frame it handles; its own
+}
+
+// outgoing is a frame in a participant's send queue.
+type outgoing struct {
+	b    []byte
+	read time.Time // when the hub read the move b carries; zero for other frames
 }
 
 // errRateLimited ends a connection that sent too many frames.
@@ -63,7 +70,7 @@ func newConn(h *Hub, s *session, ws *websocket.Conn, role string, client netip.A
 		ws:      ws,
 		role:    role,
 		log:     h.log.With("session", s.rec.Name, "remote", client.String()),
-		send:    make(chan []byte, h.cfg.SendQueue),
+		send:    make(chan outgoing, h.cfg.SendQueue),
 		wake:    make(chan struct{}, 1),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
@@ -150,6 +157,7 @@ func (c *conn) readLoop() error {
 	})
 	for {
 		data, err := readMessage(c.ws)
+		c.read = time.Now()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				// Counted before leave, so the state that shows the
@@ -230,8 +238,8 @@ func (c *conn) writeLoop(preamble [][]byte) {
 			return
 		case <-ping.C:
 			err = c.write(websocket.PingMessage, nil)
-		case b := <-c.send:
-			if err = c.write(messageType(b), b); err == nil {
+		case o := <-c.send:
+			if err = c.writeQueued(o); err == nil {
 				err = c.flushThen(held)
 			}
 		case <-c.wake:
@@ -261,8 +269,7 @@ func (c *conn) flushThen(held *time.Timer) error {
 // how long until it may go.
 func (c *conn) flush() (wait time.Duration, err error) {
 	for n := len(c.send); n > 0; n-- {
-		b := <-c.send
-		if err := c.write(messageType(b), b); err != nil {
+		if err := c.writeQueued(<-c.send); err != nil {
 			return 0, err
 		}
 	}
@@ -298,6 +305,18 @@ func messageType(b []byte) int {
 	return websocket.TextMessage
 }
 
+// writeQueued writes a frame of the send queue and, for a move, counts how
+// long it took the hub.
+func (c *conn) writeQueued(o outgoing) error {
+	if err := c.write(messageType(o.b), o.b); err != nil {
+		return err
+	}
+	if !o.read.IsZero() {
+		c.hub.metrics.moveDelay.UpdateDuration(o.read)
+	}
+	return nil
+}
+
 func (c *conn) write(kind int, b []byte) error {
 	c.ws.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteTimeout))
 	return c.ws.WriteMessage(kind, b)
@@ -305,9 +324,11 @@ func (c *conn) write(kind int, b []byte) error {
 
 // enqueue queues an encoded frame without blocking. A participant whose
 // queue is full is dropped: it will reconnect and catch up by seq.
-func (c *conn) enqueue(b []byte) {
+func (c *conn) enqueue(b []byte) { c.queue(outgoing{b: b}) }
+
+func (c *conn) queue(o outgoing) {
 	select {
-	case c.send <- b:
+	case c.send <- o:
 	default:
 		if c.kill() { // counted once, by the frame that ended it
 			c.hub.metrics.drop(DropQueueFull)
@@ -316,14 +337,15 @@ func (c *conn) enqueue(b []byte) {
 	}
 }
 
-// enqueueMove queues a jump or open, dropping any cursor still in the slot:
-// it is older than this move and must not be written after it.
-func (c *conn) enqueueMove(b []byte) {
+// enqueueMove queues a jump or open the hub read at read, dropping any
+// cursor still in the slot: it is older than this move and must not be
+// written after it.
+func (c *conn) enqueueMove(b []byte, read time.Time) {
 	c.slotMu.Lock()
 	c.supersede(c.cursor)
 	c.cursor = nil
 	c.slotMu.Unlock()
-	c.enqueue(b)
+	c.queue(outgoing{b: b, read: read})
 }
 
 // setState and setCursor fill a slot, replacing what it held.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,7 +37,10 @@ const groupSize = 10
 // (hub-RSS-MB) and at its peak (hub-peak-RSS-MB), and the follow latency
 // of jumps, from the navigator's write to each attendee's read: over all
 // jumps (p50-ms, p99-ms) and per session (the median and the worst of the
-// sessions' own p99, session-p99-median-ms, session-p99-max-ms); and the
+// sessions' own p99, session-p99-median-ms, session-p99-max-ms), the hub's
+// own share of it, from reading a jump to writing it to each attendee
+// (hub-move-p50-ms, hub-move-p99-ms, from the lspshare_hub_move_delay_seconds
+// histogram on its /metrics, to the bucket: about 12%); and the
 // participants' process's CPU (participants-cores), the jumps it sent
 // per session and second (jumps/s/session: 1 when it keeps up) and the
 // cursor frames an attendee got a second (cursors/s/attendee).
@@ -100,9 +104,13 @@ func benchManyGroups(b *testing.B, n int, cursorInterval time.Duration) {
 	for b.Loop() { // one window per run, whatever b.N: use -benchtime 1x
 	}
 	child.expect(b, "measuring")
-	cpu0, wall0 := cpuTime(), time.Now()
+	cpu0, wall0, delays0 := cpuTime(), time.Now(), moveDelays(b, th.URL)
 	line := child.expect(b, "done ")
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	delays := moveDelays(b, th.URL)
+	for r, n := range delays0 {
+		delays[r] -= n
+	}
 	rss, peak := memoryOfSelf(b)
 	var res groupResult
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "done ")), &res); err != nil {
@@ -130,6 +138,8 @@ func benchManyGroups(b *testing.B, n int, cursorInterval time.Duration) {
 	b.ReportMetric(ms(all[len(all)*99/100]), "p99-ms")
 	b.ReportMetric(ms(sessionP99[len(sessionP99)/2]), "session-p99-median-ms")
 	b.ReportMetric(ms(sessionP99[len(sessionP99)-1]), "session-p99-max-ms")
+	b.ReportMetric(delayQuantile(delays, 0.5)*1e3, "hub-move-p50-ms")
+	b.ReportMetric(delayQuantile(delays, 0.99)*1e3, "hub-move-p99-ms")
 	b.ReportMetric(float64(len(all)), "follows")
 	// What the participants' process used, and how many of the jumps due
 	// its navigators managed to send: on a busy machine it is the process
@@ -137,6 +147,55 @@ func benchManyGroups(b *testing.B, n int, cursorInterval time.Duration) {
 	b.ReportMetric(res.CPU.Seconds()/window.Seconds(), "participants-cores")
 	b.ReportMetric(float64(res.Jumps)/(window.Seconds()*float64(n)), "jumps/s/session")
 	b.ReportMetric(float64(res.Cursors)/(window.Seconds()*float64(n*(groupSize-1))), "cursors/s/attendee")
+}
+
+// moveDelays reads the hub's lspshare_hub_move_delay_seconds histogram
+// from its /metrics: the count of each bucket, by its upper bound in
+// seconds.
+func moveDelays(b *testing.B, hubURL string) map[float64]uint64 {
+	b.Helper()
+	res, err := http.Get(hubURL + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	const prefix = `lspshare_hub_move_delay_seconds_bucket{vmrange="`
+	counts := map[float64]uint64{}
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), prefix)
+		if !ok {
+			continue
+		}
+		bounds, count, _ := strings.Cut(rest, `"} `)
+		_, upper, _ := strings.Cut(bounds, "...")
+		hi, err1 := strconv.ParseFloat(upper, 64)
+		n, err2 := strconv.ParseUint(count, 10, 64)
+		if err1 != nil || err2 != nil {
+			b.Fatalf("/metrics: %q", sc.Text())
+		}
+		counts[hi] += n
+	}
+	return counts
+}
+
+// delayQuantile is the upper bound of the bucket that holds quantile q of
+// counts (the buckets are about 12% wide).
+func delayQuantile(counts map[float64]uint64, q float64) float64 {
+	var total uint64
+	bounds := make([]float64, 0, len(counts))
+	for hi, n := range counts {
+		total += n
+		bounds = append(bounds, hi)
+	}
+	slices.Sort(bounds)
+	var seen uint64
+	for _, hi := range bounds {
+		if seen += counts[hi]; float64(seen) >= q*float64(total) {
+			return hi
+		}
+	}
+	return 0
 }
 
 // memoryOfSelf returns this process's resident memory now and at its

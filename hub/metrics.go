@@ -58,10 +58,15 @@ var dropReasons = []DropReason{DropQueueFull, DropRateLimited, DropTooBig, DropM
 type hubMetrics struct {
 	set   *metrics.Set
 	drops map[DropReason]*metrics.Counter // written once by newHubMetrics
+	// moveDelay is the hub's own share of a follower's wait for a jump or
+	// open: from reading it from the navigator to writing it to the
+	// follower, one observation per follower.
+	moveDelay *metrics.Histogram
 }
 
 func newHubMetrics(h *Hub) *hubMetrics {
 	m := &hubMetrics{set: metrics.NewSet(), drops: map[DropReason]*metrics.Counter{}}
+	m.moveDelay = m.set.NewHistogram("lspshare_hub_move_delay_seconds")
 	for _, r := range dropReasons {
 		m.drops[r] = m.set.NewCounter(fmt.Sprintf(`lspshare_hub_drops_total{reason=%q}`, r))
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/lspshare/lspshare/hub"
 	"github.com/lspshare/lspshare/internal/hubtest"
@@ -99,5 +100,33 @@ func TestMetricsCountSuperseded(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// TestMetricsMoveDelay: every jump written to a follower is one
+// observation of the hub's own delay; cursors and other frames are none.
+func TestMetricsMoveDelay(t *testing.T) {
+	th := hubtest.StartHub(t, Config{}, "", nil)
+	bob := hubtest.Join(t, th, hubtest.Key(t, th.Links.Drive), "bob")
+	attend := hubtest.Key(t, th.Links.Attend)
+	ann, cid := hubtest.Join(t, th, attend, "ann"), hubtest.Join(t, th, attend, "cid")
+	bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: hubtest.Loc("a.go", 1)})
+	for line := 2; line <= 4; line++ {
+		bob.Send(hubtest.Jump("a.go", line))
+	}
+	for _, p := range []*hubtest.Peer{ann, cid} {
+		p.Await(hubtest.IsNav(3), "the third jump")
+	}
+	// Counted once the write has returned, which may be after the
+	// follower's read: wait for the count, then see that no more come.
+	deadline := time.Now().Add(5 * time.Second)
+	got := 0.0
+	for got < 6 && time.Now().Before(deadline) {
+		got = scrape(t, th.URL)["lspshare_hub_move_delay_seconds_count"]
+	}
+	bob.Send(wire.Frame{Type: wire.TypeNav, Kind: wire.KindCursor, To: hubtest.Loc("a.go", 5)})
+	ann.Await(hubtest.IsType(wire.TypeNav), "the last cursor")
+	if got = scrape(t, th.URL)["lspshare_hub_move_delay_seconds_count"]; got != 6 {
+		t.Errorf("move delays observed: %v, want 6 (3 jumps to 2 followers)", got)
 	}
 }

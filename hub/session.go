@@ -451,7 +451,7 @@ func (s *session) nav(m *participant, f wire.Frame) {
 		case f.Kind == wire.KindCursor:
 			o.conn.setCursor(b)
 		default:
-			o.conn.enqueueMove(b)
+			o.conn.enqueueMove(b, m.conn.read)
 		}
 	}
 }
