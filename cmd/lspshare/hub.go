@@ -80,7 +80,7 @@ func parseHubArgs(args []string, stderr io.Writer) (hubOptions, error) {
 		o.proxies = append(o.proxies, p)
 		return err
 	})
-	fs.BoolVar(&o.stats, "stats", false, "print the counters of the hub running at --url (or --addr) and exit: connections, and frames dropped by reason")
+	fs.BoolVar(&o.stats, "stats", false, "print the counters of the hub running at --url (or --addr) and exit: connections, frames dropped by reason, and the moves written to followers with the hub's mean delay per move")
 	if env := os.Getenv("LSPSHARE_TRUSTED_PROXIES"); env != "" {
 		for _, v := range strings.Split(env, ",") {
 			p, err := parseProxy(v)

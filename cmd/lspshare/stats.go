@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,20 +29,30 @@ func printStats(ctx context.Context, w io.Writer, hubURL, token string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "hub\t%s\n", hubURL)
 	sc := bufio.NewScanner(io.LimitReader(resp.Body, 1<<20))
+	var delaySum, delays float64 // of lspshare_hub_move_delay_seconds, whose buckets are for a scraper
 	for sc.Scan() {
 		name, value, ok := strings.Cut(sc.Text(), " ")
 		if !ok || strings.HasPrefix(name, "#") {
 			continue
 		}
-		if reason, ok := strings.CutPrefix(name, `lspshare_hub_drops_total{reason="`); ok {
-			name = "dropped: " + strings.TrimSuffix(reason, `"}`)
-		} else {
-			name = strings.TrimPrefix(name, "lspshare_hub_")
+		switch reason, isDrop := strings.CutPrefix(name, `lspshare_hub_drops_total{reason="`); {
+		case isDrop:
+			fmt.Fprintf(tw, "dropped: %s\t%s\n", strings.TrimSuffix(reason, `"}`), value)
+		case name == "lspshare_hub_move_delay_seconds_sum":
+			delaySum, _ = strconv.ParseFloat(value, 64)
+		case name == "lspshare_hub_move_delay_seconds_count":
+			delays, _ = strconv.ParseFloat(value, 64)
+		case strings.HasPrefix(name, "lspshare_hub_move_delay_seconds"):
+		default:
+			fmt.Fprintf(tw, "%s\t%s\n", strings.TrimPrefix(name, "lspshare_hub_"), value)
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", name, value)
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read the hub's metrics: %w", err)
+	}
+	fmt.Fprintf(tw, "moves written to followers\t%.0f\n", delays)
+	if delays > 0 {
+		fmt.Fprintf(tw, "hub's delay per move, mean\t%.2f ms\n", delaySum/delays*1e3)
 	}
 	return tw.Flush()
 }

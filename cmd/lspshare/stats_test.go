@@ -28,7 +28,7 @@ func TestHubStats(t *testing.T) {
 	if err := runHub(context.Background(), []string{"--stats", "--addr", addr}, &out, io.Discard); err != nil {
 		t.Fatalf("--stats: %v", err)
 	}
-	for _, want := range []string{`(?m)^hub\s+` + regexp.QuoteMeta(hub.url) + `$`, `(?m)^connections\s+1$`, `(?m)^dropped: send_queue_full\s+0$`, `(?m)^dropped: malformed_frame\s+0$`} {
+	for _, want := range []string{`(?m)^hub\s+` + regexp.QuoteMeta(hub.url) + `$`, `(?m)^connections\s+1$`, `(?m)^dropped: send_queue_full\s+0$`, `(?m)^dropped: malformed_frame\s+0$`, `(?m)^moves written to followers\s+0$`} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {
 			t.Errorf("--stats output lacks %s:\n%s", want, out.String())
 		}
