@@ -45,6 +45,7 @@ func (p *Participant) stateNow(ctx context.Context, fn func() error) (any, error
 		}
 		st = p.state
 		st.Participants = append([]Entry(nil), p.state.Participants...)
+		p.stateAnswered = p.stateTold
 	}); err != nil {
 		return nil, err
 	}

@@ -72,6 +72,8 @@ type Participant struct {
 	moves         int // the navigator's jumps and opens so far, to drop stale fetches
 	repo          *wire.Repo
 	state         State
+	stateTold     int // times publishState told the editor the state
+	stateAnswered int // stateTold when a command last answered with the state
 	followChosen  bool
 	navigatorAt   *wire.Frame // the navigator's newest move
 	lastURI       string      // of this editor's newest cursor
@@ -356,9 +358,22 @@ func (p *Participant) publishState() {
 	if p.relay == nil {
 		return
 	}
+	p.stateTold++
 	if err := p.relay.Notify(StateMethod, p.state); err != nil {
 		p.log.Debug("state not sent", "err", err)
 	}
+}
+
+// OnAnswered tells the editor the state again if it changed since a command
+// took the state it answers with: the editor may have had the newer state
+// first, then the answer's older one. Pass it as proxy.Config.OnAnswered.
+func (p *Participant) OnAnswered(ctx context.Context) {
+	p.do(ctx, func() {
+		if p.stateTold != p.stateAnswered {
+			p.publishState()
+		}
+		p.stateAnswered = p.stateTold
+	})
 }
 
 // tell shows a message in the editor; with a non-empty key, only once.

@@ -162,6 +162,9 @@ func (p *Proxy) runCommand(msg frame.Message) bool {
 		defer p.work.Done()
 		result, err := cmd(p.ctx, params.Arguments)
 		p.writeEditor(frame.Response(msg.ID, result, err))
+		if p.cfg.OnAnswered != nil {
+			p.cfg.OnAnswered(p.ctx)
+		}
 	}()
 	return true
 }

@@ -48,6 +48,11 @@ type Config struct {
 	// editor requests and notifications of its own (LSP forbids them
 	// before). It is called on the relay's goroutine and must not block.
 	OnInitialize func(EditorInfo)
+	// OnAnswered is called on a Command's goroutine once its answer has
+	// been written to the editor: an answer holds what the command saw, and
+	// what changed since was maybe told the editor before it, to be
+	// overwritten by the answer; OnAnswered may tell it again.
+	OnAnswered func(context.Context)
 	// Remote, if set, answers read-only requests the server cannot.
 	Remote RemoteAnswerer
 }

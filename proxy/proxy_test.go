@@ -367,3 +367,34 @@ func TestProxyCall(t *testing.T) {
 		}
 	}
 }
+
+// TestOnAnsweredAfterTheAnswer: OnAnswered runs once a command's answer is
+// on its way to the editor, so what it tells the editor comes after the
+// answer (the participant tells the state again there, so that an answer
+// holding an older state is not the editor's last word).
+func TestOnAnsweredAfterTheAnswer(t *testing.T) {
+	argv, _ := lsptest.FakeServer(t)
+	var px *proxy.Proxy
+	h := startProxy(t, proxy.Config{Server: argv, OnAnswered: func(context.Context) {
+		px.Notify("test/after", nil)
+	}}, nil)
+	// Both before the editor's request, which the pipe orders after them.
+	px = h.p
+	px.HandleCommand("test.cmd", func(context.Context, []json.RawMessage) (any, error) { return "done", nil })
+	ctx := testContext(t)
+	since := h.c.Since()
+	if err := h.c.WriteBody([]byte(`{"jsonrpc":"2.0","id":"c1","method":"workspace/executeCommand","params":{"command":"test.cmd"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := h.c.Await(ctx, since, lsptest.ResponseTo(`"c1"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := h.c.Await(ctx, since, lsptest.Method("test/after"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(answer.Result) != `"done"` || after.Seq < answer.Seq {
+		t.Errorf("answer %s at %d, OnAnswered's notification at %d: want the answer first", answer.Result, answer.Seq, after.Seq)
+	}
+}

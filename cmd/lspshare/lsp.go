@@ -176,6 +176,7 @@ func newParticipantProxy(o lspOptions, in io.Reader, out, serverLog io.Writer, l
 		Logger:       log,
 		OnEvent:      part.OnEvent,
 		OnInitialize: part.OnInitialize,
+		OnAnswered:   part.OnAnswered,
 		Remote:       part,
 	}, in, out)
 	part.Attach(px)
