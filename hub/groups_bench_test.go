@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -154,27 +153,19 @@ func benchManyGroups(b *testing.B, n int, cursorInterval time.Duration) {
 // seconds.
 func moveDelays(b *testing.B, hubURL string) map[float64]uint64 {
 	b.Helper()
-	res, err := http.Get(hubURL + "/metrics")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer res.Body.Close()
 	const prefix = `lspshare_hub_move_delay_seconds_bucket{vmrange="`
 	counts := map[float64]uint64{}
-	sc := bufio.NewScanner(res.Body)
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), prefix)
+	for name, n := range scrape(b, hubURL) {
+		bounds, ok := strings.CutPrefix(name, prefix)
 		if !ok {
 			continue
 		}
-		bounds, count, _ := strings.Cut(rest, `"} `)
-		_, upper, _ := strings.Cut(bounds, "...")
-		hi, err1 := strconv.ParseFloat(upper, 64)
-		n, err2 := strconv.ParseUint(count, 10, 64)
-		if err1 != nil || err2 != nil {
-			b.Fatalf("/metrics: %q", sc.Text())
+		_, upper, _ := strings.Cut(strings.TrimSuffix(bounds, `"}`), "...")
+		hi, err := strconv.ParseFloat(upper, 64)
+		if err != nil {
+			b.Fatalf("/metrics: a bucket %q", name)
 		}
-		counts[hi] += n
+		counts[hi] += uint64(n)
 	}
 	return counts
 }

@@ -28,7 +28,7 @@ func wantDrops(t *testing.T, th *hubtest.Hub, reason DropReason, want uint64) {
 }
 
 // scrape reads a /metrics page into name{labels} → value.
-func scrape(t *testing.T, base string) map[string]float64 {
+func scrape(t testing.TB, base string) map[string]float64 {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {

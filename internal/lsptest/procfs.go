@@ -59,21 +59,27 @@ func readStat(pid int) (procStat, error) {
 
 // Children returns the processes whose parent is pid.
 func Children(pid int) ([]ProcessID, error) {
+	return running(func(_ int, st procStat) bool { return st.ppid == pid })
+}
+
+// running returns the processes, dead ones (zombies) aside, that keep
+// accepts.
+func running(keep func(pid int, st procStat) bool) ([]ProcessID, error) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, err
 	}
 	var out []ProcessID
 	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
+		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		st, err := readStat(child)
-		if err != nil || st.ppid != pid || st.state == 'Z' || st.state == 'X' {
-			continue // gone meanwhile, or not ours, or dead
+		st, err := readStat(pid)
+		if err != nil || st.state == 'Z' || st.state == 'X' || !keep(pid, st) {
+			continue // gone meanwhile, dead, or not wanted
 		}
-		out = append(out, ProcessID{PID: child, Start: st.start, Comm: st.comm})
+		out = append(out, ProcessID{PID: pid, Start: st.start, Comm: st.comm})
 	}
 	return out, nil
 }
@@ -159,48 +165,28 @@ func CPUTime(pid int) (time.Duration, error) {
 func awaitEnvGone(t testing.TB, kv string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		left := processesWith(kv)
-		if len(left) == 0 {
-			return
-		}
-		select {
-		case <-tick.C:
-			continue
-		case <-ctx.Done():
-		}
+	for left := processesWith(kv); len(left) > 0; left = processesWith(kv) {
 		for _, p := range left {
+			if AwaitGone(ctx, p) == nil {
+				continue
+			}
 			t.Logf("%s (pid %d) still runs at the end of the test: killed", p.Comm, p.PID)
-			if proc, err := os.FindProcess(p.PID); err == nil && Alive(p) {
+			if proc, err := os.FindProcess(p.PID); err == nil {
 				proc.Kill()
 			}
 		}
-		return
 	}
 }
 
 // processesWith returns the running processes, this one aside, whose
 // environment holds kv.
 func processesWith(kv string) []ProcessID {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var out []ProcessID
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
+	out, _ := running(func(pid int, _ procStat) bool {
+		if pid == os.Getpid() {
+			return false
 		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !slices.ContainsFunc(bytes.Split(env, []byte{0}), func(e []byte) bool { return string(e) == kv }) {
-			continue
-		}
-		if st, err := readStat(pid); err == nil && st.state != 'Z' && st.state != 'X' {
-			out = append(out, ProcessID{PID: pid, Start: st.start, Comm: st.comm})
-		}
-	}
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		return err == nil && slices.ContainsFunc(bytes.Split(env, []byte{0}), func(e []byte) bool { return string(e) == kv })
+	})
 	return out
 }
